@@ -1,0 +1,100 @@
+"""Tech Trade-On: a bilingual marketplace for technology trading."""
+
+from flask import Flask
+
+from .config import Config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config())
+    if overrides:
+        app.config.update(overrides)
+    _check_config(app)
+
+    _init_extensions(app)
+    _import_models()
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "insecure-development-key"
+        else:
+            raise RuntimeError("SECRET_KEY must be set outside debug and testing.")
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import errors, jobs, security
+    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from .i18n import catalogs, formatting, locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_project_root() / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", catalogs.babel_directories())
+    babel.init_app(app, locale_selector=locale.select_locale)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    _init_login(app, login_manager)
+    locale.init_app(app)
+    formatting.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    jobs.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts.models import User
+    from .extensions import db
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+def _import_models() -> None:
+    """Every table, so that migrations and `db.create_all()` see the whole schema."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .mail import models as _mail  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .pages.views import bp as pages_bp
+    from .staff.views import bp as staff_bp
+
+    for blueprint in (pages_bp, accounts_bp, staff_bp):
+        app.register_blueprint(blueprint)
+    # Main navigation: (endpoint, lazy label) pairs that features append to.
+    app.config.setdefault("NAV_LINKS", [])
+    app.context_processor(lambda: {"nav_links": [
+        {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .demo import seed_demo_command
+    from .i18n.cli import translate_cli
+    from .jobs_cli import jobs_cli
+
+    for command in (users_cli, translate_cli, jobs_cli, seed_demo_command):
+        app.cli.add_command(command)
+
+
+def _project_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""Users, organisations, sign-in, password reset and organisation verification."""

@@ -1,0 +1,73 @@
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from ..forms import choices
+from .models import ORG_KIND_LABELS
+from .services import MIN_PASSWORD_LENGTH
+
+LANGUAGE_CHOICES = [("ko", "한국어"), ("en", "English")]
+COMMON_COUNTRIES = ("KR", "US", "JP", "CN", "SG", "DE", "GB", "FR", "VN", "IN", "IL", "CA", "AU")
+
+
+def country_choices():
+    names = Locale.parse(str(get_locale() or "ko")).territories
+    return choices((code, names.get(code, code)) for code in COMMON_COUNTRIES)
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(),
+                                                         Length(min=MIN_PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    org_kind = SelectField(_l("Organisation type"),
+                           choices=choices((k.value, label) for k, label in ORG_KIND_LABELS.items()
+                                           if k.value != "agency"))
+    org_name_ko = StringField(_l("Organisation name (Korean)"), validators=[Optional(),
+                                                                          Length(max=200)])
+    org_name_en = StringField(_l("Organisation name (English)"), validators=[Optional(),
+                                                                           Length(max=200)])
+    country = SelectField(_l("Country"), default="KR")
+    business_registration_no = StringField(
+        _l("Business registration number"), validators=[Optional(), Length(max=20)],
+        description=_l("10 digits, e.g. 123-45-67890. Required for Korean firms and startups."))
+    preferred_language = SelectField(_l("Preferred language"), choices=choices(LANGUAGE_CHOICES))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(),
+                                                             Length(min=MIN_PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    preferred_language = SelectField(_l("Preferred language"), choices=choices(LANGUAGE_CHOICES))
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button with CSRF protection and nothing else."""

@@ -1,0 +1,200 @@
+"""Users and their organisations; verification rules live on the organisation."""
+
+import enum
+import hashlib
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from stdnum.exceptions import ValidationError
+from stdnum.kr import brn
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import DomainError, PermissionDenied
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OrgKind(enum.StrEnum):
+    firm = "firm"
+    startup = "startup"
+    investor = "investor"
+    agency = "agency"
+
+
+ORG_KIND_LABELS = {
+    OrgKind.firm: _l("Large or mid-size firm"),
+    OrgKind.startup: _l("Startup"),
+    OrgKind.investor: _l("Investor"),
+    OrgKind.agency: _l("Public or support agency"),
+}
+
+
+class Role(enum.StrEnum):
+    member = "member"
+    staff = "staff"
+    admin = "admin"
+
+
+ROLE_LABELS = {Role.member: _l("Member"), Role.staff: _l("Staff"), Role.admin: _l("Administrator")}
+
+
+class Verification(enum.StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+VERIFICATION_LABELS = {
+    Verification.pending: _l("Awaiting verification"),
+    Verification.verified: _l("Verified"),
+    Verification.rejected: _l("Verification rejected"),
+}
+
+
+BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+def brn_check_digit(first_nine: str) -> int:
+    """The National Tax Service check digit (python-stdnum checks only the format)."""
+    digits = [int(c) for c in first_nine]
+    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
+    return (10 - total % 10) % 10
+
+
+def normalise_brn(value: str) -> str:
+    """A Korean business registration number as 10 digits, or a DomainError."""
+    try:
+        number = brn.validate(value)
+    except ValidationError as exc:
+        raise DomainError(_l("This is not a valid business registration number."),
+                          {"business_registration_no": [_l("Check the 10 digits.")]}) from exc
+    if brn_check_digit(number[:9]) != int(number[9]):
+        raise DomainError(_l("This is not a valid business registration number."),
+                          {"business_registration_no": [_l("The check digit does not match.")]})
+    return number
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrgKind] = mapped_column(sa.Enum(OrgKind, native_enum=False, length=20))
+    name_ko: Mapped[str | None] = mapped_column(sa.String(200))
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    country: Mapped[str] = mapped_column(sa.String(2), default="KR")
+    business_registration_no: Mapped[str | None] = mapped_column(sa.String(10), unique=True)
+    verification: Mapped[Verification] = mapped_column(
+        sa.Enum(Verification, native_enum=False, length=20), default=Verification.pending,
+        index=True)
+    verification_reason: Mapped[str | None] = mapped_column(sa.Text)
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(
+        back_populates="organisation", foreign_keys="User.organisation_id")
+
+    __table_args__ = (
+        sa.CheckConstraint("name_ko IS NOT NULL OR name_en IS NOT NULL", name="has_name"),
+    )
+
+    @property
+    def name(self) -> str:
+        """The name in the viewer's language when there is one, else the other."""
+        lang = str(get_locale() or "ko")
+        first, second = (self.name_en, self.name_ko) if lang == "en" else (self.name_ko,
+                                                                           self.name_en)
+        return first or second or ""
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == Verification.verified
+
+    @property
+    def kind_label(self):
+        return ORG_KIND_LABELS[self.kind]
+
+    @property
+    def verification_label(self):
+        return VERIFICATION_LABELS[self.verification]
+
+    def verify(self, actor: "User") -> None:
+        actor.require_staff()
+        self.verification = Verification.verified
+        self.verification_reason = None
+        self.verified_at = utcnow()
+        self.verified_by_id = actor.id
+
+    def reject(self, actor: "User", reason: str) -> None:
+        actor.require_staff()
+        if not (reason or "").strip():
+            raise DomainError(_l("Give a reason for the rejection."),
+                              {"reason": [_l("This field is required.")]})
+        self.verification = Verification.rejected
+        self.verification_reason = reason.strip()
+        self.verified_at = None
+        self.verified_by_id = actor.id
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20),
+                                       default=Role.member)
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="ko")
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    organisation: Mapped[Organisation | None] = relationship(
+        back_populates="members", foreign_keys=[organisation_id])
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return (email or "").strip().lower()
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password or "")
+
+    def password_fingerprint(self) -> str:
+        """Changes whenever the password does, which makes reset tokens single-use."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.staff, Role.admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def require_staff(self) -> None:
+        if not self.is_staff:
+            raise PermissionDenied(_l("Only staff can do this."))
+
+    @classmethod
+    def by_email(cls, email: str) -> "User | None":
+        return db.session.scalar(sa.select(cls).where(cls.email == cls.normalise_email(email)))

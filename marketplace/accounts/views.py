@@ -1,0 +1,130 @@
+"""Sign-up, sign-in, password reset, profile and organisation pages."""
+
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..forms import apply_domain_error
+from . import services
+from .forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from .models import ROLE_LABELS, Organisation, User, utcnow
+
+bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/<lang:lang_code>")
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_account(
+                email=form.email.data, password=form.password.data,
+                display_name=form.display_name.data, org_kind=form.org_kind.data,
+                org_name_ko=form.org_name_ko.data, org_name_en=form.org_name_en.data,
+                country=form.country.data,
+                business_registration_no=form.business_registration_no.data,
+                preferred_language=form.preferred_language.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            login_user(user)
+            flash(_("Welcome! Your organisation will be verified by staff."), "success")
+            return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is not None and user.active and user.check_password(form.password.data):
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(url_for("pages.home")))
+        form.form_errors.append(_("Wrong e-mail address or password."))
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If that address has an account, we have sent it a link to reset the password."),
+              "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, already used or expired. Ask for a new one."),
+              "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        current_user.preferred_language = form.preferred_language.data
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile", lang_code=current_user.preferred_language))
+    return render_template("accounts/profile.html", form=form,
+                           role_label=ROLE_LABELS[current_user.role])
+
+
+@bp.route("/organisations/<int:org_id>")
+def organisation(org_id):
+    org = db.session.get(Organisation, org_id) or abort(404)
+    is_member = current_user.is_authenticated and current_user.organisation_id == org.id
+    can_see_private = is_member or (current_user.is_authenticated and current_user.is_staff)
+    country_name = Locale.parse(str(get_locale())).territories.get(org.country, org.country)
+    return render_template("accounts/organisation.html", org=org, country_name=country_name,
+                           can_see_private=can_see_private)

@@ -1,0 +1,1 @@
+"""Locale selection, language-prefixed URLs and Babel formatting helpers."""

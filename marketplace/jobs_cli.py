@@ -1,0 +1,48 @@
+"""`flask jobs worker|cron|run-periodic`: start background processing."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import jobs
+
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+def _require_redis():
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
+    return jobs.redis_connection()
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst):
+    """Process jobs from every queue (with RQ's scheduler for retries and delayed jobs)."""
+    from rq import SimpleWorker
+
+    connection = _require_redis()
+    queues = [jobs.queue(name) for name in current_app.config["JOB_QUEUES"]]
+    # SimpleWorker runs jobs in this process, inside the app context the CLI pushed.
+    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+
+
+@jobs_cli.command("cron")
+def cron_command():
+    """Enqueue the periodic jobs at their intervals."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=_require_redis())
+    for name, every in jobs.PERIODIC:
+        _, spec = jobs._lookup(name)
+        scheduler.register(jobs.execute, spec.queue, args=(name, [], {}), interval=every,
+                           job_timeout=spec.timeout, name=name)
+    scheduler.start()
+
+
+@jobs_cli.command("run-periodic")
+def run_periodic_command():
+    """Run every periodic job once, now (for machines without a worker)."""
+    for name, _ in jobs.PERIODIC:
+        jobs.execute(name, [], {}, raise_errors=False)
+        click.echo(f"ran {name}")

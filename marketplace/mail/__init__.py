@@ -1,0 +1,1 @@
+"""Outgoing e-mail: every message is written to an outbox row and delivered by a job."""

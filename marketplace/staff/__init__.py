@@ -1,0 +1,1 @@
+"""Staff console: organisation verification and the e-mail outbox."""

@@ -1,0 +1,63 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.forms import ConfirmForm, RejectForm
+from ..accounts.models import Organisation, Verification
+from ..extensions import db
+from ..mail.models import OutboxMessage
+from .access import staff_required
+
+bp = Blueprint("staff", __name__, template_folder="templates",
+               url_prefix="/<lang:lang_code>/staff")
+
+PER_PAGE = 50
+
+
+@bp.route("/verifications")
+@staff_required
+def verifications():
+    pending = db.session.scalars(
+        db.select(Organisation).where(Organisation.verification == Verification.pending)
+        .order_by(Organisation.created_at)).all()
+    return render_template("staff/verifications.html", organisations=pending,
+                           confirm_form=ConfirmForm(), reject_form=RejectForm())
+
+
+def _organisation_or_404(org_id: int) -> Organisation:
+    return db.session.get(Organisation, org_id) or abort(404)
+
+
+@bp.route("/organisations/<int:org_id>/verify", methods=["POST"])
+@staff_required
+def verify(org_id):
+    org = _organisation_or_404(org_id)
+    if ConfirmForm().validate_on_submit():
+        org.verify(current_user)
+        db.session.commit()
+        flash(_("%(name)s is now verified.", name=org.name), "success")
+    return redirect(url_for("staff.verifications"))
+
+
+@bp.route("/organisations/<int:org_id>/reject", methods=["POST"])
+@staff_required
+def reject(org_id):
+    org = _organisation_or_404(org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        org.reject(current_user, form.reason.data)
+        db.session.commit()
+        flash(_("%(name)s was rejected.", name=org.name), "info")
+        return redirect(url_for("staff.verifications"))
+    flash(_("Give a reason for the rejection."), "danger")
+    return redirect(url_for("staff.verifications"))
+
+
+@bp.route("/outbox")
+@staff_required
+def outbox():
+    page = request.args.get("page", 1, type=int)
+    messages = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+                           page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("staff/outbox.html", messages=messages, status_labels={
+        "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)")})
