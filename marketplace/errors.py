@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -61,9 +61,9 @@ def error_response(status: int, message=None, code: str | None = None, fields=No
     if wants_json():
         body = {"error": {"code": code or _code_for(status), "message": str(message),
                           "fields": fields or {}}}
-        return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message), status
+        return make_response(jsonify(body), status)
+    return make_response(render_template("errors/error.html", status=status, title=title,
+                                         message=message), status)
 
 
 def _code_for(status: int) -> str:
@@ -91,7 +91,7 @@ def init_app(app) -> None:
             return exc
         response = error_response(exc.code)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(InternalServerError)

@@ -77,7 +77,10 @@ def enqueue(fn: Callable, *args, **kwargs) -> None:
     spec = getattr(fn, "job_spec", None)
     if spec is None:
         raise TypeError(f"{fn!r} is not registered with @job")
-    db.session.info.setdefault(PENDING, []).append((spec.name, args, kwargs))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback with no other work still drops the job
+    session.info.setdefault(PENDING, []).append((spec.name, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")

@@ -36,6 +36,10 @@ def select_locale() -> str:
     if lang:
         return lang
     try:
+        # A page that matched no route (a 404 under /en/...) still speaks its prefix's language.
+        prefix = request.path.strip("/").split("/", 1)[0]
+        if prefix in languages():
+            return prefix
         return preferred_locale()
     except RuntimeError:  # outside a request (CLI, jobs)
         return current_app.config["BABEL_DEFAULT_LOCALE"]
