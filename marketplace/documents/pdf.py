@@ -1,0 +1,211 @@
+"""Contract PDFs with WeasyPrint: A4, PDF/A-3b, fonts the project names, nothing fetched freely.
+
+Korean glyphs come from Debian's ``fonts-nanum`` files, named by ``@font-face`` with absolute
+``file://`` URLs (Regular and Bold, so bold is real, never synthesised or borrowed from whatever
+font a machine has). The URL fetcher lets WeasyPrint read exactly those font files and the files
+inside the template's own folder; any other file, http(s), data: or ftp URL is refused and stops
+the rendering. The variables (and clause edits, and signatures) travel inside the PDF as a JSON
+attachment, so the signed file carries the Terms it was made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.css.counters import CounterStyle
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .errors import DocumentError, TemplateInvalid
+from .render import check_signatures, render_html
+from .templates import BASE_DIR, ContractTemplate
+
+FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
+#: (CSS family, weight) -> font file. Everything a contract may use; nothing else is allowed.
+FONTS = {
+    ("Contract Sans", 400): FONT_DIR / "NanumGothic.ttf",
+    ("Contract Sans", 700): FONT_DIR / "NanumGothicBold.ttf",
+    ("Contract Mono", 400): FONT_DIR / "NanumGothicCoding.ttf",
+    ("Contract Mono", 700): FONT_DIR / "NanumGothicCodingBold.ttf",
+}
+ATTACHMENT_NAME = "contract-terms.json"
+PDF_VARIANT = "pdf/a-3b"
+
+
+class URLRefused(ValueError):
+    """The document asked for something outside its own folder and the font files."""
+
+
+class ContractURLFetcher(URLFetcher):
+    """Serve only `file:` URLs of the allowed font files and of files in `folder`.
+
+    Anything else raises `URLRefused`; with ``fail_on_errors`` WeasyPrint turns that into a
+    `FatalURLFetchingError` instead of quietly leaving a resource out.
+    """
+
+    def __init__(self, folder: Path, fonts: Mapping[Any, Path] = FONTS):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+        self.folder = Path(folder).resolve()
+        self.fonts = frozenset(Path(path).resolve() for path in fonts.values())
+
+    def allowed_path(self, url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise URLRefused(f"refused URL (only the template's files and fonts): {url}")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if path in self.fonts:
+            return path
+        if path.is_relative_to(self.folder) and path.is_file():
+            return path
+        raise URLRefused(f"refused file outside the template folder: {path}")
+
+    def fetch(self, url, headers=None):
+        path = self.allowed_path(url)
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), status=200)
+
+
+def font_face_css(fonts: Mapping[tuple[str, int], Path] = FONTS) -> str:
+    missing = [str(path) for path in fonts.values() if not Path(path).is_file()]
+    if missing:
+        raise DocumentError(
+            "contract font files are missing (install Debian's fonts-nanum)",
+            {"fonts": ", ".join(missing)},
+        )
+    return "\n".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: normal;'
+        f' src: url("{Path(path).resolve().as_uri()}"); }}'
+        for (family, weight), path in fonts.items()
+    )
+
+
+@dataclass(frozen=True)
+class RenderedContract:
+    pdf: bytes
+    sha256: str
+    pages: int
+    terms: dict[str, Any]
+
+
+def terms_payload(
+    template: ContractTemplate,
+    variables: dict[str, Any],
+    *,
+    lang: str,
+    contract_no: str,
+    contract_version: int,
+    overrides: Mapping[str, Any] | None,
+    signatures: list[dict] | None,
+) -> dict[str, Any]:
+    """What the PDF carries as its JSON attachment (validated, JSON-shaped)."""
+    payload = {
+        "template": template.key,
+        "template_version": template.version,
+        "language": lang,
+        "contract_no": str(contract_no),
+        "contract_version": int(contract_version),
+        "variables": template.validate(variables),
+        "overrides": dict(overrides or {}),
+    }
+    if signatures:
+        payload["signatures"] = check_signatures(signatures)
+    return payload
+
+
+def _stamp(terms: dict[str, Any]) -> dt.datetime:
+    """A fixed timestamp for the attachment, so the same input gives the same bytes and hash."""
+    effective = terms["variables"].get("effective_date")
+    day = dt.date.fromisoformat(effective) if effective else dt.date(2000, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def render_pdf(
+    template: ContractTemplate,
+    variables: dict[str, Any],
+    *,
+    lang: str = "ko",
+    overrides: Mapping[str, Any] | None = None,
+    contract_no: str = "DRAFT",
+    contract_version: int = 1,
+    prevailing_language: str = "ko",
+    signatures: list[dict] | None = None,
+) -> RenderedContract:
+    """Render the contract to PDF/A-3b bytes with the Terms embedded; also their SHA-256 hex.
+
+    The same arguments give the same bytes (no clock or random id goes into the file).
+    """
+    html = render_html(
+        template,
+        variables,
+        lang=lang,
+        overrides=overrides,
+        contract_no=contract_no,
+        contract_version=contract_version,
+        prevailing_language=prevailing_language,
+        signatures=signatures,
+    )
+    terms = terms_payload(
+        template,
+        variables,
+        lang=lang,
+        contract_no=contract_no,
+        contract_version=contract_version,
+        overrides=overrides,
+        signatures=signatures,
+    )
+    fetcher = ContractURLFetcher(template.path)
+    stamp = _stamp(terms)
+    base_url = template.path.as_uri() + "/"
+    # @font-face (and @counter-style) rules only count when their stylesheet and the layout share
+    # a FontConfiguration (CounterStyle); without it WeasyPrint silently uses the system's fonts.
+    font_config = FontConfiguration()
+    counter_style = CounterStyle()
+    try:
+        stylesheets = [
+            CSS(
+                string=font_face_css(),
+                base_url=base_url,
+                url_fetcher=fetcher,
+                font_config=font_config,
+                counter_style=counter_style,
+            ),
+            CSS(
+                string=(BASE_DIR / "base.css").read_text(encoding="utf-8"),
+                base_url=base_url,
+                url_fetcher=fetcher,
+                font_config=font_config,
+                counter_style=counter_style,
+            ),
+        ]
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=stylesheets, font_config=font_config, counter_style=counter_style
+        )
+        attachment = Attachment(
+            string=json.dumps(terms, ensure_ascii=False, sort_keys=True, indent=2),
+            name=ATTACHMENT_NAME,
+            description="Contract terms and variables (JSON)",
+            created=stamp,
+            modified=stamp,
+            relationship="Data",
+            url_fetcher=fetcher,
+        )
+        pdf = document.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            attachments=[attachment],
+        )
+    except FatalURLFetchingError as exc:
+        raise TemplateInvalid(
+            "the contract asked for a resource it may not use",
+            {template.key: str(exc.__cause__ or exc)},
+        ) from exc
+    return RenderedContract(
+        pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), pages=len(document.pages), terms=terms
+    )

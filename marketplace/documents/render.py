@@ -1,0 +1,356 @@
+"""Contract HTML from a template folder and a plain dict, in a sandboxed Jinja environment.
+
+Each language file (``ko.html`` / ``en.html``) defines the blocks ``title``, ``preamble``,
+``articles`` and ``closing``; every article is a ``{% call clause("id", "title") %}`` so it has a
+stable id. The blocks of each language are rendered separately and put together by
+``_base/document.html``: one after the other for ``ko`` / ``en``, side by side, article by
+article, for ``bilingual``. Articles are numbered after rendering (so an override or an optional
+article never leaves a gap) and ``{{ "id"|ref }}`` becomes "제N조" / "Article N".
+
+Staff clause edits (``overrides``) are small templates too: their literal text is escaped, and
+their ``{{ ... }}`` expressions run in the same sandbox with the same variables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babel.dates import format_datetime
+from jinja2 import (
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    nodes,
+    pass_context,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
+
+from .errors import OverridesInvalid, SignaturesInvalid, TemplateInvalid
+from .fields import (
+    LANGUAGES,
+    LOCALES,
+    format_date_value,
+    format_money,
+    format_number,
+    format_percent_value,
+    localise,
+    multiply_money,
+)
+from .templates import BASE_DIR, ContractTemplate
+
+MODES = ("ko", "en", "bilingual")
+BLOCKS = ("title", "preamble", "articles", "closing")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_CLAUSE_RE = re.compile(r"<!--clause:([a-z0-9_]+)-->(.*?)<!--/clause-->", re.S)
+_REF_RE = re.compile(r"<!--ref:([a-z0-9_]+)-->")
+_ARTNO = "<!--artno-->"
+_ARTICLE_LABEL = {"ko": "제{n}조", "en": "Article {n}"}
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return json.loads((BASE_DIR / "labels.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Everything about one document that is not a template variable."""
+
+    lang: str = "ko"
+    contract_no: str = "DRAFT"
+    contract_version: int = 1
+    prevailing_language: str = "ko"
+
+
+def _lang(ctx) -> str:
+    return ctx.get("lang", "ko")
+
+
+def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironment:
+    """A sandboxed, autoescaping environment that sees only this template folder and `_base`."""
+    env = ImmutableSandboxedEnvironment(
+        loader=PrefixLoader(
+            {"tpl": FileSystemLoader(template.path), "base": FileSystemLoader(BASE_DIR)}
+        ),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    fields = template.fields
+
+    @pass_context
+    def label(ctx, value, name):
+        spec = fields[name]
+        return spec.labels[_lang(ctx)][value]
+
+    @pass_context
+    def money(ctx, value):
+        return format_money(value, _lang(ctx))
+
+    @pass_context
+    def date(ctx, value):
+        return format_date_value(value, _lang(ctx))
+
+    @pass_context
+    def percent(ctx, value):
+        return format_percent_value(value, _lang(ctx))
+
+    @pass_context
+    def number(ctx, value):
+        return format_number(value, _lang(ctx))
+
+    def ref(clause_id):
+        return Markup(f"<!--ref:{escape(clause_id)}-->")
+
+    def paras(text):
+        return _paragraphs(escape(text))
+
+    env.filters.update(
+        label=label,
+        money=money,
+        date=date,
+        percent=percent,
+        number=number,
+        ref=ref,
+        paras=paras,
+        times=multiply_money,
+    )
+    return env
+
+
+_environments: dict[tuple[str, int, str], ImmutableSandboxedEnvironment] = {}
+
+
+def environment_for(template: ContractTemplate) -> ImmutableSandboxedEnvironment:
+    key = (template.key, template.version, str(template.path))
+    if key not in _environments:
+        _environments[key] = make_environment(template)
+    return _environments[key]
+
+
+def _paragraphs(markup: str) -> Markup:
+    """Escaped text with blank-line paragraphs and single line breaks kept."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", str(markup).strip()) if p.strip()]
+    return Markup("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in parts))
+
+
+def _escape_literals(tree: nodes.Template) -> nodes.Template:
+    """Turn every literal part of an override into escaped text; expressions stay live."""
+    for data in tree.find_all(nodes.TemplateData):
+        data.data = str(escape(data.data))
+    return tree
+
+
+def check_overrides(template: ContractTemplate, overrides: Mapping[str, Any] | None) -> dict:
+    overrides = dict(overrides or {})
+    errors = {}
+    for clause_id, text in overrides.items():
+        if clause_id not in template.clause_ids:
+            errors[clause_id] = "no clause with this id in the template"
+        elif not (
+            isinstance(text, str)
+            or (
+                isinstance(text, dict)
+                and "ko" in text
+                and set(text) <= set(LANGUAGES)
+                and all(isinstance(t, str) for t in text.values())
+            )
+        ):
+            errors[clause_id] = 'expected text or {"ko": ..., "en": ...}'
+    if errors:
+        raise OverridesInvalid("invalid clause overrides", errors)
+    return overrides
+
+
+def _render_overrides(env, overrides: dict, context: dict, lang: str) -> dict[str, Markup]:
+    rendered = {}
+    for clause_id, text in overrides.items():
+        source = localise(text, lang)
+        try:
+            tree = _escape_literals(env.parse(source))
+            rendered[clause_id] = _paragraphs(env.from_string(tree).render(context))
+        except SecurityError as exc:
+            raise OverridesInvalid(
+                "clause override tried something the sandbox forbids", {clause_id: str(exc)}
+            ) from exc
+        except (TemplateSyntaxError, UndefinedError) as exc:
+            raise OverridesInvalid(
+                "clause override does not render", {clause_id: str(exc)}
+            ) from exc
+    return rendered
+
+
+def _number_articles(html: str, lang: str) -> list[tuple[str, Markup]]:
+    clauses = _CLAUSE_RE.findall(html)
+    numbers = {clause_id: index for index, (clause_id, _) in enumerate(clauses, start=1)}
+    label = _ARTICLE_LABEL[lang]
+
+    def resolve(match):
+        if match.group(1) not in numbers:
+            raise TemplateInvalid("reference to a missing article", {match.group(1): lang})
+        return label.format(n=numbers[match.group(1)])
+
+    return [
+        (clause_id, Markup(_REF_RE.sub(resolve, body.replace(_ARTNO, label.format(n=n)))))
+        for n, (clause_id, body) in enumerate(clauses, start=1)
+    ]
+
+
+def _language_parts(
+    template: ContractTemplate, clean: dict, overrides: dict, lang: str, document: dict
+) -> dict[str, Any]:
+    env = environment_for(template)
+    context = {name: None for name in template.fields}
+    context.update(localise(clean, lang))
+    context["document"] = document
+    context["lang"] = lang
+    context["overrides"] = _render_overrides(env, overrides, context, lang)
+    tmpl = env.get_template(f"tpl/{lang}.html")
+    parts: dict[str, Any] = {}
+    try:
+        for block in BLOCKS:
+            render_block = tmpl.blocks.get(block)
+            text = "".join(render_block(tmpl.new_context(context))) if render_block else ""
+            parts[block] = Markup(text)
+    except SecurityError as exc:
+        raise TemplateInvalid(
+            "template tried something the sandbox forbids", {template.key: str(exc)}
+        ) from exc
+    except TemplateError as exc:
+        raise TemplateInvalid("template does not render", {template.key: str(exc)}) from exc
+    parts["articles"] = _number_articles(parts["articles"], lang)
+    parts["articles_html"] = Markup("").join(body for _, body in parts["articles"])
+    parts["vars"] = context
+    return parts
+
+
+def check_signatures(signatures: list[dict] | None) -> list[dict]:
+    """Signatures for the certificate page: who signed, when, from where, which document."""
+    clean, errors = [], {}
+    for index, sig in enumerate(signatures or []):
+        where = f"signatures[{index}]"
+        if not isinstance(sig, dict):
+            errors[where] = "expected a mapping"
+            continue
+        for key in ("name", "signed_at", "ip", "document_sha256"):
+            if not sig.get(key):
+                errors[f"{where}.{key}"] = "required"
+        signed_at = sig.get("signed_at")
+        if signed_at:
+            try:
+                moment = (
+                    signed_at
+                    if isinstance(signed_at, dt.datetime)
+                    else dt.datetime.fromisoformat(signed_at)
+                )
+                if moment.tzinfo is None:
+                    raise ValueError("no time zone")
+            except (TypeError, ValueError):
+                errors[f"{where}.signed_at"] = "expected an ISO date-time with a time zone"
+        if sig.get("ip"):
+            try:
+                ipaddress.ip_address(sig["ip"])
+            except ValueError:
+                errors[f"{where}.ip"] = "not an IP address"
+        if sig.get("document_sha256") and not SHA256_RE.match(str(sig["document_sha256"])):
+            errors[f"{where}.document_sha256"] = "expected 64 lowercase hex digits"
+        clean.append(
+            {
+                key: (value.isoformat() if isinstance(value, dt.datetime) else value)
+                for key, value in sig.items()
+            }
+        )
+    if errors:
+        raise SignaturesInvalid("invalid signatures", errors)
+    return clean
+
+
+def _certificate_rows(signatures: list[dict], lang: str) -> list[dict]:
+    rows = []
+    for sig in signatures:
+        moment = dt.datetime.fromisoformat(sig["signed_at"]).astimezone(dt.UTC)
+        rows.append(
+            {
+                **localise(sig, lang),
+                "signed_at": format_datetime(
+                    moment, format="yyyy-MM-dd HH:mm:ss 'UTC'", locale=LOCALES[lang]
+                ),
+            }
+        )
+    return rows
+
+
+def render_html(
+    template: ContractTemplate,
+    variables: dict[str, Any],
+    *,
+    lang: str = "ko",
+    overrides: Mapping[str, Any] | None = None,
+    contract_no: str = "DRAFT",
+    contract_version: int = 1,
+    prevailing_language: str = "ko",
+    signatures: list[dict] | None = None,
+) -> str:
+    """The complete contract as an HTML string (what `render_pdf` lays out).
+
+    `lang` is ``ko``, ``en`` or ``bilingual``; `overrides` maps clause ids to replacement
+    text (or ``{"ko": ..., "en": ...}``); `signatures` adds a certificate page.
+    """
+    if lang not in MODES:
+        raise OverridesInvalid("unknown document language", {"lang": repr(lang)})
+    if prevailing_language not in LANGUAGES:
+        raise OverridesInvalid(
+            "unknown prevailing language", {"prevailing_language": repr(prevailing_language)}
+        )
+    clean = template.validate(variables)
+    overrides = check_overrides(template, overrides)
+    signatures = check_signatures(signatures)
+    langs = LANGUAGES if lang == "bilingual" else (lang,)
+    document = {
+        "bilingual": lang == "bilingual",
+        "prevailing_language": prevailing_language,
+        "contract_no": str(contract_no),
+        "contract_version": int(contract_version),
+    }
+    parts = {code: _language_parts(template, clean, overrides, code, document) for code in langs}
+    order = [clause_id for clause_id, _ in parts[langs[0]]["articles"]]
+    by_id = {code: dict(parts[code]["articles"]) for code in langs}
+    labels = _labels()
+    layout = environment_for(template).get_template("base/document.html")
+    return layout.render(
+        mode=lang,
+        langs=langs,
+        labels=labels,
+        document=document,
+        template_key=template.key,
+        template_version=template.version,
+        titles={code: template.title[code] for code in langs},
+        parts=parts,
+        rows=[{code: by_id[code].get(cid, "") for code in langs} for cid in order],
+        parties=[
+            {
+                "label": template.fields[name].label,
+                "by_lang": {code: parts[code]["vars"][name] for code in langs},
+            }
+            for name in template.parties
+        ],
+        effective_date={code: format_date_value(clean["effective_date"], code) for code in langs}
+        if "effective_date" in clean
+        else None,
+        certificate={code: _certificate_rows(signatures, code) for code in langs}
+        if signatures
+        else None,
+        stylesheet=template.stylesheet,
+    )
