@@ -96,12 +96,11 @@ class Organisation(db.Model):
         index=True)
     verification_reason: Mapped[str | None] = mapped_column(sa.Text)
     verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    verified_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    members: Mapped[list["User"]] = relationship(
-        back_populates="organisation", foreign_keys="User.organisation_id")
+    members: Mapped[list["User"]] = relationship(back_populates="organisation")
+    reviews: Mapped[list["OrganisationReview"]] = relationship(
+        order_by="OrganisationReview.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         sa.CheckConstraint("name_ko IS NOT NULL OR name_en IS NOT NULL", name="has_name"),
@@ -132,7 +131,8 @@ class Organisation(db.Model):
         self.verification = Verification.verified
         self.verification_reason = None
         self.verified_at = utcnow()
-        self.verified_by_id = actor.id
+        self.reviews.append(OrganisationReview(reviewer_id=actor.id,
+                                               decision=Verification.verified))
 
     def reject(self, actor: "User", reason: str) -> None:
         actor.require_staff()
@@ -142,7 +142,24 @@ class Organisation(db.Model):
         self.verification = Verification.rejected
         self.verification_reason = reason.strip()
         self.verified_at = None
-        self.verified_by_id = actor.id
+        self.reviews.append(OrganisationReview(reviewer_id=actor.id,
+                                               decision=Verification.rejected,
+                                               reason=self.verification_reason))
+
+
+class OrganisationReview(db.Model):
+    """One staff decision on an organisation's verification; rows are only ever added."""
+
+    __tablename__ = "organisation_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    decision: Mapped[Verification] = mapped_column(
+        sa.Enum(Verification, native_enum=False, length=20))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class User(UserMixin, db.Model):
@@ -161,8 +178,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    organisation: Mapped[Organisation | None] = relationship(
-        back_populates="members", foreign_keys=[organisation_id])
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
     @staticmethod
     def normalise_email(email: str) -> str:
