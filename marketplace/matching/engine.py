@@ -38,20 +38,25 @@ METHODS = ("hybrid", "embedding", "tfidf")
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Few, interpretable weights, all on the scale of the semantic cosine (~0.3 to 0.7).
+    """Few, interpretable weights, all on the scale of the semantic cosine (~0.2 to 0.7).
 
-    Penalties are sized against the spread of topic scores among good candidates (~0.05-0.15):
-    one TRL level short, or no deal type in common, should move a right-problem offering below
-    the ones a deal officer could take forward, but not below unrelated ones.
+    The cosine carries most of the topic signal. Shared glossary concepts add what it misses on
+    domain terms across languages. BM25 only breaks ties: it can reward only same-language pairs
+    (a Korean need shares almost no tokens with an English offering), so a larger weight would
+    favour listings written in the query's language, which relevance does not depend on.
+    Penalties are sized against the gap between fitting and unrelated candidates (~0.1): one TRL
+    level short or no deal type in common drops an offering below comparable fits that meet the
+    constraint, but not below offerings for a different problem, which a deal officer would
+    still rank lower.
     """
 
     semantic: float = 1.0
-    lexical: float = 0.15
-    concepts: float = 0.25
-    trl: float = 0.08  # per penalty unit (1 for one level short, up to 2)
-    deal: float = 0.05  # no deal type in common
-    budget: float = 0.05  # up to this much when the price is far above the budget
-    sector: float = 0.02  # same sector; half for a related one
+    lexical: float = 0.05
+    concepts: float = 0.2
+    trl: float = 0.04  # per penalty unit: 1 for one level short, +0.5 a level, at most 2
+    deal: float = 0.03  # no deal type in common
+    budget: float = 0.05  # at most this much, when the price is 4x or more above the budget
+    sector: float = 0.03  # same sector; half for a related one
     broader_concept: float = 0.5  # weight of a broader concept relative to a named one
 
 
@@ -100,10 +105,7 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     n = scores.shape[0]
     if k <= 0 or n == 0:
         return np.zeros(0, dtype=np.int64)
-    if k < n:
-        part = np.argpartition(-scores, k - 1)[:k]
-    else:
-        part = np.arange(n)
+    part = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
     return part[np.argsort(-scores[part], kind="stable")]
 
 

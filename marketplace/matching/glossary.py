@@ -17,9 +17,10 @@ from pathlib import Path
 from .lexical import tokenize_en
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.txt")
-SECTORS: tuple[str, ...] = tuple(
-    "ai bio_health medical_device fintech blockchain mobility drone robotics iot data content_xr "
-    "media manufacturing fashion environment energy security ecommerce edutech proptech".split()
+SECTORS: tuple[str, ...] = (
+    "ai", "bio_health", "medical_device", "fintech", "blockchain", "mobility", "drone",
+    "robotics", "iot", "data", "content_xr", "media", "manufacturing", "fashion", "environment",
+    "energy", "security", "ecommerce", "edutech", "proptech",
 )
 
 
@@ -59,7 +60,8 @@ def parse_glossary(lines: Iterable[str], source: str = "glossary") -> dict[str, 
         en_forms, ko_forms = _split_forms(en), _split_forms(ko)
         if not en_forms or not ko_forms:
             raise ValueError(f"{source}:{number}: {cid!r} needs English and Korean forms")
-        concepts[cid] = Concept(cid, sector, None if broader == "-" else broader, en_forms, ko_forms)
+        parent = None if broader == "-" else broader
+        concepts[cid] = Concept(cid, sector, parent, en_forms, ko_forms)
     for concept in concepts.values():
         if concept.broader and concept.broader not in concepts:
             raise ValueError(f"{source}: {concept.id!r} has unknown broader {concept.broader!r}")
@@ -93,11 +95,21 @@ class Glossary:
                 for variant in {form, _SPACES.sub("", form)}:
                     if len(variant) >= 2:
                         self._ko_forms.setdefault(variant, set()).add(concept.id)
-        # One alternation over all Korean forms (longest first) finds every start position; the
-        # lookahead lets matches overlap (물류드론 yields 물류드론, and 드론 at the next position).
-        forms = sorted(self._ko_forms, key=len, reverse=True)
-        alternation = "|".join(re.escape(f) for f in forms)
-        self._ko_re = re.compile(f"(?=({alternation}))") if forms else None
+        # Korean noun phrases often take a particle or a modifier between their words
+        # (음향 감지 / 음향을 자동 감지): multi-word forms also match with one word in between.
+        self._ko_gapped: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        for concept in concepts.values():
+            for form in concept.ko_forms:
+                words = form.lower().split()
+                if len(words) < 2:
+                    continue
+                gap = r"\S*\s+(?:\S+\s+)?"
+                pattern = re.compile(gap.join(re.escape(w) for w in words))
+                self._ko_gapped.setdefault(words[0], []).append((pattern, concept.id))
+        # Scanning is a dictionary lookup per position, filtered by two-character prefixes
+        # (several times faster than one large regex alternation over ~1,500 forms).
+        self._ko_prefixes = {f[:2] for f in self._ko_forms}
+        self._ko_lengths = sorted({len(f) for f in self._ko_forms})
 
     def broader_chain(self, cid: str) -> list[str]:
         """Broader concepts of ``cid``, nearest first."""
@@ -121,20 +133,25 @@ class Glossary:
                 for phrase, cid in self._en.get(tok, ()):
                     if tuple(tokens[i : i + len(phrase)]) == phrase:
                         found.add(cid)
-        if self._ko_re is not None:
+        if self._ko_forms:
             lowered = text.lower()
             self._find_ko(lowered, 2, found)
             self._find_ko(_SPACES.sub("", lowered), 3, found)
+            for first, patterns in self._ko_gapped.items():
+                if first in lowered:
+                    for pattern, cid in patterns:
+                        if cid not in found and pattern.search(lowered):
+                            found.add(cid)
         return found
 
     def _find_ko(self, text: str, min_len: int, found: set[str]) -> None:
-        assert self._ko_re is not None
-        for match in self._ko_re.finditer(text):
-            start = match.start()
-            # the alternation reports the longest form at each position; shorter forms that
-            # start at the same position are mentions too (드론배송 -> 드론배송, 드론)
-            for length in range(min_len, len(match.group(1)) + 1):
-                cids = self._ko_forms.get(text[start : start + length])
+        forms, prefixes = self._ko_forms, self._ko_prefixes
+        lengths = [n for n in self._ko_lengths if n >= min_len]
+        for start in range(len(text) - 1):
+            if text[start : start + 2] not in prefixes:
+                continue
+            for length in lengths:
+                cids = forms.get(text[start : start + length])
                 if cids:
                     found |= cids
 

@@ -23,11 +23,15 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 # Kiwi tags kept as content words: common/proper nouns, roots, verb and adjective stems, Latin.
 _KO_NOUN_TAGS = frozenset({"NNG", "NNP", "XR"})
 _KO_PRED_TAGS = frozenset({"VV", "VA"})
-_KO_STOP = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_KO_STOP = _words(
     "것 수 등 및 때 중 더 개 곳 약 위 를 이 그 저 년 월 일 명 대 전 후 내 외 점 분 초 회 건 "
-    "하 되 있 없 같 이러 그러 받 주 보 싶 말 통하 위하 대하 따르 의하".split()
+    "하 되 있 없 같 이러 그러 받 주 보 싶 말 통하 위하 대하 따르 의하"
 )
-_EN_STOP = frozenset(
+_EN_STOP = _words(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
@@ -38,7 +42,7 @@ _EN_STOP = frozenset(
     your yours yourself yourselves new need needs want wants looking seek seeking offer offers
     provide provides use used using uses one two three four five six seven eight nine ten
     able across already among around based etc every however including like many may much near
-    often still well whether yet""".split()
+    often still well whether yet"""
 )
 
 
