@@ -1,0 +1,48 @@
+# Shared setup for scripts/run and scripts/test: system packages, virtualenv, project install.
+# Sourced, not run. Safe to repeat: each step checks before it acts.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Debian packages: WeasyPrint's Pango and HarfBuzz subsetter, a Korean font; for tests also
+# Chromium (end-to-end journeys) and poppler-utils (PDF text checks).
+RUNTIME_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-nanum"
+TEST_PACKAGES="chromium poppler-utils"
+
+ensure_system_packages() {
+  local wanted="$RUNTIME_PACKAGES" missing="" pkg
+  [ "${1:-}" = "test" ] && wanted="$wanted $TEST_PACKAGES"
+  command -v python3 >/dev/null || { echo "Python 3.11+ is required (apt-get install python3)"; exit 1; }
+  python3 -c 'import venv, ensurepip' 2>/dev/null || wanted="$wanted python3-venv"
+  command -v dpkg-query >/dev/null || return 0   # not Debian: trust the machine
+  for pkg in $wanted; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
+  done
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    say "Installing system packages:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "Missing system packages:$missing"
+    echo "Install them as root:  sudo apt-get install$missing"
+    exit 1
+  fi
+}
+
+ensure_venv() {
+  local extras="${1:-}" spec="." stamp
+  [ -n "$extras" ] && spec=".[$extras]"
+  [ -x "$PY" ] || { say "Creating virtualenv in .venv"; python3 -m venv "$VENV"; }
+  stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | sha256sum | cut -c1-16)-${extras:-base}"
+  if [ ! -f "$stamp" ]; then
+    say "Installing the project and its pinned dependencies"
+    "$PY" -m pip install -q --upgrade pip
+    "$PY" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT$([ -n "$extras" ] && echo "[$extras]")"
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
