@@ -380,9 +380,7 @@ class MatchEngine:
         if excluded:
             candidates = np.array([i for i in candidates if i not in excluded], dtype=np.int64)
         q_features = query_features or self.features(query)
-        scores, explanations = self._score_candidates(
-            query, q_features, cosines, candidates, index
-        )
+        scores, explanations = self._score_candidates(query, q_features, cosines, candidates, index)
         order = top_k_indices(scores, top_k)
         return [
             Match(

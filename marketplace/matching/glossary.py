@@ -18,9 +18,26 @@ from .lexical import tokenize_en
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.txt")
 SECTORS: tuple[str, ...] = (
-    "ai", "bio_health", "medical_device", "fintech", "blockchain", "mobility", "drone",
-    "robotics", "iot", "data", "content_xr", "media", "manufacturing", "fashion", "environment",
-    "energy", "security", "ecommerce", "edutech", "proptech",
+    "ai",
+    "bio_health",
+    "medical_device",
+    "fintech",
+    "blockchain",
+    "mobility",
+    "drone",
+    "robotics",
+    "iot",
+    "data",
+    "content_xr",
+    "media",
+    "manufacturing",
+    "fashion",
+    "environment",
+    "energy",
+    "security",
+    "ecommerce",
+    "edutech",
+    "proptech",
 )
 
 

@@ -23,6 +23,8 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 # Kiwi tags kept as content words: common/proper nouns, roots, verb and adjective stems, Latin.
 _KO_NOUN_TAGS = frozenset({"NNG", "NNP", "XR"})
 _KO_PRED_TAGS = frozenset({"VV", "VA"})
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -201,9 +203,7 @@ class BM25:
         length = sum(counts.values())
         k1, b, avgdl = self.k1, self.b, self.avgdl or 1.0
         norm = k1 * (1.0 - b + b * length / avgdl)
-        return float(
-            sum(self.idf(t) * f * (k1 + 1.0) / (f + norm) for t, f in counts.items())
-        )
+        return float(sum(self.idf(t) * f * (k1 + 1.0) / (f + norm) for t, f in counts.items()))
 
 
 _PLAIN_WORD = re.compile(r"\w+")

