@@ -68,16 +68,21 @@ def _init_login(app: Flask, login_manager) -> None:
 def _import_models() -> None:
     """Every table, so that migrations and `db.create_all()` see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
+    from .api import tokens as _api_tokens  # noqa: F401
+    from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_tokens_bp
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
 
-    for blueprint in (pages_bp, accounts_bp, staff_bp):
+    for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
+    api.init_app(app, blueprints=[])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     app.context_processor(lambda: {"nav_links": [
@@ -86,11 +91,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .api.cli import api_token_cli
     from .demo import seed_demo_command
     from .i18n.cli import translate_cli
     from .jobs_cli import jobs_cli
 
-    for command in (users_cli, translate_cli, jobs_cli, seed_demo_command):
+    for command in (users_cli, translate_cli, jobs_cli, seed_demo_command, api_token_cli):
         app.cli.add_command(command)
 
 

@@ -72,6 +72,17 @@ def _code_for(status: int) -> str:
             429: "rate_limited"}.get(status, "server_error")
 
 
+def _validation_fields(data) -> dict:
+    """Field messages from a webargs/marshmallow validation error, by field name."""
+    messages = (data or {}).get("messages") or {}
+    fields = {}
+    for location_messages in messages.values():  # {"json": {...}, "query": {...}}
+        if isinstance(location_messages, dict):
+            for name, errors in location_messages.items():
+                fields[name] = errors if isinstance(errors, list | dict) else [str(errors)]
+    return fields
+
+
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -89,7 +100,10 @@ def init_app(app) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        response = error_response(exc.code)
+        fields = _validation_fields(getattr(exc, "data", None))
+        message = _l("Some fields are not valid.") if fields else None
+        response = error_response(exc.code, message, "validation_error" if fields else None,
+                                  fields)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

@@ -1,0 +1,39 @@
+"""The JSON API under /api/v1: flask-smorest generates its OpenAPI 3 document from the code.
+
+Authentication is a personal access token sent as `Authorization: Bearer <token>`; session
+cookies never authorise an API call, so the API needs no CSRF token.
+"""
+
+from flask_smorest import Api
+
+from ..extensions import csrf
+
+
+class MarketplaceApi(Api):
+    def _register_error_handlers(self):
+        """Errors are answered by marketplace.errors in the shared {"error": ...} shape."""
+
+
+api = MarketplaceApi(spec_kwargs={
+    "info": {"description": "Tech Trade-On: technology needs, offerings, matches and deals."},
+})
+
+API_CONFIG = {
+    "API_TITLE": "Tech Trade-On API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+def init_app(app, blueprints=()) -> None:
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer",
+                   "description": "A personal access token from your profile page."})
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
