@@ -1,0 +1,1 @@
+"""Needs, offerings, challenges and Korean-aware search."""

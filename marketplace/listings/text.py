@@ -1,0 +1,141 @@
+"""The search tokenizer: what a listing is indexed under and what a query asks for.
+
+Korean words are indexed as syllable bigrams (of the raw text and of kiwipiepy's content
+morphemes) plus one-syllable nouns, so `미세먼지` finds `미세먼지 저감` and `배터리` finds
+`배터리관리시스템` (a trigram index cannot match a two-syllable word such as 드론). English is
+lowercased and lightly stemmed. Documents and queries go through the same functions, on SQLite
+and PostgreSQL alike, and the terms live in the `listing_terms` table.
+
+Kiwi takes about two seconds to build, so there is one per process, built on first use.
+"""
+
+import re
+import threading
+from collections.abc import Iterable
+
+MAX_TERM_LENGTH = 64
+MAX_QUERY_TERMS = 8
+
+HANGUL_RUN = re.compile(r"[가-힣]+")
+LATIN_WORD = re.compile(r"[a-z0-9]+")
+# Morpheme tags that carry meaning: nouns, roots, verb and adjective stems.
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "XR", "VV", "VA", "SH"})
+NOUN_TAGS = frozenset({"NNG", "NNP", "NR"})
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "been", "by", "can", "for", "from", "has", "have",
+    "in", "into", "is", "it", "its", "of", "on", "or", "our", "over", "per", "such", "than",
+    "that", "the", "their", "them", "these", "this", "those", "to", "up", "via", "was", "we",
+    "were", "which", "while", "will", "with", "without", "you", "your",
+))
+
+_kiwi = None
+_kiwi_lock = threading.Lock()
+
+
+def kiwi():
+    """The process's Kiwi instance, built on first use (it is expensive to construct)."""
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                _kiwi = Kiwi()
+    return _kiwi
+
+
+def stem(word: str) -> str:
+    """A light English stemmer (plural, -ing, -ed): enough for "batteries" ~ "battery"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement, min_stem in (
+        ("ies", "y", 3), ("sses", "ss", 2), ("ments", "ment", 4), ("ing", "", 3),
+        ("ed", "", 3), ("es", "", 3), ("s", "", 3),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "zes")):
+                continue
+            if suffix == "ed" and word.endswith("eed"):
+                return word
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    # "charge", "charged" and "charging" all end as "charg"; "planned" -> "plan".
+    if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]
+    return word
+
+
+def english_terms(text: str) -> list[str]:
+    words = LATIN_WORD.findall((text or "").lower())
+    return [stem(w)[:MAX_TERM_LENGTH] for w in words if w not in STOPWORDS and
+            (len(w) > 1 or w.isdigit())]
+
+
+def bigrams(word: str) -> list[str]:
+    if len(word) < 2:
+        return [word] if word else []
+    return [word[i:i + 2] for i in range(len(word) - 1)]
+
+
+def _morphemes(text: str):
+    """(form, tag) of the content morphemes kiwipiepy finds in the Hangul parts of `text`."""
+    if not HANGUL_RUN.search(text or ""):
+        return []
+    return [(t.form, t.tag) for t in kiwi().tokenize(text) if t.tag in CONTENT_TAGS
+            and HANGUL_RUN.fullmatch(t.form)]
+
+
+def korean_terms(text: str) -> list[str]:
+    """Index terms for Korean text: bigrams of every Hangul run and of every content morpheme,
+    and the one-syllable nouns (차, 물) that have no bigram."""
+    terms = []
+    for run in HANGUL_RUN.findall(text or ""):
+        if len(run) >= 2:
+            terms.extend(bigrams(run))
+    for form, tag in _morphemes(text):
+        if len(form) == 1:
+            if tag in NOUN_TAGS:
+                terms.append(form)
+        else:
+            terms.extend(bigrams(form))
+    return terms
+
+
+def document_terms(text: str) -> list[str]:
+    return korean_terms(text) + english_terms(text)
+
+
+def weighted_terms(fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:
+    """Terms of several fields, each term weighted by the heaviest field it occurs in plus one
+    per further field (a title word outranks a word buried in the description)."""
+    weights: dict[str, int] = {}
+    for text, weight in fields:
+        if not text:
+            continue
+        for term in set(document_terms(text)):
+            weights[term] = max(weights[term], weight) + 1 if term in weights else weight
+    return weights
+
+
+def query_terms(query: str) -> list[str]:
+    """The terms a query requires (all of them: AND), deduplicated and capped.
+
+    A Korean word becomes the bigrams of its content morphemes, so particles and endings do not
+    have to appear in the listing (드론을 finds 드론); an English word becomes its stem.
+    """
+    query = (query or "").strip()[:200]
+    terms: list[str] = []
+    for word in query.split():
+        hangul = "".join(HANGUL_RUN.findall(word))
+        if hangul:
+            found = [form for form, _tag in _morphemes(word)]
+            pieces = found or [hangul]
+            for piece in pieces:
+                terms.extend(bigrams(piece))
+        terms.extend(english_terms(word))
+    unique = list(dict.fromkeys(t for t in terms if t))
+    return unique[:MAX_QUERY_TERMS]
