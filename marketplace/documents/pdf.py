@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import mimetypes
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +72,10 @@ class ContractURLFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         path = self.allowed_path(url)
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), status=200)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}, status=200
+        )
 
 
 def font_face_css(fonts: Mapping[tuple[str, int], Path] = FONTS) -> str:
@@ -197,10 +202,12 @@ def render_pdf(
             relationship="Data",
             url_fetcher=fetcher,
         )
-        pdf = document.write_pdf(
-            pdf_variant=PDF_VARIANT,
-            attachments=[attachment],
-        )
+        with warnings.catch_warnings():
+            # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes the file.
+            warnings.filterwarnings(
+                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+            )
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment])
     except FatalURLFetchingError as exc:
         raise TemplateInvalid(
             "the contract asked for a resource it may not use",

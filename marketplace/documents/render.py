@@ -52,6 +52,9 @@ from .templates import BASE_DIR, ContractTemplate
 MODES = ("ko", "en", "bilingual")
 BLOCKS = ("title", "preamble", "articles", "closing")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+SIGNATURE_KEYS = frozenset(
+    {"name", "organisation", "email", "party", "signed_at", "ip", "method", "document_sha256"}
+)
 _CLAUSE_RE = re.compile(r"<!--clause:([a-z0-9_]+)-->(.*?)<!--/clause-->", re.S)
 _REF_RE = re.compile(r"<!--ref:([a-z0-9_]+)-->")
 _ARTNO = "<!--artno-->"
@@ -244,6 +247,9 @@ def check_signatures(signatures: list[dict] | None) -> list[dict]:
         if not isinstance(sig, dict):
             errors[where] = "expected a mapping"
             continue
+        unknown = sorted(set(sig) - SIGNATURE_KEYS)
+        if unknown:
+            errors[where] = f"unknown keys {', '.join(unknown)}"
         for key in ("name", "signed_at", "ip", "document_sha256"):
             if not sig.get(key):
                 errors[f"{where}.{key}"] = "required"
@@ -277,18 +283,19 @@ def check_signatures(signatures: list[dict] | None) -> list[dict]:
     return clean
 
 
-def _certificate_rows(signatures: list[dict], lang: str) -> list[dict]:
+def _certificate_rows(template: ContractTemplate, signatures: list[dict], lang: str) -> list[dict]:
     rows = []
     for sig in signatures:
         moment = dt.datetime.fromisoformat(sig["signed_at"]).astimezone(dt.UTC)
-        rows.append(
-            {
-                **localise(sig, lang),
-                "signed_at": format_datetime(
-                    moment, format="yyyy-MM-dd HH:mm:ss 'UTC'", locale=LOCALES[lang]
-                ),
-            }
-        )
+        row = {
+            **localise(sig, lang),
+            "signed_at": format_datetime(
+                moment, format="yyyy-MM-dd HH:mm:ss 'UTC'", locale=LOCALES[lang]
+            ),
+        }
+        if sig.get("party") in template.parties:
+            row["role"] = template.fields[sig["party"]].label[lang]
+        rows.append(row)
     return rows
 
 
@@ -349,7 +356,7 @@ def render_html(
         effective_date={code: format_date_value(clean["effective_date"], code) for code in langs}
         if "effective_date" in clean
         else None,
-        certificate={code: _certificate_rows(signatures, code) for code in langs}
+        certificate={code: _certificate_rows(template, signatures, code) for code in langs}
         if signatures
         else None,
         stylesheet=template.stylesheet,
