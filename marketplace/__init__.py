@@ -28,10 +28,11 @@ def _check_config(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import errors, jobs, security
+    from . import errors, jobs, routing, security
     from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from .i18n import catalogs, formatting, locale
 
+    routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_project_root() / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -76,13 +77,14 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import api
     from .accounts.views import bp as accounts_bp
+    from .api.listings import needs_api, offerings_api
     from .api.views import bp as api_tokens_bp
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
-    api.init_app(app, blueprints=[])
+    api.init_app(app, blueprints=[needs_api, offerings_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     app.context_processor(lambda: {"nav_links": [

@@ -74,12 +74,15 @@ def _code_for(status: int) -> str:
 
 def _validation_fields(data) -> dict:
     """Field messages from a webargs/marshmallow validation error, by field name."""
+    from .api.messages import translate
+
     messages = (data or {}).get("messages") or {}
     fields = {}
     for location_messages in messages.values():  # {"json": {...}, "query": {...}}
         if isinstance(location_messages, dict):
             for name, errors in location_messages.items():
-                fields[name] = errors if isinstance(errors, list | dict) else [str(errors)]
+                fields[name] = translate(errors if isinstance(errors, list | dict)
+                                         else [str(errors)])
     return fields
 
 

@@ -5,9 +5,12 @@ CI); Redis-backed tests run when TEST_REDIS_URL is set.
 """
 
 import os
+import threading
 
 import pytest
 import sqlalchemy as sa
+
+from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db
@@ -130,3 +133,13 @@ def login(client, user, password=TEST_PASSWORD, lang="ko"):
 def login_as(client):
     """Sign a user in on the shared test client: `login_as(user)`."""
     return lambda user, **kw: login(client, user, **kw)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

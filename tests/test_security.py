@@ -98,3 +98,8 @@ def test_server_error_shows_no_stack_trace(app, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong" in body and "secret internals" not in body
     assert "Traceback" not in body
+
+
+def test_ids_beyond_the_column_range_are_not_found(client):
+    assert client.get("/en/organisations/99999999999999999999").status_code == 404
+    assert client.get("/api/v1/offerings/21810635731954726095642689536").status_code == 404

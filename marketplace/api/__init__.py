@@ -5,11 +5,16 @@ cookies never authorise an API call, so the API needs no CSRF token.
 """
 
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 
 from ..extensions import csrf
+from ..routing import IdConverter
+from .schemas import ErrorSchema
 
 
 class MarketplaceApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self):
         """Errors are answered by marketplace.errors in the shared {"error": ...} shape."""
 
@@ -31,6 +36,7 @@ def init_app(app, blueprints=()) -> None:
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     api.init_app(app)
+    api.register_converter(IdConverter, integerconverter2paramschema)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer",
                    "description": "A personal access token from your profile page."})
