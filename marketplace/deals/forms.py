@@ -1,0 +1,166 @@
+"""Deal forms. They parse what a person typed; the rules are checked by the domain."""
+
+from decimal import InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..errors import DomainError
+from ..forms import choices
+from ..i18n.formatting import major_to_minor, minor_to_major
+from .models import DEAL_TYPE_LABELS, DECLINE_REASONS
+from .services import MAX_MESSAGE
+from .terms import CURRENCIES, fields_for, validate_terms
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+
+class OpenDealForm(FlaskForm):
+    deal_type = SelectField(_l("Type of deal"))
+    need_id = SelectField(_l("For which need"), default="")
+    message = TextAreaField(_l("First message"), validators=[
+        DataRequired(), Length(max=MAX_MESSAGE)],
+        description=_l("Introduce your organisation and say what you are looking for. "
+                       "Do not share confidential details before an NDA."))
+    require_nda = BooleanField(_l("Ask for an NDA before confidential details are shared"))
+
+    def set_choices(self, deal_types, needs, need_required=False):
+        self.deal_type.choices = choices((t, DEAL_TYPE_LABELS[t]) for t in deal_types)
+        options = [] if need_required else [("", _l("No specific need"))]
+        self.need_id.choices = choices(options + [(str(n.id), n.title) for n in needs])
+
+
+class AcceptInquiryForm(FlaskForm):
+    require_nda = BooleanField(_l("Ask for an NDA first"))
+
+
+class DeclineForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=choices(DECLINE_REASONS.items()))
+    note = TextAreaField(_l("Anything to add (optional)"), validators=[Optional(),
+                                                                       Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=MAX_MESSAGE)])
+    attachment = FileField(_l("Attachment (optional)"),
+                           description=_l("PDF, PNG, JPEG, Word, Excel, PowerPoint or HWPX."))
+    confidential = BooleanField(_l("Confidential: the other side sees it only after the NDA"))
+
+
+class AssignForm(FlaskForm):
+    staff_id = SelectField(_l("Staff member"))
+
+
+# ---- terms --------------------------------------------------------------------------------
+
+MONEY_HELP = _l("In the currency above, e.g. 1,500,000 or 1500.50.")
+SCHEDULE_HELP = _l("One payment per line: due date and amount, e.g. 2026-12-31 5,000,000.")
+LONG_TEXT = {"scope", "success_criteria", "delivery", "field_of_use", "conditions"}
+
+
+class TermsFormBase(FlaskForm):
+    based_on_version = HiddenField()
+
+
+def terms_form(deal_type, *args, **kwargs) -> TermsFormBase:
+    """A form with one input per terms field of `deal_type`."""
+
+    class TermsForm(TermsFormBase):
+        pass
+
+    for spec in fields_for(deal_type):
+        if spec.kind == "currency":
+            field = SelectField(spec.label, choices=choices((c, c) for c in CURRENCIES),
+                                validate_choice=False)
+        elif spec.kind == "choice":
+            field = SelectField(spec.label, choices=choices(
+                [("", _l("Choose…"))] + list(spec.choices.items())), validate_choice=False)
+        elif spec.kind == "bool":
+            field = BooleanField(spec.label)
+        elif spec.kind == "schedule":
+            field = TextAreaField(spec.label, description=SCHEDULE_HELP)
+        elif spec.kind == "money":
+            field = StringField(spec.label, description=MONEY_HELP)
+        elif spec.name in LONG_TEXT:
+            field = TextAreaField(spec.label)
+        else:
+            field = StringField(spec.label)
+        setattr(TermsForm, spec.name, field)
+    return TermsForm(*args, **kwargs)
+
+
+def _money_text(amount, currency) -> str:
+    return f"{minor_to_major(amount, currency):,}" if amount is not None else ""
+
+
+def terms_form_data(deal_type, fields: dict) -> dict:
+    """An existing version's fields as form input (for a counter-offer)."""
+    currency = fields.get("currency", "KRW")
+    data = {}
+    for spec in fields_for(deal_type):
+        value = fields.get(spec.name)
+        if spec.kind == "money":
+            data[spec.name] = _money_text(value, currency)
+        elif spec.kind == "schedule":
+            data[spec.name] = "\n".join(f"{item['due']} {_money_text(item['amount'], currency)}"
+                                        for item in value or [])
+        elif value is not None:
+            data[spec.name] = value if spec.kind in ("bool", "choice", "currency") else str(value)
+    return data
+
+
+def _parse_money(text: str, currency: str) -> int:
+    try:
+        return major_to_minor(text.replace(",", "").replace(" ", ""), currency)
+    except (InvalidOperation, ValueError):
+        raise ValueError from None
+
+
+def terms_from_form(deal_type, form) -> dict:
+    """The form's input in the API's shape (minor units), validated by the domain."""
+    currency = form.currency.data if form.currency.data in CURRENCIES else "KRW"
+    data, errors = {}, {}
+    for spec in fields_for(deal_type):
+        raw = form[spec.name].data
+        if spec.kind == "bool":
+            data[spec.name] = bool(raw)
+            continue
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        if spec.kind == "money":
+            try:
+                data[spec.name] = _parse_money(raw, currency)
+            except ValueError:
+                errors[spec.name] = [_l("Enter an amount, e.g. 1,500,000.")]
+        elif spec.kind == "schedule":
+            items = []
+            for line in raw.splitlines():
+                if not line.strip():
+                    continue
+                due, _, amount = line.strip().partition(" ")
+                try:
+                    items.append({"amount": _parse_money(amount.strip(), currency), "due": due})
+                except ValueError:
+                    errors[spec.name] = [SCHEDULE_HELP]
+            data[spec.name] = items
+        else:
+            data[spec.name] = raw
+    try:
+        clean = validate_terms(deal_type, {k: v for k, v in data.items() if k not in errors})
+    except DomainError as exc:
+        errors = {**exc.fields, **errors}
+        raise DomainError(exc.message, errors) from None
+    if errors:
+        raise DomainError(_l("Some terms are missing or not valid. Check the marked fields."),
+                          errors)
+    return clean

@@ -1,0 +1,76 @@
+"""Who hears about a deal event: an in-app notice in the same transaction as the event, and an
+e-mail sent by a job once that transaction committed (the job gets the event's id).
+
+Recipients are the other side's members and the deal's staff when a party acts; both sides (and
+the staff) when staff or the platform act. The actor never notifies themselves.
+"""
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale, gettext
+
+from .. import jobs
+from ..accounts.models import User, utcnow
+from ..extensions import db
+from ..mail.services import send_email
+from .models import EVENT_LABELS, Deal, DealEvent, DealNotification, SystemActor
+
+
+def recipients(deal: Deal, actor) -> list[User]:
+    side = None if isinstance(actor, SystemActor) else deal.side_of(actor)
+    org_ids = [deal.org_id_of(deal.other(side))] if side else [deal.buyer_org_id,
+                                                                deal.seller_org_id]
+    users = db.session.scalars(sa.select(User).where(User.organisation_id.in_(org_ids),
+                                                     User.active.is_(True))
+                               .order_by(User.id)).all()
+    if deal.assigned_staff_id is not None and all(u.id != deal.assigned_staff_id
+                                                  for u in users):
+        staff = db.session.get(User, deal.assigned_staff_id)
+        if staff is not None and staff.active:
+            users.append(staff)
+    return [user for user in users if user.id != getattr(actor, "id", None)]
+
+
+def for_event(deal: Deal, event: DealEvent, actor) -> None:
+    users = recipients(deal, actor)
+    for user in users:
+        db.session.add(DealNotification(user_id=user.id, deal_id=deal.id, event_id=event.id))
+    if users:
+        db.session.flush()
+        jobs.enqueue(email_event, event.id)
+
+
+def _deal_link(deal_id: int, lang: str) -> str:
+    try:
+        return url_for("deals.detail", deal_id=deal_id, lang_code=lang, _external=True)
+    except RuntimeError:  # a worker without SERVER_NAME: a path is better than nothing
+        return f"/{lang}/deals/{deal_id}"
+
+
+@jobs.job(queue="mail", timeout=120, retries=3)
+def email_event(event_id: int) -> int:
+    """E-mail every notice of one event not e-mailed yet. Idempotent."""
+    notices = db.session.scalars(sa.select(DealNotification).where(
+        DealNotification.event_id == event_id, DealNotification.emailed_at.is_(None))
+        .order_by(DealNotification.id)).all()
+    for notice in notices:
+        user, deal, event = notice.user, notice.deal, notice.event
+        if not user.active:
+            notice.emailed_at = utcnow()
+            continue
+        lang = user.preferred_language if user.preferred_language in ("ko", "en") else "ko"
+        with force_locale(lang):
+            who = event.actor.display_name if event.actor else gettext("Tech Trade-On")
+            if event.organisation is not None:
+                who = f"{who} ({event.organisation.name})"
+            what = str(EVENT_LABELS.get(event.kind, event.kind))
+            subject = gettext("[Tech Trade-On] Deal #%(id)s: %(event)s", id=deal.id,
+                              event=what)
+            body = gettext(
+                "Hello %(name)s,\n\n%(who)s: %(event)s\nDeal: %(title)s (#%(id)s)\n"
+                "State: %(state)s\n\nOpen the deal: %(link)s\n", name=user.display_name,
+                who=who, event=what, title=deal.title, id=deal.id,
+                state=str(deal.state_label), link=_deal_link(deal.id, lang))
+        send_email(user.email, subject, body)
+        notice.emailed_at = utcnow()
+    return len(notices)

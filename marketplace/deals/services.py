@@ -1,0 +1,442 @@
+"""Work spanning the deal and other objects: opening a deal, scoped lookups, the conversation
+and its attachments, the NDA text, staff queues, the expiry job. Services flush; callers commit.
+"""
+
+import hashlib
+import secrets
+import zipfile
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import jobs
+from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..config import INSTANCE_DIR
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied
+from ..extensions import db
+from ..listings.models import (
+    CONFIDENTIAL_ACCESS_RULES,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    register_confidential_access,
+)
+from . import events
+from .models import (
+    BUYER_KINDS,
+    OPEN_STATES,
+    SYSTEM,
+    TERMINAL_STATES,
+    Deal,
+    DealAttachment,
+    DealMessage,
+    DealNotification,
+    DealState,
+    DealType,
+    Side,
+)
+
+MAX_MESSAGE = 10_000
+DEFAULT_EXPIRY_DAYS = 30
+DEFAULT_REMINDER_DAYS = 7
+DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+NDA_TEMPLATE_VERSION = "deal-nda-1"
+
+
+# ---- opening ------------------------------------------------------------------------------
+
+def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
+              deal_type: str, message: str, require_nda: bool = False) -> Deal:
+    """Open a deal on a published offering; flushes, the caller commits.
+
+    The actor is a member of the buying organisation (a firm, agency or investor; `need`, when
+    given, must be its own), or of the offering's startup proposing it for `need` (a
+    recommendation or a challenge answer), in which case the need's organisation buys.
+    """
+    org = actor.organisation if actor.is_authenticated else None
+    if org is None or not actor.is_active:
+        raise PermissionDenied(_l("Only members of an organisation can open deals."))
+    if not org.is_verified:
+        raise PermissionDenied(_l("Your organisation must be verified by staff before it can "
+                                  "open deals."))
+    if offering is None or offering.kind != ListingKind.offering or not offering.is_public:
+        raise NotFound(_l("This offering is not available."))
+    if need is not None and (need.kind != ListingKind.need or need.is_hidden
+                             or need.status != ListingStatus.published):
+        raise NotFound(_l("This need is not available."))
+    if org.id == offering.organisation_id:
+        if need is None:
+            raise DomainError(_l("Choose the need you are proposing your offering for."),
+                              {"need_id": [_l("This field is required.")]})
+        buyer, initiator = need.organisation, Side.seller
+    else:
+        if need is not None and need.organisation_id != org.id:
+            raise PermissionDenied(_l("You can only open a deal for your own organisation's "
+                                      "need."))
+        buyer, initiator = org, Side.buyer
+    if buyer.kind not in BUYER_KINDS:
+        raise PermissionDenied(_l("Deals are opened by firms, agencies and investors with a "
+                                  "startup's offering."))
+    try:
+        kind = DealType(deal_type)
+    except ValueError:
+        raise DomainError(_l("Choose a deal type."),
+                          {"deal_type": [_l("Choose a deal type.")]}) from None
+    if offering.deal_types and kind.value not in offering.deal_types \
+            and kind not in (DealType.investment, DealType.acquisition):
+        raise DomainError(_l("This offering is not available for that kind of deal."),
+                          {"deal_type": [_l("The offering does not list this deal type.")]})
+    if kind in (DealType.investment, DealType.acquisition) and buyer.kind == OrgKind.agency:
+        raise DomainError(_l("Agencies cannot open investment or acquisition deals."),
+                          {"deal_type": [_l("Choose another deal type.")]})
+    text = (message or "").strip()
+    if not text:
+        raise DomainError(_l("Write a first message to the other side."),
+                          {"message": [_l("This field is required.")]})
+    if len(text) > MAX_MESSAGE:
+        raise DomainError(_l("The message is too long."),
+                          {"message": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
+    same_need = Deal.need_id == need.id if need is not None else Deal.need_id.is_(None)
+    existing = db.session.scalar(sa.select(Deal.id).where(
+        Deal.buyer_org_id == buyer.id, Deal.offering_id == offering.id, same_need,
+        Deal.deal_type == kind, Deal.state.not_in(TERMINAL_STATES)))
+    if existing:
+        raise Conflict(_l("There is already an open deal of this type on this offering "
+                          "(deal #%(id)s).", id=existing))
+    deal = Deal(deal_type=kind, buyer_org_id=buyer.id, seller_org_id=offering.organisation_id,
+                initiator_side=initiator, offering_id=offering.id,
+                need_id=need.id if need is not None else None, opened_by_id=actor.id,
+                nda_required=bool(require_nda), nda_required_by=initiator if require_nda
+                else None)
+    db.session.add(deal)
+    db.session.flush()
+    first = DealMessage(deal_id=deal.id, author_user_id=actor.id, author_side=initiator,
+                        body=text)
+    db.session.add(first)
+    db.session.flush()
+    deal.record_event("open", actor, {
+        "deal_type": kind.value, "offering_id": offering.id,
+        "need_id": need.id if need is not None else None, "initiator": initiator.value,
+        "nda_required": deal.nda_required, "message_id": first.id,
+        "message_digest": hashlib.sha256(text.encode()).hexdigest()},
+        target=DealState.inquiry)
+    return deal
+
+
+# ---- scoped lookups -----------------------------------------------------------------------
+
+def visible_to(user):
+    """A WHERE clause: the deals `user` may see (their organisation's, assigned, or all for
+    admins)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return sa.false()
+    if user.is_admin:
+        return sa.true()
+    clauses = []
+    if user.organisation_id is not None:
+        clauses += [Deal.buyer_org_id == user.organisation_id,
+                    Deal.seller_org_id == user.organisation_id]
+    if user.is_staff:
+        clauses.append(Deal.assigned_staff_id == user.id)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def deal_for_viewer_or_404(deal_id: int, user) -> Deal:
+    """The deal when `user` is a party, its assigned staff or an admin; NotFound otherwise
+    (whether or not it exists)."""
+    deal = db.session.scalar(sa.select(Deal).where(Deal.id == deal_id, visible_to(user)))
+    if deal is None:
+        raise NotFound(_l("This deal does not exist or is not yours to see."))
+    return deal
+
+
+def deal_for_claim_or_404(deal_id: int, user) -> Deal:
+    """A deal waiting in the staff help queue, for staff; NotFound for anyone else."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or not (deal.can_view(user) or deal.can_claim(user)):
+        raise NotFound(_l("This deal does not exist or is not yours to see."))
+    return deal
+
+
+def deals_for(user, state: str | None = None):
+    stmt = sa.select(Deal).where(visible_to(user)).order_by(Deal.last_activity_at.desc())
+    if state == "open":
+        stmt = stmt.where(Deal.state.not_in(TERMINAL_STATES))
+    elif state == "ended":
+        stmt = stmt.where(Deal.state.in_(TERMINAL_STATES))
+    return stmt
+
+
+def help_queue():
+    """Deals whose parties asked for staff and that nobody has picked up yet."""
+    return db.session.scalars(sa.select(Deal).where(
+        Deal.help_requested_at.is_not(None), Deal.assigned_staff_id.is_(None),
+        Deal.state.not_in(TERMINAL_STATES)).order_by(Deal.help_requested_at)).all()
+
+
+def staff_members() -> list[User]:
+    return db.session.scalars(sa.select(User).where(
+        User.role.in_(("staff", "admin")), User.active.is_(True))
+        .order_by(User.display_name)).all()
+
+
+def own_needs(user) -> list[Listing]:
+    """The published needs of the user's organisation (to tie a deal to one)."""
+    if user.organisation_id is None:
+        return []
+    return db.session.scalars(sa.select(Listing).where(
+        Listing.organisation_id == user.organisation_id, Listing.kind == ListingKind.need,
+        Listing.status == ListingStatus.published, Listing.hidden_at.is_(None))
+        .order_by(Listing.id.desc())).all()
+
+
+def open_needs() -> list[Listing]:
+    return db.session.scalars(sa.select(Listing).where(
+        Listing.kind == ListingKind.need, Listing.status == ListingStatus.published,
+        Listing.hidden_at.is_(None)).order_by(Listing.id.desc()).limit(200)).all()
+
+
+# ---- confidential listing sections --------------------------------------------------------
+
+def nda_opens_listing(listing: Listing, user) -> bool:
+    """A party of a deal whose NDA both sides confirmed sees the other side's listing's
+    confidential section (the offering for the buyer, the need for the seller)."""
+    org_id = getattr(user, "organisation_id", None)
+    if org_id is None or listing.id is None or listing.organisation_id == org_id:
+        return False
+    return db.session.scalar(sa.select(sa.func.count(Deal.id)).where(
+        Deal.nda_completed_at.is_not(None),
+        sa.or_(Deal.offering_id == listing.id, Deal.need_id == listing.id),
+        sa.or_(sa.and_(Deal.buyer_org_id == org_id,
+                       Deal.seller_org_id == listing.organisation_id),
+               sa.and_(Deal.seller_org_id == org_id,
+                       Deal.buyer_org_id == listing.organisation_id)))) > 0
+
+
+# ---- NDA ----------------------------------------------------------------------------------
+
+def _party(org: Organisation) -> dict:
+    return {"id": org.id, "name_ko": org.name_ko, "name_en": org.name_en,
+            "country": org.country, "business_registration_no": org.business_registration_no}
+
+
+def nda_parameters(deal: Deal) -> dict:
+    """What the NDA says, language-independent; both sides confirm its digest."""
+    return {"template": NDA_TEMPLATE_VERSION, "deal_id": deal.id,
+            "buyer": _party(deal.buyer), "seller": _party(deal.seller),
+            "offering_id": deal.offering_id, "need_id": deal.need_id, "term_years": 3,
+            "governing_law": "KR", "court": "Seoul Central District Court"}
+
+
+def nda_digest(deal: Deal) -> str:
+    return events.digest(nda_parameters(deal))
+
+
+def confirm_nda(deal: Deal, actor) -> None:
+    deal.confirm_nda(actor, nda_digest(deal))
+
+
+# ---- conversation and attachments ---------------------------------------------------------
+
+ATTACHMENT_TYPES = {
+    "pdf": ("application/pdf", (".pdf",)),
+    "png": ("image/png", (".png",)),
+    "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             (".docx",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
+             (".pptx",)),
+    "hwpx": ("application/hwp+zip", (".hwpx",)),
+}
+_ZIP_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
+                ("ppt/presentation.xml", "pptx"), ("Contents/content.hpf", "hwpx"))
+
+
+def sniff(data: bytes) -> str | None:
+    """The file's type from its content, whatever its name says."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        for marker, kind in _ZIP_MARKERS:
+            if marker in names:
+                return kind
+    return None
+
+
+def max_attachment_bytes() -> int:
+    return int(current_app.config.get("DEAL_ATTACHMENT_MAX_BYTES",
+                                      DEFAULT_MAX_ATTACHMENT_BYTES))
+
+
+def attachment_dir() -> Path:
+    return Path(current_app.config.get("DEAL_ATTACHMENT_DIR")
+                or INSTANCE_DIR / "deal_attachments")
+
+
+def attachment_path(attachment: DealAttachment) -> Path:
+    return attachment_dir() / attachment.storage_name[:2] / attachment.storage_name
+
+
+def check_file(filename: str, data: bytes) -> tuple[str, str]:
+    """A safe display name and the content type, or a DomainError on field `attachment`."""
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    name = "".join(ch for ch in name if ch.isprintable())[:200] or "file"
+    limit = max_attachment_bytes()
+    if not data:
+        raise DomainError(_l("The file is empty."), {"attachment": [_l("The file is empty.")]})
+    if len(data) > limit:
+        message = _l("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
+        raise DomainError(message, {"attachment": [message]})
+    kind = sniff(data)
+    if kind is None or not name.lower().endswith(ATTACHMENT_TYPES[kind][1]):
+        message = _l("Only PDF, PNG, JPEG, Word, Excel, PowerPoint and HWPX files are "
+                     "accepted, and the file's content must match its name.")
+        raise DomainError(message, {"attachment": [message]})
+    return name, ATTACHMENT_TYPES[kind][0]
+
+
+def post_message(deal: Deal, actor: User, body: str,
+                 files: list[tuple[str, bytes]] = (), confidential: bool = False
+                 ) -> DealMessage:
+    """A message (with optional attachments) from a party, or a comment from the deal's staff."""
+    deal._lock()
+    if "post_message" not in deal.allowed_actions(actor):
+        if deal.is_terminal:
+            raise Conflict(_l("This deal has ended; no more messages can be sent."))
+        raise PermissionDenied(_l("You cannot write in this deal."))
+    text = (body or "").strip()
+    if not text and not files:
+        raise DomainError(_l("Write a message or attach a file."),
+                          {"body": [_l("This field is required.")]})
+    if len(text) > MAX_MESSAGE:
+        raise DomainError(_l("The message is too long."),
+                          {"body": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
+    checked = [(check_file(name, data), data) for name, data in files]
+    side = deal.side_of(actor)
+    message = DealMessage(deal_id=deal.id, author_user_id=actor.id, author_side=side, body=text)
+    db.session.add(message)
+    db.session.flush()
+    stored = []
+    for (name, content_type), data in checked:
+        key = secrets.token_hex(20)
+        path = attachment_dir() / key[:2] / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        attachment = DealAttachment(
+            deal_id=deal.id, message_id=message.id, uploader_user_id=actor.id,
+            uploader_side=side, filename=name, content_type=content_type, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), storage_name=key,
+            confidential=bool(confidential))
+        db.session.add(attachment)
+        stored.append(attachment)
+    db.session.flush()
+    deal.record_event("post_message" if side is not None else "staff_comment", actor, {
+        "message_id": message.id, "body_digest": hashlib.sha256(text.encode()).hexdigest(),
+        "attachments": [{"id": a.id, "sha256": a.sha256, "size": a.size,
+                         "confidential": a.confidential} for a in stored]})
+    return message
+
+
+def attachment_for_download(deal: Deal, attachment_id: int, user) -> DealAttachment:
+    attachment = db.session.scalar(sa.select(DealAttachment).where(
+        DealAttachment.id == attachment_id, DealAttachment.deal_id == deal.id))
+    if attachment is None or not attachment.visible_to(deal, user):
+        raise NotFound(_l("This file does not exist or is not yours to see."))
+    return attachment
+
+
+# ---- notifications ------------------------------------------------------------------------
+
+def unread_count(user) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(sa.select(sa.func.count(DealNotification.id)).where(
+        DealNotification.user_id == user.id, DealNotification.read_at.is_(None))) or 0
+
+
+def notifications_for(user, limit: int = 100) -> list[DealNotification]:
+    return db.session.scalars(sa.select(DealNotification).where(
+        DealNotification.user_id == user.id).order_by(DealNotification.id.desc())
+        .limit(limit)).all()
+
+
+def mark_read(user, deal_id: int | None = None) -> int:
+    stmt = sa.update(DealNotification).where(DealNotification.user_id == user.id,
+                                             DealNotification.read_at.is_(None))
+    if deal_id is not None:
+        stmt = stmt.where(DealNotification.deal_id == deal_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
+
+
+# ---- expiry -------------------------------------------------------------------------------
+
+def expiry_days() -> int:
+    return int(current_app.config.get("DEAL_EXPIRY_DAYS", DEFAULT_EXPIRY_DAYS))
+
+
+def reminder_days() -> int:
+    return int(current_app.config.get("DEAL_EXPIRY_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
+
+
+def expires_at(deal: Deal):
+    return deal.last_activity_at + timedelta(days=expiry_days()) if deal.is_open else None
+
+
+@jobs.periodic(3600)
+@jobs.job(queue="default", timeout=600, retries=1)
+def expire_stale_deals() -> dict:
+    """Expire open deals idle for DEAL_EXPIRY_DAYS; remind both sides DEAL_EXPIRY_REMINDER_DAYS
+    before. Idempotent: each deal is re-checked under its row lock and committed on its own."""
+    now = utcnow()
+    cutoff = now - timedelta(days=expiry_days())
+    remind_cutoff = now - timedelta(days=max(expiry_days() - reminder_days(), 0))
+    expired = reminded = 0
+    stale = db.session.scalars(sa.select(Deal.id).where(
+        Deal.state.in_(OPEN_STATES), Deal.last_activity_at < cutoff).order_by(Deal.id)).all()
+    for deal_id in stale:
+        deal = db.session.get(Deal, deal_id)
+        try:
+            deal.expire(SYSTEM, inactive_before=cutoff)
+            db.session.commit()
+            expired += 1
+        except DomainError:
+            db.session.rollback()
+    due = db.session.scalars(sa.select(Deal.id).where(
+        Deal.state.in_(OPEN_STATES), Deal.last_activity_at < remind_cutoff,
+        Deal.last_activity_at >= cutoff,
+        sa.or_(Deal.reminder_sent_at.is_(None),
+               Deal.reminder_sent_at < Deal.last_activity_at)).order_by(Deal.id)).all()
+    for deal_id in due:
+        deal = db.session.get(Deal, deal_id)
+        deal._lock()
+        if deal.state not in OPEN_STATES or deal.last_activity_at >= remind_cutoff or (
+                deal.reminder_sent_at and deal.reminder_sent_at >= deal.last_activity_at):
+            db.session.rollback()
+            continue
+        deal.reminder_sent_at = now
+        deal.record_event("expiry_reminder", SYSTEM, {
+            "expires_at": (deal.last_activity_at + timedelta(days=expiry_days())).isoformat()},
+            touch=False)
+        db.session.commit()
+        reminded += 1
+    return {"expired": expired, "reminded": reminded}
+
+
+
+# Parties past an NDA read the other side's confidential listing section.
+if nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
+    register_confidential_access(nda_opens_listing)

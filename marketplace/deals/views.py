@@ -1,0 +1,381 @@
+"""Deal pages. Thin: parse the input, call the domain, commit once here, roll back on a
+DomainError and show its message (with its status: 409 for a stale offer, 404 for a deal the
+viewer may not see)."""
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..forms import apply_domain_error, choices
+from ..listings.models import Listing, ListingKind
+from ..staff.access import staff_required
+from . import events, services, terms
+from .forms import (
+    AcceptInquiryForm,
+    ActionForm,
+    AssignForm,
+    DeclineForm,
+    MessageForm,
+    NoteForm,
+    OpenDealForm,
+    terms_form,
+    terms_form_data,
+    terms_from_form,
+)
+from .models import DECLINE_REASONS, SIDE_LABELS, Deal, DealType, Side
+
+bp = Blueprint("deals", __name__, template_folder="templates",
+               url_prefix="/<lang:lang_code>/deals")
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
+
+    @app.context_processor
+    def nav_badges():
+        return {"nav_badges": {"deals.my_deals": services.unread_count(current_user)}}
+
+
+def _detail_url(deal_id: int, anchor: str | None = None) -> str:
+    return url_for("deals.detail", deal_id=deal_id, _anchor=anchor)
+
+
+def _deal(deal_id: int):
+    return services.deal_for_viewer_or_404(deal_id, current_user)
+
+
+def _act(deal_id: int, action, success: str, anchor: str | None = None):
+    """Run `action(deal)`, commit, flash `success`; on a DomainError show the deal again with
+    the message and the error's status."""
+    deal = _deal(deal_id)
+    try:
+        action(deal)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        return _render_detail(deal_id, error=exc.message), exc.status
+    flash(success, "success")
+    return redirect(_detail_url(deal_id, anchor), code=303)
+
+
+# ---- lists --------------------------------------------------------------------------------
+
+@bp.route("/")
+@login_required
+def my_deals():
+    state = request.args.get("state", "open")
+    page = request.args.get("page", 1, type=int)
+    deals = db.paginate(services.deals_for(current_user, state), page=page, per_page=30,
+                        error_out=False)
+    return render_template("deals/list.html", deals=deals, state=state, Side=Side)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    return render_template("deals/notifications.html",
+                           notices=services.notifications_for(current_user),
+                           form=ActionForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    if ActionForm().validate_on_submit():
+        services.mark_read(current_user)
+        db.session.commit()
+    return redirect(url_for("deals.notifications"), code=303)
+
+
+# ---- opening ------------------------------------------------------------------------------
+
+def _listing(listing_id, kind: ListingKind) -> Listing:
+    listing = db.session.get(Listing, listing_id) if listing_id else None
+    if listing is None or listing.kind != kind or not listing.is_visible_to(current_user):
+        raise NotFound(_l("This listing does not exist."))
+    return listing
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    offering = _listing(request.args.get("offering", type=int), ListingKind.offering)
+    proposing = current_user.organisation_id == offering.organisation_id
+    needs = services.open_needs() if proposing else services.own_needs(current_user)
+    types = [t.value for t in DealType if not offering.deal_types
+             or t.value in offering.deal_types or t in (DealType.investment,
+                                                        DealType.acquisition)]
+    form = OpenDealForm()
+    form.set_choices(types, needs, need_required=proposing)
+    if request.method == "GET" and request.args.get("need"):
+        form.need_id.data = request.args["need"]
+    if form.validate_on_submit():
+        need = None
+        if form.need_id.data:
+            need = db.session.get(Listing, int(form.need_id.data))
+        try:
+            deal = services.open_deal(current_user, offering, need,
+                                      deal_type=form.deal_type.data, message=form.message.data,
+                                      require_nda=form.require_nda.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Your inquiry has been sent. The other side will answer here."), "success")
+            return redirect(_detail_url(deal.id), code=303)
+    return render_template("deals/new.html", form=form, offering=offering,
+                           proposing=proposing), 400 if form.errors or form.form_errors else 200
+
+
+# ---- the deal -----------------------------------------------------------------------------
+
+def _render_detail(deal_id: int, error=None):
+    deal = _deal(deal_id)
+    viewer_side = deal.side_of(current_user)
+    actions = deal.allowed_actions(current_user)
+    versions = deal.terms_versions
+    assign_form = None
+    if "assign_staff" in actions:
+        assign_form = AssignForm()
+        assign_form.staff_id.choices = choices(
+            (str(u.id), u.display_name) for u in services.staff_members())
+    if services.mark_read(current_user, deal.id):
+        db.session.commit()
+    chain = events.verify(deal.id) if deal.is_deal_staff(current_user) else None
+    return render_template(
+        "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,
+        panel_actions=actions - {"post_message", "propose_terms", "accept_terms",
+                                 "reject_terms"},
+        versions=versions, terms_rows=terms.display_rows, error=error, Side=Side,
+        side_labels=SIDE_LABELS, decline_reasons=DECLINE_REASONS, chain=chain,
+        expires_at=services.expires_at(deal), accept_form=AcceptInquiryForm(),
+        decline_form=DeclineForm(), note_form=NoteForm(), message_form=MessageForm(),
+        action_form=ActionForm(), assign_form=assign_form,
+        confidential_ok={side: deal.sees_confidential_of(current_user, side) for side in Side})
+
+
+@bp.route("/<int:deal_id>")
+@login_required
+def detail(deal_id):
+    return _render_detail(deal_id)
+
+
+@bp.route("/<int:deal_id>/accept", methods=["POST"])
+@login_required
+def accept(deal_id):
+    form = AcceptInquiryForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda d: d.accept_inquiry(current_user, form.require_nda.data),
+                _("You accepted the inquiry."))
+
+
+@bp.route("/<int:deal_id>/decline", methods=["POST"])
+@login_required
+def decline(deal_id):
+    form = DeclineForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda d: d.decline(current_user, form.reason.data, form.note.data),
+                _("You declined the deal."))
+
+
+@bp.route("/<int:deal_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(deal_id):
+    form = NoteForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda d: d.withdraw(current_user, form.note.data),
+                _("You withdrew from the deal."))
+
+
+@bp.route("/<int:deal_id>/nda")
+@login_required
+def nda(deal_id):
+    deal = _deal(deal_id)
+    return render_template("deals/nda.html", deal=deal, params=services.nda_parameters(deal),
+                           digest=services.nda_digest(deal),
+                           actions=deal.allowed_actions(current_user), form=ActionForm(),
+                           Side=Side)
+
+
+@bp.route("/<int:deal_id>/nda/require", methods=["POST"])
+@login_required
+def require_nda(deal_id):
+    return _act(deal_id, lambda d: d.require_nda(current_user),
+                _("An NDA is now required before confidential details are shared."))
+
+
+@bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@login_required
+def confirm_nda(deal_id):
+    return _act(deal_id, lambda d: services.confirm_nda(d, current_user),
+                _("You confirmed the NDA."))
+
+
+# ---- terms --------------------------------------------------------------------------------
+
+@bp.route("/<int:deal_id>/terms/new", methods=["GET", "POST"])
+@login_required
+def new_terms(deal_id):
+    deal = _deal(deal_id)
+    current = deal.current_terms
+    if request.method == "GET":
+        data = terms_form_data(deal.deal_type, current.fields) if current else {}
+        form = terms_form(deal.deal_type, data=data)
+        form.based_on_version.data = str(deal.current_version)
+    else:
+        form = terms_form(deal.deal_type)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            clean = terms_from_form(deal.deal_type, form)
+            version = deal.propose_terms(current_user, int(form.based_on_version.data or 0),
+                                         clean)
+            number = version.version
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                raise
+            apply_domain_error(form, exc)
+            if exc.fields.get("based_on_version"):
+                form.form_errors.append(str(exc.message))
+            status = exc.status
+            deal = _deal(deal_id)
+        else:
+            flash(_("Version %(version)s of the terms was sent to the other side.",
+                    version=number), "success")
+            return redirect(_detail_url(deal_id, "terms"), code=303)
+    elif form.errors:
+        status = 400
+    return render_template("deals/terms_form.html", deal=deal, form=form, current=current,
+                           terms_rows=terms.display_rows), status
+
+
+@bp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
+@login_required
+def accept_terms(deal_id, version):
+    return _act(deal_id, lambda d: d.accept_terms(current_user, version),
+                _("You accepted version %(version)s. The terms are agreed.", version=version),
+                "terms")
+
+
+@bp.route("/<int:deal_id>/terms/<int:version>/reject", methods=["POST"])
+@login_required
+def reject_terms(deal_id, version):
+    form = NoteForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda d: d.reject_terms(current_user, version, form.note.data),
+                _("You rejected version %(version)s.", version=version), "terms")
+
+
+@bp.route("/<int:deal_id>/terms/compare")
+@login_required
+def compare(deal_id):
+    deal = _deal(deal_id)
+    latest = deal.current_version
+    a = request.args.get("a", max(latest - 1, 1), type=int)
+    b = request.args.get("b", latest, type=int)
+    left, right = deal.terms(a), deal.terms(b)
+    if left is None or right is None:
+        raise NotFound(_l("There is no such terms version in this deal."))
+    rows = terms.compare(deal.deal_type, left.fields, right.fields)
+    return render_template("deals/compare.html", deal=deal, left=left, right=right, rows=rows,
+                           versions=deal.terms_versions)
+
+
+# ---- conversation -------------------------------------------------------------------------
+
+@bp.route("/<int:deal_id>/messages", methods=["POST"])
+@login_required
+def post_message(deal_id):
+    form = MessageForm()
+    form.validate_on_submit()
+    upload = form.attachment.data
+    files = [(upload.filename, upload.read())] if upload and upload.filename else []
+    return _act(deal_id, lambda d: services.post_message(d, current_user, form.body.data,
+                                                         files, form.confidential.data),
+                _("Your message was sent."), "messages")
+
+
+@bp.route("/<int:deal_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(deal_id, attachment_id):
+    deal = _deal(deal_id)
+    item = services.attachment_for_download(deal, attachment_id, current_user)
+    path = services.attachment_path(item)
+    if not path.is_file():
+        raise NotFound(_l("This file is no longer available."))
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=item.filename, max_age=0)
+
+
+# ---- staff --------------------------------------------------------------------------------
+
+@bp.route("/<int:deal_id>/help", methods=["POST"])
+@login_required
+def request_help(deal_id):
+    form = NoteForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda d: d.request_help(current_user, form.note.data),
+                _("Staff have been asked to help with this deal."))
+
+
+@bp.route("/<int:deal_id>/claim", methods=["POST"])
+@login_required
+def claim(deal_id):
+    deal = services.deal_for_claim_or_404(deal_id, current_user)
+    try:
+        deal.claim(current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("deals.staff_queue"), code=303)
+    flash(_("The deal is now assigned to you."), "success")
+    return redirect(_detail_url(deal_id), code=303)
+
+
+@bp.route("/<int:deal_id>/assign", methods=["POST"])
+@login_required
+def assign(deal_id):
+    form = AssignForm()
+    form.staff_id.choices = choices((str(u.id), u.display_name)
+                                    for u in services.staff_members())
+    form.validate_on_submit()
+
+    def assign_staff(deal):
+        from ..accounts.models import User
+
+        staff = db.session.get(User, int(form.staff_id.data or 0))
+        if staff is None:
+            raise DomainError(_l("Choose a staff member."))
+        deal.assign_staff(current_user, staff)
+
+    return _act(deal_id, assign_staff, _("The staff member was assigned."))
+
+
+@bp.route("/staff/queue")
+@staff_required
+def staff_queue():
+    mine = db.session.scalars(services.deals_for(current_user, "open")).all()
+    return render_template("deals/staff_queue.html", waiting=services.help_queue(), mine=mine,
+                           form=ActionForm())
+
+
+@bp.route("/staff/integrity")
+@staff_required
+def integrity():
+    ids = db.session.scalars(sa.select(Deal.id).where(services.visible_to(current_user))
+                             .order_by(Deal.id)).all()
+    reports = events.verify_all(ids)
+    return render_template("deals/integrity.html", reports=reports)
+
