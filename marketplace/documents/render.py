@@ -18,7 +18,6 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_datetime
@@ -36,7 +35,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .errors import OverridesInvalid, SignaturesInvalid, TemplateInvalid
+from .errors import DocumentError, OverridesInvalid, SignaturesInvalid, TemplateInvalid
 from .fields import (
     LANGUAGES,
     LOCALES,
@@ -63,16 +62,6 @@ _ARTICLE_LABEL = {"ko": "제{n}조", "en": "Article {n}"}
 
 def _labels() -> dict[str, dict[str, str]]:
     return json.loads((BASE_DIR / "labels.json").read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """Everything about one document that is not a template variable."""
-
-    lang: str = "ko"
-    contract_no: str = "DRAFT"
-    contract_version: int = 1
-    prevailing_language: str = "ko"
 
 
 def _lang(ctx) -> str:
@@ -313,12 +302,14 @@ def render_html(
     """The complete contract as an HTML string (what `render_pdf` lays out).
 
     `lang` is ``ko``, ``en`` or ``bilingual``; `overrides` maps clause ids to replacement
-    text (or ``{"ko": ..., "en": ...}``); `signatures` adds a certificate page.
+    text, either one text for every language or ``{"ko": ..., "en": ...}`` (a bilingual
+    document needs the latter to keep its columns in their languages); `signatures` adds a
+    certificate page (see `check_signatures`).
     """
     if lang not in MODES:
-        raise OverridesInvalid("unknown document language", {"lang": repr(lang)})
+        raise DocumentError("unknown document language", {"lang": repr(lang)})
     if prevailing_language not in LANGUAGES:
-        raise OverridesInvalid(
+        raise DocumentError(
             "unknown prevailing language", {"prevailing_language": repr(prevailing_language)}
         )
     clean = template.validate(variables)
