@@ -21,17 +21,31 @@ import numpy as np
 
 from .documents import Listing
 from .explanations import Explanation
-from .glossary import Glossary, load_glossary
-from .lexical import BM25, TfidfIndex, tokenize
+from .glossary import SECTORS, Glossary, load_glossary
+from .lexical import BM25, TfidfIndex, gather_rows, tokenize
 from .models import EmbeddingModel, get_model, normalise_rows
 from .signals import (
     budget_fit,
-    budget_penalty,
     deal_overlap,
     sector_affinity,
     trl_fit,
-    trl_penalty,
 )
+
+DEAL_TYPES = (
+    "license",
+    "transfer",
+    "joint_development",
+    "poc",
+    "supply",
+    "investment",
+    "acquisition",
+)
+_SECTOR_CODE = {s: i for i, s in enumerate(SECTORS)}
+# sector_affinity as a lookup table; the last row/column is "no sector"
+_AFFINITY = np.zeros((len(SECTORS) + 1, len(SECTORS) + 1), dtype=np.float64)
+for _i, _a in enumerate(SECTORS):
+    for _j, _b in enumerate(SECTORS):
+        _AFFINITY[_i, _j] = sector_affinity(_a, _b)
 
 METHODS = ("hybrid", "embedding", "tfidf")
 
@@ -109,11 +123,42 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+class _Structured:
+    """A listing's structured fields as numbers, so a shortlist is scored without Python loops."""
+
+    __slots__ = ("readiness", "deals", "sector", "lo", "hi", "currency")
+
+    def __init__(
+        self, listings: Sequence[Listing], codes: dict[str, int], currencies: dict[str, int]
+    ) -> None:
+        n = len(listings)
+        self.readiness = np.full(n, np.nan)
+        self.deals = np.zeros(n, dtype=np.int64)
+        self.sector = np.full(n, len(SECTORS), dtype=np.int16)
+        self.lo = np.full(n, np.nan)
+        self.hi = np.full(n, np.nan)
+        self.currency = np.full(n, -1, dtype=np.int32)
+        for i, listing in enumerate(listings):
+            r = listing.readiness
+            if r is not None:
+                self.readiness[i] = r
+            for deal_type in listing.deal_types:
+                self.deals[i] |= 1 << codes.setdefault(deal_type, len(codes))
+            self.sector[i] = _SECTOR_CODE.get(listing.sector or "", len(SECTORS))
+            lo, hi = listing.price_min, listing.price_max
+            if lo is not None or hi is not None:
+                lo = lo if lo is not None else hi
+                hi = hi if hi is not None else lo
+                self.lo[i], self.hi[i] = min(lo, hi), max(lo, hi)  # type: ignore[type-var]
+            if listing.currency:
+                self.currency[i] = currencies.setdefault(listing.currency, len(currencies))
+
+
 class ListingIndex:
     """The candidates of one kind (all offerings, or all needs) with their stored features.
 
     Built by :meth:`MatchEngine.build_index`. Corpus statistics (BM25 document frequencies,
-    concept rarity) are computed here once, not per query.
+    concept rarity) and compact arrays for every signal are computed here once, not per query.
     """
 
     def __init__(
@@ -121,27 +166,82 @@ class ListingIndex:
         listings: Sequence[Listing],
         vectors: np.ndarray,
         features: Sequence[ListingFeatures],
+        broader_weight: float = DEFAULT_WEIGHTS.broader_concept,
     ) -> None:
         if len(listings) != len(vectors) or len(listings) != len(features):
             raise ValueError("listings, vectors and features must have the same length")
         self.listings = list(listings)
         self.vectors = normalise_rows(vectors) if len(listings) else np.zeros((0, 0), np.float32)
-        self.features = list(features)
         self.positions = {listing.id: i for i, listing in enumerate(self.listings)}
-        self.bm25 = BM25(f.tokens for f in self.features)
+        self.bm25 = BM25(f.tokens for f in features)
+        # tokens now live in the BM25 arrays; keep only the (small) concept sets per listing
+        self.features = [ListingFeatures((), f.concepts, f.expanded) for f in features]
+        self.broader_weight = broader_weight
+        self._build_concepts()
+        # codes seen in this index (deal types as bits: the vocabulary is small and fixed)
+        self.deal_codes: dict[str, int] = {t: i for i, t in enumerate(DEAL_TYPES)}
+        self.currencies: dict[str, int] = {}
+        self.structured = _Structured(self.listings, self.deal_codes, self.currencies)
+        self._tfidf: TfidfIndex | None = None
+
+    def _build_concepts(self) -> None:
         df: Counter[str] = Counter()
         for f in self.features:
             df.update(f.expanded)
         n = len(self.features)
-        self._concept_df = df
-        self._n = n
-        self._tfidf: TfidfIndex | None = None
+        self.concept_ids = {c: i for i, c in enumerate(sorted(df))}
+        self._idf = {c: math.log((n + 1) / (d + 1)) + 1.0 for c, d in df.items()}
+        self._idf_unseen = math.log(n + 1) + 1.0
+        indptr, ids, weights = [0], [], []
+        norms = np.zeros(n, dtype=np.float64)
+        for row, f in enumerate(self.features):
+            for c in f.expanded:
+                ids.append(self.concept_ids[c])
+                weights.append(self.concept_weight(c, f))
+            indptr.append(len(ids))
+            norms[row] = math.sqrt(sum(w * w for w in weights[indptr[-2] :]))
+        self._c_indptr = np.asarray(indptr, dtype=np.int64)
+        self._c_ids = np.asarray(ids, dtype=np.int32)
+        self._c_weights = np.asarray(weights, dtype=np.float64)
+        self._c_norms = norms
 
     def __len__(self) -> int:
         return len(self.listings)
 
     def concept_idf(self, cid: str) -> float:
-        return math.log((self._n + 1) / (self._concept_df.get(cid, 0) + 1)) + 1.0
+        return self._idf.get(cid, self._idf_unseen)
+
+    def concept_weight(self, cid: str, f: ListingFeatures) -> float:
+        """Rarity of the concept in this index; a broader (implied) concept counts less."""
+        return self.concept_idf(cid) * (1.0 if cid in f.concepts else self.broader_weight)
+
+    def concept_similarity(self, query: ListingFeatures, rows: np.ndarray) -> np.ndarray:
+        """Cosine between the query's weighted concept set and each listing's, for ``rows``."""
+        out = np.zeros(len(rows), dtype=np.float64)
+        if not query.expanded or len(rows) == 0:
+            return out
+        q = np.zeros(len(self.concept_ids) + 1, dtype=np.float64)
+        q_norm = 0.0
+        for c in query.expanded:
+            w = self.concept_weight(c, query)
+            q_norm += w * w
+            if c in self.concept_ids:
+                q[self.concept_ids[c]] = w
+        positions, owner = gather_rows(self._c_indptr, rows)
+        contrib = q[self._c_ids[positions]] * self._c_weights[positions]
+        dot = np.bincount(owner, weights=contrib, minlength=len(rows))
+        denom = math.sqrt(q_norm) * self._c_norms[rows]
+        np.divide(dot, denom, out=out, where=denom > 0)
+        return out
+
+    def shared_concepts(self, query: ListingFeatures, row: int) -> list[str]:
+        """Concepts both listings mention, most specific first (named on both sides, rarest)."""
+        d = self.features[row]
+        shared = query.expanded & d.expanded
+        return sorted(
+            shared,
+            key=lambda c: (-(c in query.concepts) - (c in d.concepts), -self.concept_idf(c), c),
+        )
 
     @property
     def tfidf(self) -> TfidfIndex:
@@ -165,7 +265,7 @@ class MatchEngine:
         glossary: Glossary | None = None,
         weights: Weights = DEFAULT_WEIGHTS,
         method: str = "hybrid",
-        candidate_pool: int = 300,
+        candidate_pool: int = 200,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -193,6 +293,7 @@ class MatchEngine:
         return self.model.embed([listing.text for listing in listings])
 
     def features(self, listing: Listing) -> ListingFeatures:
+        """Tokens and glossary concepts of a listing (compute once per version, like vectors)."""
         return listing_features(listing, self.glossary)
 
     def build_index(
@@ -204,103 +305,99 @@ class MatchEngine:
         """Index candidates; pass stored ``vectors``/``features`` to skip recomputing them."""
         listings = list(listings)
         if vectors is None:
-            vectors = self.embed(listings) if self.method != "tfidf" or not listings else None
-            if vectors is None:
+            if self.method == "tfidf":
                 vectors = np.zeros((len(listings), 1), np.float32)
+            else:
+                vectors = self.embed(listings)
         if features is None:
             features = [self.features(listing) for listing in listings]
-        return ListingIndex(listings, vectors, features)
+        return ListingIndex(listings, vectors, features, self.weights.broader_concept)
 
     # ----- scoring -----------------------------------------------------------------------
-    def _concept_similarity(
-        self, q: ListingFeatures, d: ListingFeatures, index: ListingIndex
-    ) -> tuple[float, list[str]]:
-        """Cosine of rarity-weighted concept sets (broader concepts count at reduced weight)."""
-        if not q.expanded or not d.expanded:
-            return 0.0, []
-        bw = self.weights.broader_concept
-
-        def weight(cid: str, f: ListingFeatures) -> float:
-            return index.concept_idf(cid) * (1.0 if cid in f.concepts else bw)
-
-        shared = q.expanded & d.expanded
-        if not shared:
-            return 0.0, []
-        dot = sum(weight(c, q) * weight(c, d) for c in shared)
-        nq = math.sqrt(sum(weight(c, q) ** 2 for c in q.expanded))
-        nd = math.sqrt(sum(weight(c, d) ** 2 for c in d.expanded))
-        # name the most specific shared concepts first: named on both sides, then rarest
-        ordered = sorted(
-            shared,
-            key=lambda c: (-(c in q.concepts) - (c in d.concepts), -index.concept_idf(c), c),
-        )
-        return dot / (nq * nd), ordered
-
-    def _pair_signals(
-        self, query: Listing, candidate: Listing
-    ) -> tuple[Listing, Listing, dict[str, float], dict]:
-        need, offering = (query, candidate) if query.kind == "need" else (candidate, query)
-        w = self.weights
-        tf = trl_fit(need, offering)
-        deals = deal_overlap(need, offering)
-        bf = budget_fit(need, offering)
-        affinity = sector_affinity(need.sector, offering.sector)
-        adjustments = {
-            "trl": -w.trl * trl_penalty(tf),
-            "deal": -w.deal if deals is not None and not deals else 0.0,
-            "budget": -w.budget * budget_penalty(bf),
+    def _adjustments(
+        self, query: Listing, index: ListingIndex, rows: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Structured signals for the shortlist, vectorised; mirrors :mod:`.signals`."""
+        w, st = self.weights, index.structured
+        q = _Structured([query], index.deal_codes, index.currencies)
+        need_side = query.kind == "need"
+        # TRL: the need's minimum against the offering's level
+        min_trl = q.readiness[0] if need_side else st.readiness[rows]
+        trl = st.readiness[rows] if need_side else q.readiness[0]
+        gap = np.nan_to_num(np.asarray(min_trl - trl, dtype=np.float64), nan=0.0)
+        trl_pen = np.where(gap > 0, np.minimum(1.0 + 0.5 * (gap - 1.0), 2.0), 0.0)
+        # deal types: a penalty only when both sides named some and none is shared
+        cand_deals = st.deals[rows]
+        no_deal = (q.deals[0] != 0) & (cand_deals != 0) & ((cand_deals & q.deals[0]) == 0)
+        # budget: the offering's lowest price against the need's highest budget
+        if need_side:
+            budget_hi, price_lo = q.hi[0], st.lo[rows]
+        else:
+            budget_hi, price_lo = st.hi[rows], q.lo[0]
+        same_currency = (q.currency[0] == st.currency[rows]) | (q.currency[0] < 0)
+        same_currency |= st.currency[rows] < 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.asarray(price_lo / np.maximum(budget_hi, 1.0), dtype=np.float64)
+            above = (price_lo > budget_hi) & same_currency
+            budget_pen = np.where(above, np.minimum(1.0, np.log(ratio) / math.log(4.0)), 0.0)
+        affinity = _AFFINITY[q.sector[0], st.sector[rows]]
+        return {
+            "trl": -w.trl * trl_pen,
+            "deal": -w.deal * no_deal.astype(np.float64),
+            "budget": -w.budget * np.nan_to_num(budget_pen, nan=0.0),
             "sector": w.sector * affinity,
         }
-        facts = {
-            "need_sector": need.sector,
-            "offering_sector": offering.sector,
-            "sector_affinity": affinity,
-            "trl_fit": tf.status,
-            "offering_trl": tf.offering_trl,
-            "min_trl": tf.min_trl,
-            "deal_types_shared": deals,
-            "budget_fit": bf.status,
-        }
-        return need, offering, adjustments, facts
 
-    def _score_candidates(
+    def _shortlist_scores(
         self,
         query: Listing,
         q_features: ListingFeatures,
         cosines: np.ndarray,
-        candidates: np.ndarray,
+        rows: np.ndarray,
         index: ListingIndex,
-    ) -> tuple[np.ndarray, list[Explanation]]:
-        w = self.weights
-        if self.method == "hybrid" and w.lexical:
-            bm25 = index.bm25.score(q_features.tokens, candidates)
-            lexical = np.clip(bm25 / max(index.bm25.self_score(q_features.tokens), 1e-9), 0, 1)
-        else:
-            lexical = np.zeros(len(candidates), dtype=np.float32)
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Scores for the shortlisted ``rows`` and the components that made them."""
         if self.method == "tfidf":
-            base = index.tfidf.similarity(query.text, candidates)
-        else:
-            base = cosines[candidates].astype(np.float64)
-        scores = np.empty(len(candidates), dtype=np.float64)
-        explanations = []
-        for row, i in enumerate(candidates):
-            candidate = index.listings[i]
-            concept_sim, shared = self._concept_similarity(q_features, index.features[i], index)
-            _, _, adjustments, facts = self._pair_signals(query, candidate)
-            components = {"semantic": round(float(cosines[i]), 4)} if self.method != "tfidf" else {}
-            if self.method == "hybrid":
-                topic = w.semantic * base[row] + w.lexical * lexical[row] + w.concepts * concept_sim
-                scores[row] = topic + sum(adjustments.values())
-                components |= {
-                    "lexical": round(float(lexical[row]), 4),
-                    "concepts": round(concept_sim, 4),
-                } | {k: round(v, 4) for k, v in adjustments.items() if v}
-            else:
-                scores[row] = base[row]
-            explanations.append(
-                Explanation(shared_concepts=tuple(shared[:6]), components=components, **facts)
-            )
-        return scores, explanations
+            return index.tfidf.similarity(query.text, rows), {}
+        semantic = cosines[rows].astype(np.float64)
+        if self.method == "embedding":
+            return semantic, {"semantic": semantic}
+        w = self.weights
+        lexical = np.zeros(len(rows), dtype=np.float64)
+        if w.lexical and q_features.tokens:
+            bm25 = index.bm25.score(q_features.tokens, rows).astype(np.float64)
+            lexical = np.clip(bm25 / max(index.bm25.self_score(q_features.tokens), 1e-9), 0, 1)
+        concepts = index.concept_similarity(q_features, rows)
+        components = {"semantic": semantic, "lexical": lexical, "concepts": concepts}
+        components |= self._adjustments(query, index, rows)
+        scores = w.semantic * semantic + w.lexical * lexical + w.concepts * concepts
+        for key in ("trl", "deal", "budget", "sector"):
+            scores = scores + components[key]
+        return scores, components
+
+    def _explain(
+        self,
+        query: Listing,
+        q_features: ListingFeatures,
+        index: ListingIndex,
+        row: int,
+        components: dict[str, float],
+    ) -> Explanation:
+        candidate = index.listings[row]
+        need, offering = (query, candidate) if query.kind == "need" else (candidate, query)
+        tf = trl_fit(need, offering)
+        return Explanation(
+            shared_concepts=tuple(index.shared_concepts(q_features, row)[:6]),
+            need_sector=need.sector,
+            offering_sector=offering.sector,
+            sector_affinity=sector_affinity(need.sector, offering.sector),
+            trl_fit=tf.status,
+            offering_trl=tf.offering_trl,
+            min_trl=tf.min_trl,
+            deal_types_shared=deal_overlap(need, offering),
+            budget_fit=budget_fit(need, offering).status,
+            components={k: round(v, 4) for k, v in components.items() if v},
+        )
 
     def rank(
         self,
@@ -380,14 +477,17 @@ class MatchEngine:
         if excluded:
             candidates = np.array([i for i in candidates if i not in excluded], dtype=np.int64)
         q_features = query_features or self.features(query)
-        scores, explanations = self._score_candidates(query, q_features, cosines, candidates, index)
-        order = top_k_indices(scores, top_k)
-        return [
-            Match(
-                listing_id=index.listings[candidates[j]].id,
-                score=float(scores[j]),
-                explanation=explanations[j],
-                listing=index.listings[candidates[j]],
+        scores, components = self._shortlist_scores(query, q_features, cosines, candidates, index)
+        matches = []
+        for j in top_k_indices(scores, top_k):
+            row = int(candidates[j])
+            parts = {k: float(v[j]) for k, v in components.items()}
+            matches.append(
+                Match(
+                    listing_id=index.listings[row].id,
+                    score=float(scores[j]),
+                    explanation=self._explain(query, q_features, index, row, parts),
+                    listing=index.listings[row],
+                )
             )
-            for j in order
-        ]
+        return matches

@@ -236,3 +236,74 @@ def test_listing_from_api_shape_merges_both_languages():
     )
     assert listing.id == "7" and listing.lang == "ko" and listing.trl == 7
     assert "드론 배송" in listing.text and "Drone delivery" in listing.text
+
+
+def test_vectorised_signals_agree_with_the_signal_functions(engine):
+    from marketplace.matching.signals import budget_penalty, sector_affinity, trl_penalty
+
+    priced = [
+        offering(
+            "p1",
+            "en",
+            "Drone delivery",
+            "Parcel drones.",
+            trl=4,
+            sector="drone",
+            deal_types=("supply",),
+            price_min=90_000_000,
+            price_max=120_000_000,
+            currency="KRW",
+        ),
+        offering(
+            "p2",
+            "en",
+            "Drone delivery",
+            "Parcel drones.",
+            trl=9,
+            sector="mobility",
+            deal_types=("poc", "license"),
+            price_min=1_000,
+            price_max=2_000,
+            currency="USD",
+        ),
+        offering(
+            "p3",
+            "ko",
+            "드론 배송",
+            "택배 드론",
+            trl=6,
+            sector="edutech",
+            deal_types=(),
+            price_min=10_000_000,
+            currency="KRW",
+        ),
+    ]
+    n = need(
+        "n",
+        "ko",
+        "드론 배송",
+        "섬 택배",
+        min_trl=7,
+        sector="drone",
+        deal_types=("poc",),
+        price_max=20_000_000,
+        currency="KRW",
+    )
+    index = engine.build_index(priced)
+    w = engine.weights
+    for m in engine.rank(n, index, top_k=3):
+        o = m.listing
+        parts = m.explanation.components
+        assert parts.get("trl", 0) == pytest.approx(-w.trl * trl_penalty(trl_fit(n, o)))
+        overlap = deal_overlap(n, o)
+        assert parts.get("deal", 0) == pytest.approx(-w.deal if overlap == () else 0.0)
+        assert parts.get("budget", 0) == pytest.approx(-w.budget * budget_penalty(budget_fit(n, o)))
+        assert parts.get("sector", 0) == pytest.approx(
+            w.sector * sector_affinity(n.sector, o.sector)
+        )
+    # and in the other direction (offering -> needs) the same pair scores the same
+    needs_index = engine.build_index([n])
+    forward = {m.listing_id: m.score for m in engine.rank(n, index, top_k=3)}
+    for o in priced:
+        back = engine.rank(o, needs_index, top_k=1)[0]
+        assert back.score == pytest.approx(forward[o.id], abs=0.02)
