@@ -9,7 +9,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-
 from werkzeug.serving import make_server
 
 from marketplace import create_app
