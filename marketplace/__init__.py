@@ -95,10 +95,12 @@ def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .api.cli import api_token_cli
     from .demo import seed_demo_command
+    from .documents.cli import contracts_cli
     from .i18n.cli import translate_cli
     from .jobs_cli import jobs_cli
 
-    for command in (users_cli, translate_cli, jobs_cli, seed_demo_command, api_token_cli):
+    for command in (users_cli, translate_cli, jobs_cli, seed_demo_command, api_token_cli,
+                    contracts_cli):
         app.cli.add_command(command)
 
 
