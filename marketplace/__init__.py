@@ -70,6 +70,7 @@ def _import_models() -> None:
     """Every table, so that migrations and `db.create_all()` see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
+    from .deals import models as _deals  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
 
@@ -79,10 +80,11 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.listings import needs_api, offerings_api
     from .api.views import bp as api_tokens_bp
+    from .deals.views import bp as deals_bp
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
 
-    for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp):
+    for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
     api.init_app(app, blueprints=[needs_api, offerings_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
@@ -94,13 +96,14 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .api.cli import api_token_cli
+    from .deals.cli import deals_cli
     from .demo import seed_demo_command
     from .documents.cli import contracts_cli
     from .i18n.cli import translate_cli
     from .jobs_cli import jobs_cli
 
     for command in (users_cli, translate_cli, jobs_cli, seed_demo_command, api_token_cli,
-                    contracts_cli):
+                    deals_cli, contracts_cli):
         app.cli.add_command(command)
 
 
