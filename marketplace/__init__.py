@@ -76,7 +76,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api
+    from . import api, listings
     from .accounts.views import bp as accounts_bp
     from .api.listings import needs_api, offerings_api
     from .api.views import bp as api_tokens_bp
@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, blueprints=[needs_api, offerings_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
+    listings.init_app(app)
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
 

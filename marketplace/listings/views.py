@@ -1,0 +1,428 @@
+"""Listing pages: browse and search, detail, posting and editing, lifecycle buttons,
+attachments, challenges. Thin: parse input, call the domain, commit once, render."""
+
+import math
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..staff.access import staff_required
+from . import search, services
+from .forms import (
+    AttachmentForm,
+    ChallengeForm,
+    CloseForm,
+    DeclineForm,
+    HideForm,
+    SubmissionForm,
+    form_for,
+)
+from .models import (
+    CLOSE_REASON_LABELS,
+    DEAL_TYPE_LABELS,
+    DECLINE_REASON_LABELS,
+    IP_STATUS_LABELS,
+    SECTOR_LABELS,
+    STATUS_LABELS,
+    TRL_LABELS,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    can_see_confidential,
+    get_listing_or_404,
+)
+
+bp = Blueprint("listings", __name__, template_folder="templates",
+               url_prefix="/<lang:lang_code>")
+
+BROWSE_TITLES = {ListingKind.need: _l("Technology needs"),
+                 ListingKind.offering: _l("Technology offerings")}
+LANGUAGE_NAMES = {"ko": _l("Korean"), "en": _l("English")}
+
+
+def _viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+def listing_url(listing: Listing, **kwargs) -> str:
+    return url_for(f"listings.{listing.kind}", listing_id=listing.id, **kwargs)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"listing_url": listing_url, "trl_labels": TRL_LABELS,
+            "language_names": LANGUAGE_NAMES, "close_reasons": CLOSE_REASON_LABELS,
+            "ip_labels": IP_STATUS_LABELS}
+
+
+# -- browse and search ------------------------------------------------------------------------
+
+
+def _browse(kind: ListingKind):
+    params = search.parse_params(request.args)
+    items, total = search.search_listings(kind, params, _viewer())
+    pages = max(1, math.ceil(total / params.per_page))
+    args = {k: v for k, v in request.args.items(multi=False) if k != "page" and v}
+    return render_template("listings/browse.html", kind=kind, title=BROWSE_TITLES[kind],
+                           items=items, total=total, params=params, pages=pages, args=args,
+                           sectors=SECTOR_LABELS, deal_types=DEAL_TYPE_LABELS)
+
+
+@bp.route("/needs")
+def needs():
+    return _browse(ListingKind.need)
+
+
+@bp.route("/offerings")
+def offerings():
+    return _browse(ListingKind.offering)
+
+
+# -- detail -----------------------------------------------------------------------------------
+
+
+def _detail(kind: ListingKind, listing_id: int):
+    listing = get_listing_or_404(listing_id, _viewer(), kind)
+    viewer = _viewer()
+    is_owner = listing.can_edit(viewer)
+    confidential = can_see_confidential(listing, viewer)
+    attachments = [a for a in listing.attachments if confidential or not a.confidential]
+    submission_form = None
+    challenge = listing.challenge
+    if (challenge is not None and challenge.is_open and viewer is not None
+            and viewer.organisation is not None
+            and services.kind_for_organisation(viewer.organisation) == ListingKind.offering):
+        own = [o for o in services.organisation_listings(viewer.organisation, "published")
+               if o.kind == ListingKind.offering]
+        submission_form = SubmissionForm(offerings=own, formdata=None)
+    return render_template(
+        "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
+        attachments=attachments, challenge=challenge, submission_form=submission_form,
+        close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
+        attachment_form=AttachmentForm(formdata=None))
+
+
+@bp.route("/needs/<int:listing_id>")
+def need(listing_id):
+    return _detail(ListingKind.need, listing_id)
+
+
+@bp.route("/offerings/<int:listing_id>")
+def offering(listing_id):
+    return _detail(ListingKind.offering, listing_id)
+
+
+# -- posting and editing ----------------------------------------------------------------------
+
+
+def _post(kind: ListingKind):
+    org = current_user.organisation
+    if org is None or services.kind_for_organisation(org) != kind:
+        abort(403)
+    form = form_for(kind)()
+    if form.validate_on_submit() and (data := form.to_data()) is not None:
+        try:
+            listing = services.create_listing(org, current_user, data, kind=kind)
+            if request.form.get("action") == "publish":
+                listing.publish(current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Your listing is published.") if listing.status == ListingStatus.published
+                  else _("Your draft is saved."), "success")
+            return redirect(listing_url(listing))
+    return render_template("listings/edit.html", form=form, kind=kind,
+                           listing=None), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@login_required
+def new_need():
+    return _post(ListingKind.need)
+
+
+@bp.route("/offerings/new", methods=["GET", "POST"])
+@login_required
+def new_offering():
+    return _post(ListingKind.offering)
+
+
+def _owned(listing_id: int) -> Listing:
+    """The listing for its owning organisation: others get 404 for what they cannot see and
+    403 for a public listing that is not theirs."""
+    listing = get_listing_or_404(listing_id, _viewer())
+    if not listing.can_edit(current_user):
+        abort(403)
+    return listing
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id):
+    listing = _owned(listing_id)
+    form = form_for(listing.kind)(listing=listing)
+    if form.validate_on_submit() and (data := form.to_data()) is not None:
+        try:
+            services.update_listing(listing, current_user, data)
+            if request.form.get("action") == "publish" and listing.status == "draft":
+                listing.publish(current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404):
+                raise
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(listing_url(listing))
+    return render_template("listings/edit.html", form=form, kind=listing.kind,
+                           listing=listing), 400 if form.errors or form.form_errors else 200
+
+
+def _act(listing: Listing, action, success: str):
+    """Run a transition; a refused one is explained on the listing's page."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(str(exc.message), "danger")
+    else:
+        flash(success, "success")
+    return redirect(listing_url(listing))
+
+
+@bp.route("/listings/<int:listing_id>/publish", methods=["POST"])
+@login_required
+def publish(listing_id):
+    listing = _owned(listing_id)
+    return _act(listing, lambda: listing.publish(current_user), _("Your listing is published."))
+
+
+@bp.route("/listings/<int:listing_id>/close", methods=["POST"])
+@login_required
+def close(listing_id):
+    listing = _owned(listing_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        flash(_("Choose why the listing is closed."), "danger")
+        return redirect(listing_url(listing))
+    return _act(listing, lambda: listing.close(current_user, form.reason.data),
+                _("The listing is closed."))
+
+
+@bp.route("/listings/<int:listing_id>/reopen", methods=["POST"])
+@login_required
+def reopen(listing_id):
+    listing = _owned(listing_id)
+    return _act(listing, lambda: listing.reopen(current_user), _("The listing is open again."))
+
+
+@bp.route("/listings/<int:listing_id>/archive", methods=["POST"])
+@login_required
+def archive(listing_id):
+    listing = _owned(listing_id)
+    return _act(listing, lambda: listing.archive(current_user), _("The listing is archived."))
+
+
+@bp.route("/listings/<int:listing_id>/hide", methods=["POST"])
+@staff_required
+def hide(listing_id):
+    listing = get_listing_or_404(listing_id, current_user)
+    form = HideForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for hiding the listing."), "danger")
+        return redirect(listing_url(listing))
+    return _act(listing, lambda: services.hide_listing(listing, current_user, form.reason.data),
+                _("The listing is hidden and its organisation was told why."))
+
+
+@bp.route("/listings/<int:listing_id>/unhide", methods=["POST"])
+@staff_required
+def unhide(listing_id):
+    listing = get_listing_or_404(listing_id, current_user)
+    return _act(listing, lambda: listing.unhide(current_user), _("The listing is visible again."))
+
+
+@bp.route("/listings/<int:listing_id>/versions")
+@login_required
+def versions(listing_id):
+    listing = get_listing_or_404(listing_id, current_user)
+    if not (listing.can_edit(current_user) or current_user.is_staff):
+        abort(404)
+    return render_template("listings/versions.html", listing=listing)
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+
+def _read_upload(storage) -> tuple[str, bytes]:
+    """The upload's name and bytes, reading at most one byte beyond the limit."""
+    return storage.filename or "", storage.stream.read(services.max_attachment_bytes() + 1)
+
+
+@bp.route("/listings/<int:listing_id>/attachments", methods=["POST"])
+@login_required
+def upload(listing_id):
+    listing = _owned(listing_id)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        for message in form.file.errors:
+            flash(str(message), "danger")
+        return redirect(listing_url(listing))
+    filename, data = _read_upload(form.file.data)
+    return _act(listing, lambda: services.add_attachment(
+        listing, current_user, filename, data, confidential=form.confidential.data),
+        _("The file is attached."))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment(attachment_id):
+    item = services.attachment_for_download(attachment_id, _viewer())
+    path = services.attachment_path(item)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, download_name=item.filename,
+                         as_attachment=item.file_type == "pdf", max_age=0, conditional=True,
+                         etag=item.sha256)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(attachment_id):
+    item = services.attachment_for_download(attachment_id, current_user)
+    if item.listing is None:
+        abort(404)
+    listing = item.listing
+    return _act(listing, lambda: services.remove_attachment(item, current_user),
+                _("The file is removed."))
+
+
+# -- my listings ------------------------------------------------------------------------------
+
+
+@bp.route("/my/listings")
+@login_required
+def my_listings():
+    org = current_user.organisation
+    if org is None:
+        abort(404)
+    status = request.args.get("status") or None
+    return render_template(
+        "listings/mine.html", counts=services.status_counts(org),
+        listings=services.organisation_listings(org, status), status=status,
+        status_labels=STATUS_LABELS, kind=services.kind_for_organisation(org),
+        submissions=services.organisation_submissions(org))
+
+
+# -- challenges -------------------------------------------------------------------------------
+
+
+@bp.route("/needs/<int:listing_id>/challenge", methods=["GET", "POST"])
+@login_required
+def open_challenge(listing_id):
+    listing = _owned(listing_id)
+    if listing.kind != ListingKind.need:
+        abort(404)
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        try:
+            services.open_challenge(listing, current_user, {
+                "deadline": form.deadline.data, "criteria": form.criteria.data,
+                "winners": form.winners.data})
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404):
+                raise
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Your need now runs as an open challenge."), "success")
+            return redirect(listing_url(listing))
+    return render_template("listings/challenge_form.html", form=form, listing=listing), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/challenges/<int:challenge_id>/submit", methods=["POST"])
+@login_required
+def submit(challenge_id):
+    challenge = services.get_challenge_or_404(challenge_id, current_user)
+    org = current_user.organisation
+    own = [] if org is None else [o for o in services.organisation_listings(org, "published")
+                                  if o.kind == ListingKind.offering]
+    form = SubmissionForm(offerings=own)
+    if form.validate_on_submit():
+        upload = None
+        if form.file.data and getattr(form.file.data, "filename", ""):
+            upload = _read_upload(form.file.data)
+        try:
+            services.submit_proposal(challenge, current_user, {
+                "offering_id": form.offering_id.data, "pitch": form.pitch.data}, upload)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                raise
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Your proposal is submitted. You will see the firm's decision under "
+                    "My listings."), "success")
+            return redirect(listing_url(challenge.listing))
+    return render_template("listings/submit.html", form=form, challenge=challenge,
+                           listing=challenge.listing), 400
+
+
+@bp.route("/challenges/<int:challenge_id>/submissions")
+@login_required
+def submissions(challenge_id):
+    challenge = services.get_challenge_or_404(challenge_id, current_user)
+    items = services.challenge_submissions(challenge, current_user)
+    return render_template("listings/submissions.html", challenge=challenge,
+                           listing=challenge.listing, submissions=items,
+                           decline_form=DeclineForm(formdata=None),
+                           decline_reasons=DECLINE_REASON_LABELS)
+
+
+def _decide(submission_id: int, decide, success: str):
+    submission = services.get_submission_or_404(submission_id, current_user)
+    if not submission.challenge.is_owner(current_user):
+        raise NotFound(_l("This proposal does not exist or is not visible to you."))
+    try:
+        decide(submission)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(str(exc.message), "danger")
+    else:
+        flash(success, "success")
+    return redirect(url_for("listings.submissions", challenge_id=submission.challenge_id))
+
+
+@bp.route("/submissions/<int:submission_id>/shortlist", methods=["POST"])
+@login_required
+def shortlist(submission_id):
+    return _decide(submission_id, lambda s: s.shortlist(current_user),
+                   _("The proposal is shortlisted."))
+
+
+@bp.route("/submissions/<int:submission_id>/decline", methods=["POST"])
+@login_required
+def decline(submission_id):
+    form = DeclineForm()
+    form.validate()
+    return _decide(submission_id, lambda s: s.decline(current_user, form.reason.data,
+                                                      form.text.data),
+                   _("The proposal is declined; the startup sees your reason."))
