@@ -90,7 +90,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     t = time.perf_counter()
     vectors = rng.standard_normal((n, 512), dtype=np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]
     sample_features = [engine.features(x) for x in sample_offerings]
     listings = [
         replace(sample_offerings[i % len(sample_offerings)], id=f"O{i:06d}") for i in range(n)
@@ -112,6 +112,25 @@ def main() -> None:
     print(
         f"top-10 by cosine over {n:,} x 512 (matvec + argpartition): "
         f"p50 {ms(pct(times, 50))}, p95 {ms(pct(times, 95))}"
+    )
+
+    # --- where one hybrid query spends its time ------------------------------------------
+    hybrid = MatchEngine(model)
+    stages: dict[str, list[float]] = {"embed": [], "features": [], "top-k + re-rank": []}
+    for i in range(args.queries):
+        need = needs[i % len(needs)]
+        _tokenize_ko_cached.cache_clear()
+        t0 = time.perf_counter()
+        vector = model.embed([need.text])[0]
+        t1 = time.perf_counter()
+        feats = hybrid.features(need)
+        t2 = time.perf_counter()
+        hybrid.rank(need, index, top_k=10, query_vector=vector, query_features=feats)
+        t3 = time.perf_counter()
+        for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            stages[key].append(value)
+    print(
+        "hybrid query stages, p50: " + ", ".join(f"{k} {ms(pct(v, 50))}" for k, v in stages.items())
     )
 
     # --- one new need, end to end ---------------------------------------------------------

@@ -31,13 +31,19 @@ class EmbeddingModel(Protocol):
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """L2-normalise rows as float32; all-zero rows stay zero instead of becoming NaN."""
+    """L2-normalise rows as float32; all-zero rows stay zero instead of becoming NaN.
+
+    Rows that are already unit length (stored vectors usually are) are returned without a copy,
+    which matters at 100,000 x 512 (200 MB).
+    """
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim == 1:
         matrix = matrix[None, :]
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    if np.all(np.abs(norms - 1.0) < 1e-3):
+        return matrix
     norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32, copy=False)
+    return matrix / norms[:, None]
 
 
 def default_threads() -> int:
