@@ -78,6 +78,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import api, listings
     from .accounts.views import bp as accounts_bp
+    from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
-    api.init_app(app, blueprints=[needs_api, offerings_api])
+    api.init_app(app, blueprints=[needs_api, offerings_api, deals_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

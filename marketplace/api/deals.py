@@ -1,0 +1,261 @@
+"""/api/v1/deals: open, list, read, answer, negotiate and message — the pages' rules, reused."""
+
+from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..deals import services
+from ..deals.models import DECLINE_REASONS, DealType
+from ..errors import NotFound
+from ..extensions import db
+from ..listings.models import Listing
+from .auth import api_user, token_required
+from .schemas import OrganisationRefSchema, PageQuerySchema, page_schema
+
+blp = Blueprint("api_deals", __name__, url_prefix="/api/v1/deals",
+                description="Deals between a buyer organisation and a startup.")
+SECURITY = [{"bearer": []}]
+
+
+class DealQuerySchema(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(["open", "ended"]))
+
+
+class OpenDealSchema(Schema):
+    offering_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    need_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1))
+    deal_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DealType]))
+    message = fields.String(required=True)
+    require_nda = fields.Boolean(load_default=False)
+
+
+class AcceptSchema(Schema):
+    require_nda = fields.Boolean(load_default=False)
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(DECLINE_REASONS)))
+    note = fields.String(allow_none=True)
+
+
+class NoteSchema(Schema):
+    note = fields.String(allow_none=True)
+
+
+class ProposeTermsSchema(Schema):
+    based_on_version = fields.Integer(required=True, allow_none=True,
+                                      validate=validate.Range(0, 2**31 - 1))
+    terms = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "fields for the deal type, money in minor units, `currency` always"})
+
+
+class MessageInSchema(Schema):
+    body = fields.String(required=True)
+
+
+class DealSchema(Schema):
+    id = fields.Integer(required=True)
+    state = fields.String(required=True)
+    deal_type = fields.String(required=True)
+    buyer = fields.Nested(OrganisationRefSchema, required=True)
+    seller = fields.Nested(OrganisationRefSchema, required=True)
+    offering_id = fields.Integer(required=True)
+    need_id = fields.Integer(allow_none=True)
+    current_version = fields.Integer(required=True)
+    buyer_accepted_version = fields.Integer(allow_none=True)
+    seller_accepted_version = fields.Integer(allow_none=True)
+    nda_required = fields.Boolean(required=True)
+    nda_passed = fields.Boolean(required=True)
+    allowed_actions = fields.Method("_actions", required=True)
+    created_at = fields.DateTime(required=True)
+    last_activity_at = fields.DateTime(required=True)
+
+    def _actions(self, deal):
+        return sorted(deal.allowed_actions(api_user()))
+
+
+class TermsSchema(Schema):
+    version = fields.Integer(required=True)
+    based_on_version = fields.Integer(allow_none=True)
+    author_side = fields.String(required=True)
+    currency = fields.String(required=True)
+    terms = fields.Dict(required=True, attribute="fields")
+    created_at = fields.DateTime(required=True)
+
+
+class EventSchema(Schema):
+    seq = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    actor_user_id = fields.Integer(allow_none=True)
+    organisation_id = fields.Integer(allow_none=True)
+    payload = fields.Dict(required=True)
+    created_at = fields.DateTime(required=True)
+    hash = fields.String(required=True)
+
+
+class MessageSchema(Schema):
+    id = fields.Integer(required=True)
+    author_side = fields.String(allow_none=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+DealPageSchema = page_schema(DealSchema, "DealPage")
+
+
+def _deal(deal_id: int):
+    return services.deal_for_viewer_or_404(deal_id, api_user())
+
+
+def _listing(listing_id: int | None) -> Listing | None:
+    if listing_id is None:
+        return None
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(_l("This listing is not available."))
+    return listing
+
+
+@blp.route("")
+class Deals(MethodView):
+    @blp.arguments(DealQuerySchema, location="query")
+    @blp.response(200, DealPageSchema)
+    @blp.doc(security=SECURITY)
+    @token_required
+    def get(self, query):
+        """The deals of the token owner's organisation (or assigned to them, for staff)."""
+        page = db.paginate(services.deals_for(api_user(), query.get("state")),
+                           page=query["page"], per_page=query["per_page"], error_out=False)
+        return {"items": page.items, "page": query["page"], "per_page": query["per_page"],
+                "total": page.total}
+
+    @blp.arguments(OpenDealSchema)
+    @blp.response(201, DealSchema)
+    @blp.doc(security=SECURITY)
+    @token_required
+    def post(self, data):
+        """Open a deal on a published offering (an inquiry with a first message)."""
+        deal = services.open_deal(api_user(), _listing(data["offering_id"]),
+                                  _listing(data.get("need_id")), deal_type=data["deal_type"],
+                                  message=data["message"], require_nda=data["require_nda"])
+        db.session.commit()
+        return deal
+
+
+@blp.route("/<int:deal_id>")
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def get_deal(deal_id):
+    """One deal, for its parties and assigned staff only (404 for everyone else)."""
+    return _deal(deal_id)
+
+
+@blp.route("/<int:deal_id>/events")
+@blp.response(200, EventSchema(many=True))
+@blp.doc(security=SECURITY)
+@token_required
+def deal_events(deal_id):
+    """The deal's append-only, hash-chained record."""
+    return _deal(deal_id).events
+
+
+def _act(deal_id: int, action):
+    deal = _deal(deal_id)
+    action(deal)
+    db.session.commit()
+    return deal
+
+
+@blp.route("/<int:deal_id>/accept", methods=["POST"])
+@blp.arguments(AcceptSchema)
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def accept(data, deal_id):
+    """The receiving side accepts the inquiry (optionally asking for an NDA first)."""
+    return _act(deal_id, lambda d: d.accept_inquiry(api_user(), data["require_nda"]))
+
+
+@blp.route("/<int:deal_id>/decline", methods=["POST"])
+@blp.arguments(DeclineSchema)
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def decline(data, deal_id):
+    """End the deal with a structured reason."""
+    return _act(deal_id, lambda d: d.decline(api_user(), data["reason"], data.get("note")))
+
+
+@blp.route("/<int:deal_id>/withdraw", methods=["POST"])
+@blp.arguments(NoteSchema)
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def withdraw(data, deal_id):
+    """Leave the deal."""
+    return _act(deal_id, lambda d: d.withdraw(api_user(), data.get("note")))
+
+
+@blp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def confirm_nda(deal_id):
+    """Confirm the NDA for your side; when both have, negotiation opens."""
+    return _act(deal_id, lambda d: services.confirm_nda(d, api_user()))
+
+
+@blp.route("/<int:deal_id>/terms")
+class Terms(MethodView):
+    @blp.response(200, TermsSchema(many=True))
+    @blp.doc(security=SECURITY)
+    @token_required
+    def get(self, deal_id):
+        """Every terms version, oldest first."""
+        return _deal(deal_id).terms_versions
+
+    @blp.arguments(ProposeTermsSchema)
+    @blp.response(201, TermsSchema)
+    @blp.doc(security=SECURITY)
+    @token_required
+    def post(self, data, deal_id):
+        """An offer or counter-offer; `based_on_version` must be the current version
+        (null or 0 for the first offer), else 409."""
+        deal = _deal(deal_id)
+        terms = deal.propose_terms(api_user(), data["based_on_version"], data["terms"])
+        db.session.commit()
+        return terms
+
+
+@blp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
+@blp.response(200, DealSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def accept_terms(deal_id, version):
+    """Accept the current version; a stale version is a 409."""
+    return _act(deal_id, lambda d: d.accept_terms(api_user(), version))
+
+
+@blp.route("/<int:deal_id>/messages")
+class Messages(MethodView):
+    @blp.response(200, MessageSchema(many=True))
+    @blp.doc(security=SECURITY)
+    @token_required
+    def get(self, deal_id):
+        """The deal's conversation."""
+        return _deal(deal_id).messages
+
+    @blp.arguments(MessageInSchema)
+    @blp.response(201, MessageSchema)
+    @blp.doc(security=SECURITY)
+    @token_required
+    def post(self, data, deal_id):
+        """Write to the other side (and the assigned staff)."""
+        message = services.post_message(_deal(deal_id), api_user(), data["body"])
+        db.session.commit()
+        return message
+
