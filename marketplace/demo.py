@@ -87,8 +87,14 @@ def seed_accounts() -> int:
     return created
 
 
+def seed_listings() -> int:
+    from .listings.seed import seed_listings as seed
+
+    return seed()
+
+
 # Features add their own seeders here, in dependency order; each must be idempotent.
-SEEDERS = [seed_accounts]
+SEEDERS = [seed_accounts, seed_listings]
 
 
 @click.command("seed-demo")
