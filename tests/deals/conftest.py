@@ -47,11 +47,13 @@ def parties(app, make_user):
     return people
 
 
-def open_deal(p, deal_type="license", require_nda=False, with_need=False):
-    """Open a deal as the buyer (inside an app context); returns the Deal (flushed)."""
+def open_deal(p, deal_type="license", require_nda=False, with_need=False, fresh=False):
+    """Open a deal as the buyer (inside an app context); returns the Deal (flushed). With
+    `fresh`, on a new offering of the seller (one open deal per offering and type)."""
     from marketplace.deals import services
 
-    offering = db.session.get(Listing, p["offering_id"])
+    offering = (make_listing(p["seller"].organisation_id) if fresh
+                else db.session.get(Listing, p["offering_id"]))
     need = db.session.get(Listing, p["need_id"]) if with_need else None
     return services.open_deal(load(p["buyer"]), offering, need, deal_type=deal_type,
                               message="안녕하세요, 라이선스에 관심이 있습니다.",
@@ -63,7 +65,7 @@ LICENSE = {"currency": "KRW", "upfront_fee": 50_000_000, "royalty_percent": 3.5,
            "term_months": 36}
 
 
-def negotiating_deal(p):
-    deal = open_deal(p)
+def negotiating_deal(p, fresh=False):
+    deal = open_deal(p, fresh=fresh)
     deal.accept_inquiry(load(p["seller"]))
     return deal
