@@ -39,7 +39,8 @@ def _setup(state) -> None:
 
     @app.context_processor
     def nav_badges():
-        return {"nav_badges": {"deals.my_deals": services.unread_count(current_user)}}
+        return {"nav_badges": {"deals.my_deals": services.unread_count(current_user)},
+                "open_deal_label": _l("Open a deal")}  # the button on an offering's page
 
 
 def _detail_url(deal_id: int, anchor: str | None = None) -> str:

@@ -196,3 +196,15 @@ def test_staff_help_queue(app, parties):
                       data={"staff_id": str(p["other_staff"].id)}).status_code == 303
     assert other.get(f"/en/deals/{deal_id}").status_code == 200
     assert staff.get(f"/en/deals/{deal_id}").status_code == 404
+
+
+def test_offering_page_has_a_deal_button(app, client, parties, login_as):
+    p = parties
+    login_as(p["buyer"], lang="en")
+    html = client.get(f"/en/offerings/{p['offering_id']}").get_data(as_text=True)
+    assert f'href="/en/deals/new?offering={p["offering_id"]}"' in html
+    assert "Open a deal" in html
+    seller = app.test_client()
+    login(seller, p["seller"], lang="en")
+    assert "open-deal" not in seller.get(f"/en/offerings/{p['offering_id']}").get_data(
+        as_text=True)
