@@ -69,6 +69,7 @@ def _init_login(app: Flask, login_manager) -> None:
 def _import_models() -> None:
     """Every table, so that migrations and `db.create_all()` see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
+    from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
     from .deals import models as _deals  # noqa: F401
     from .listings import models as _listings  # noqa: F401

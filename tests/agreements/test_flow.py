@@ -1,0 +1,53 @@
+"""From an agreed deal to a contract both sides signed, through the domain."""
+
+import hashlib
+
+import sqlalchemy as sa
+
+from marketplace import jobs
+from marketplace.agreements import services
+from marketplace.agreements.models import Contract, ContractFile, ContractStatus
+from marketplace.deals import events
+from marketplace.deals.models import DealState
+from marketplace.extensions import db
+from tests.conftest import TEST_PASSWORD
+
+from .conftest import LICENSE_DETAILS, load
+
+
+def test_draft_approve_render_sign(agreed, parties):
+    p = parties
+    deal = agreed
+    buyer, seller = load(p["buyer"]), load(p["seller"])
+    contract = services.start_draft(deal, buyer)
+    db.session.commit()
+    assert deal.state == DealState.drafting
+    assert contract.template_key == "license" and contract.template_version == 1
+    assert contract.contract_no.startswith("TTO-") and contract.version == 1
+    missing = services.missing_variables(contract)
+    assert "licensor.address" in missing and "effective_date" in missing
+    services.fill_variables(contract, seller, LICENSE_DETAILS)
+    db.session.commit()
+    assert services.missing_variables(contract) == {}
+    services.approve(contract, buyer)
+    services.approve(contract, seller)
+    db.session.commit()
+    jobs.flush()
+    db.session.refresh(contract)
+    assert contract.status == ContractStatus.rendered
+    assert deal.state == DealState.signing
+    stored = db.session.get(ContractFile, contract.pdf_sha256)
+    assert hashlib.sha256(stored.data).hexdigest() == contract.pdf_sha256
+    services.sign(contract, buyer, password=TEST_PASSWORD, typed_name=buyer.display_name,
+                  shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
+    services.sign(contract, seller, password=TEST_PASSWORD, typed_name=seller.display_name,
+                  shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
+    db.session.commit()
+    jobs.flush()
+    db.session.refresh(contract)
+    db.session.refresh(deal)
+    assert contract.status == ContractStatus.signed and contract.signed_pdf_sha256
+    assert deal.state == DealState.signed
+    assert services.signed_contract(deal).id == contract.id
+    assert events.verify(deal.id).intact
+    assert db.session.scalar(sa.select(sa.func.count(Contract.id))) == 1
