@@ -437,6 +437,56 @@ def expire_stale_deals() -> dict:
 
 
 
+
+# ---- shapes for the JSON API --------------------------------------------------------------
+
+def _when(moment):
+    return moment.isoformat() if moment is not None else None
+
+
+def _org(org: Organisation) -> dict:
+    return {"id": org.id, "name": org.name, "kind": org.kind.value, "verified": org.is_verified}
+
+
+def deal_dict(deal: Deal, viewer) -> dict:
+    """A deal as the API answers it (DESIGN.md: {id, state, deal_type, buyer, seller,
+    current_version, ...}), with what `viewer` may do next."""
+    return {
+        "id": deal.id, "state": deal.state.value, "deal_type": deal.deal_type.value,
+        "buyer": _org(deal.buyer), "seller": _org(deal.seller),
+        "initiator": deal.initiator_side.value, "offering_id": deal.offering_id,
+        "need_id": deal.need_id, "current_version": deal.current_version,
+        "accepted_versions": {"buyer": deal.buyer_accepted_version,
+                              "seller": deal.seller_accepted_version},
+        "rejected_version": deal.rejected_version,
+        "nda": {"required": deal.nda_required,
+                "buyer_confirmed": deal.nda_confirmed_by(Side.buyer),
+                "seller_confirmed": deal.nda_confirmed_by(Side.seller),
+                "completed_at": _when(deal.nda_completed_at)},
+        "end_reason": deal.end_reason, "end_note": deal.end_note,
+        "assigned_staff_id": deal.assigned_staff_id,
+        "help_requested_at": _when(deal.help_requested_at),
+        "created_at": _when(deal.created_at), "last_activity_at": _when(deal.last_activity_at),
+        "expires_at": _when(expires_at(deal)),
+        "allowed_actions": sorted(deal.allowed_actions(viewer)),
+    }
+
+
+def terms_dict(terms) -> dict:
+    return {"version": terms.version, "based_on_version": terms.based_on_version,
+            "author_side": terms.author_side.value, "author_org_id": terms.author_org_id,
+            "author_user_id": terms.author_user_id, "terms": terms.fields,
+            "digest": terms.digest, "created_at": _when(terms.created_at)}
+
+
+def event_dict(event) -> dict:
+    """An event for the parties (the client IP stays in the record, not in the answer)."""
+    return {"seq": event.seq, "kind": event.kind, "actor_user_id": event.actor_user_id,
+            "organisation_id": event.organisation_id, "from_state": event.from_state,
+            "to_state": event.to_state, "payload": event.payload,
+            "payload_digest": event.payload_digest, "created_at": _when(event.created_at),
+            "prev_hash": event.prev_hash, "hash": event.hash}
+
 # Parties past an NDA read the other side's confidential listing section.
 if nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
     register_confidential_access(nda_opens_listing)

@@ -79,3 +79,23 @@ def test_pages_walk(app, client, parties, login_as):
         kinds = db.session.scalars(sa.select(DealEvent.kind).where(
             DealEvent.deal_id == deal_id).order_by(DealEvent.seq)).all()
     assert kinds[-1] == "accept_terms"
+
+
+def test_api_shapes(ctx, parties):
+    import json
+
+    from marketplace.deals import services
+
+    p = parties
+    deal = open_deal(p)
+    deal.accept_inquiry(load(p["seller"]))
+    terms = deal.propose_terms(load(p["buyer"]), None, LICENSE)
+    shape = services.deal_dict(deal, load(p["seller"]))
+    assert {k: shape[k] for k in ("id", "state", "deal_type", "current_version")} == {
+        "id": deal.id, "state": "negotiating", "deal_type": "license", "current_version": 1}
+    assert shape["buyer"]["id"] == p["buyer"].organisation_id
+    assert "accept_terms" in shape["allowed_actions"]
+    assert services.terms_dict(terms)["terms"] == LICENSE
+    events_shape = [services.event_dict(e) for e in deal.events]
+    assert [e["kind"] for e in events_shape] == ["open", "accept_inquiry", "propose_terms"]
+    json.dumps([shape, services.terms_dict(terms), events_shape])
