@@ -79,6 +79,8 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import api, listings
     from .accounts.views import bp as accounts_bp
+    from .agreements.views import admin_bp as contract_templates_bp
+    from .agreements.views import bp as agreements_bp
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.views import bp as api_tokens_bp
@@ -87,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from .staff.views import bp as staff_bp
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,21 @@ def _set_path(values: dict, path: str, value) -> None:
         values[head] = value
 
 
+_BOUND_RE = re.compile(r"^must be at (least|most) (-?\d+)$")
+
+
+def explain(why: str):
+    """A validation message of the documents package, for the person who typed the value."""
+    if why == "required":
+        return _l("This is required for the contract.")
+    bound = _BOUND_RE.match(why)
+    if bound and bound.group(1) == "least":
+        return _l("Must be at least %(n)s.", n=bound.group(2))
+    if bound:
+        return _l("Must be at most %(n)s.", n=bound.group(2))
+    return _l("This value cannot be used in the contract.")
+
+
 def editable_paths(contract: Contract) -> list[str]:
     """Variable paths anyone may fill on the draft (everything not from the Terms)."""
     template = template_of(contract)
@@ -341,7 +357,7 @@ def fill_variables(contract: Contract, actor, values: dict[str, Any]) -> list[st
     try:
         template_of(contract).validate(updated)
     except VariablesInvalid as exc:
-        wrong = {path: [why] for path, why in exc.fields.items()
+        wrong = {path: [explain(why)] for path, why in exc.fields.items()
                  if why != "required" and any(path == c or path.startswith(c + ".")
                                               or path.startswith(c + "[") for c in changed)}
         if wrong:
@@ -528,7 +544,7 @@ def approve(contract: Contract, actor) -> ContractApproval:
     missing = missing_variables(contract)
     if missing:
         raise DomainError(_l("Some details are still missing. Fill them in before approving."),
-                          {path: [why] for path, why in missing.items()})
+                          {path: [explain(why)] for path, why in missing.items()})
     if contract.approved_by(side) is not None:
         raise Conflict(_l("Your side has already approved this draft."))
     try:

@@ -4,7 +4,8 @@ import pytest
 
 from marketplace.deals.models import Deal
 from marketplace.extensions import db
-from tests.deals.conftest import LICENSE, load, open_deal, parties  # noqa: F401
+from tests.deals.conftest import LICENSE, load, open_deal
+from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)
 
 #: What the parties fill in on a licence draft (everything the Terms and organisations lack).
 LICENSE_DETAILS = {
@@ -30,7 +31,7 @@ def agree(p, deal_type="license", terms=None) -> Deal:
 
 
 @pytest.fixture
-def agreed(ctx, parties):
+def agreed(ctx, parties):  # noqa: F811
     deal = agree(parties)
     db.session.commit()
     return deal

@@ -1,0 +1,360 @@
+"""Contract pages. Thin: parse the input, call `services`, commit once here; a DomainError rolls
+back and shows its message (with its status). Every page first finds the deal through
+`deal_for_viewer_or_404`, so anyone who is not a party, the deal's staff or an admin gets 404."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..deals.models import AGREED_STATES, SIDE_LABELS, DealState, Side
+from ..documents import VariablesInvalid
+from ..documents.fields import (
+    format_date_value,
+    format_money,
+    format_number,
+    format_percent_value,
+    localise,
+)
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error, choices
+from . import library, services
+from .forms import (
+    ActionForm,
+    ClauseForm,
+    LanguageForm,
+    ReopenForm,
+    SignForm,
+    TemplateUploadForm,
+    apply_path_errors,
+    details_form,
+    details_from_form,
+)
+from .models import ContractStatus, EditKind
+from .redline import word_diff
+
+bp = Blueprint("agreements", __name__, template_folder="templates",
+               url_prefix="/<lang:lang_code>/deals")
+admin_bp = Blueprint("contract_templates", __name__, template_folder="templates",
+                     url_prefix="/<lang:lang_code>/contracts")
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "ko") == "en" else "ko"
+
+
+def _deal(deal_id: int):
+    return services.deal_for_viewer_or_404(deal_id, current_user)
+
+
+def _page_url(deal_id: int, anchor: str | None = None) -> str:
+    return url_for("agreements.contract", deal_id=deal_id, _anchor=anchor)
+
+
+def _current(deal):
+    contract = services.current_contract(deal)
+    if contract is None:
+        abort(404)
+    return contract
+
+
+def _act(deal_id: int, action, success: str, anchor: str | None = None):
+    """Run `action(deal, contract)`, commit, flash; on a DomainError show the page again."""
+    deal = _deal(deal_id)
+    contract = services.current_contract(deal)
+    try:
+        action(deal, contract)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        return _render_contract(deal_id, error=exc), exc.status
+    flash(success, "success")
+    return redirect(_page_url(deal_id, anchor), code=303)
+
+
+# ---- presenting variables -----------------------------------------------------------------
+
+def display_value(spec, value, lang: str) -> str:
+    """A variable as the contract shows it in `lang` (for the draft's details table)."""
+    if value in (None, "", []):
+        return "—"
+    if spec.type == "money":
+        return format_money(value, lang)
+    if spec.type == "date":
+        return format_date_value(value, lang)
+    if spec.type == "percent":
+        return format_percent_value(value, lang)
+    if spec.type == "integer":
+        return format_number(value, lang)
+    if spec.type == "enum":
+        return spec.labels.get(lang, {}).get(value, value)
+    if spec.type == "schedule":
+        return "; ".join(f"{format_date_value(i['due'], lang)}: {format_money(i['amount'], lang)}"
+                         for i in value)
+    if spec.type == "party":
+        local = localise(value, lang)
+        return " · ".join(str(local[k]) for k in ("name", "representative", "address",
+                                                  "registration_no") if local.get(k))
+    return str(localise(value, lang))
+
+
+def _details_rows(template, contract, lang: str) -> list[dict]:
+    missing = services.missing_variables(contract)
+    rows = []
+    for name, spec in template.fields.items():
+        missing_here = sorted(p for p in missing if p == name or p.startswith(name + ".")
+                              or p.startswith(name + "["))
+        locked = name in contract.locked or (spec.type == "party")
+        rows.append({"name": name, "label": spec.label.get(lang, name),
+                     "value": display_value(spec, contract.variables.get(name), lang),
+                     "missing": missing_here, "required": spec.required,
+                     "locked": locked and name in contract.locked})
+    return rows
+
+
+def _missing_labels(template, missing: dict, lang: str) -> list[str]:
+    labels = []
+    for path in missing:
+        head, _, rest = path.partition(".")
+        spec = template.fields.get(head.split("[", 1)[0])
+        label = spec.label.get(lang, head) if spec else head
+        if rest:
+            from .forms import PARTY_KEY_LABELS
+
+            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
+        labels.append((path, label))
+    return labels
+
+
+# ---- the contract page --------------------------------------------------------------------
+
+def _render_contract(deal_id: int, error: DomainError | None = None):
+    deal = _deal(deal_id)
+    lang = _lang()
+    contract = services.current_contract(deal)
+    side = deal.side_of(current_user)
+    context = {
+        "deal": deal, "contract": contract, "viewer_side": side, "Side": Side,
+        "side_labels": SIDE_LABELS, "error": error, "action_form": ActionForm(),
+        "can_start": deal.state == DealState.agreed and services.can_fill(deal, current_user),
+        "agreed_states": AGREED_STATES, "Status": ContractStatus,
+    }
+    if contract is None:
+        return render_template("agreements/contract.html", **context)
+    template = services.template_of(contract)
+    missing = services.missing_variables(contract)
+    language_form = LanguageForm(language=contract.language,
+                                 prevailing_language=contract.prevailing_language)
+    sign_form = SignForm(document_sha256=contract.pdf_sha256)
+    if error is not None and error.fields:
+        apply_domain_error(sign_form, error)
+    context.update(
+        template=template, missing=_missing_labels(template, missing, lang),
+        details=_details_rows(template, contract, lang),
+        clauses=services.clause_view(contract) if not missing else [],
+        edits=_edit_rows(contract), language_form=language_form, sign_form=sign_form,
+        reopen_form=ReopenForm(), versions=services.contracts_of(deal),
+        can_fill=services.can_fill(deal, current_user) and contract.is_draft,
+        can_edit_text=services.can_edit_text(deal, current_user) and contract.is_draft,
+        can_approve=side is not None and contract.is_draft and not missing
+        and contract.approved_by(side) is None,
+        can_sign=side is not None and contract.status in (ContractStatus.rendered,
+                                                         ContractStatus.signing)
+        and contract.signature_of(side) is None,
+        can_reopen=services.can_fill(deal, current_user) and contract.status in (
+            ContractStatus.approved, ContractStatus.rendered, ContractStatus.signing),
+    )
+    return render_template("agreements/contract.html", **context)
+
+
+def _edit_rows(contract) -> list[dict]:
+    rows = []
+    for edit in reversed(contract.edits):
+        rows.append({"edit": edit, "redline": word_diff(edit.before or "", edit.after or "")
+                     if edit.kind == EditKind.clause else None})
+    return rows
+
+
+@bp.route("/<int:deal_id>/contract")
+@login_required
+def contract(deal_id):
+    return _render_contract(deal_id)
+
+
+@bp.route("/<int:deal_id>/contract/start", methods=["POST"])
+@login_required
+def start(deal_id):
+    ActionForm().validate_on_submit()
+    return _act(deal_id, lambda deal, _c: services.start_draft(deal, current_user),
+                _("The contract draft was started from the agreed terms."))
+
+
+@bp.route("/<int:deal_id>/contract/details", methods=["GET", "POST"])
+@login_required
+def details(deal_id):
+    deal = _deal(deal_id)
+    contract = _current(deal)
+    if not (services.can_fill(deal, current_user) and contract.is_draft):
+        return redirect(_page_url(deal_id), code=303)
+    template = services.template_of(contract)
+    currency = (services.contract_terms(contract).get("currency") or "KRW")
+    paths = services.editable_paths(contract)
+    form = details_form(template, paths, contract.variables, _lang(), currency,
+                        formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                services.fill_variables(contract, current_user, details_from_form(form))
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                apply_path_errors(form, exc)
+                status = exc.status if exc.status != 400 else 400
+            else:
+                flash(_("The contract details were saved."), "success")
+                return redirect(_page_url(deal_id), code=303)
+        else:
+            status = 400
+    missing = services.missing_variables(contract)
+    return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
+                           missing=dict(_missing_labels(template, missing, _lang()))), status
+
+
+@bp.route("/<int:deal_id>/contract/language", methods=["POST"])
+@login_required
+def language(deal_id):
+    form = LanguageForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: services.change_language(
+        c, current_user, form.language.data, form.prevailing_language.data),
+        _("The contract language was saved."))
+
+
+@bp.route("/<int:deal_id>/contract/clauses/<clause_id>", methods=["GET", "POST"])
+@login_required
+def clause(deal_id, clause_id):
+    deal = _deal(deal_id)
+    contract = _current(deal)
+    if not (services.can_edit_text(deal, current_user) and contract.is_draft):
+        return redirect(_page_url(deal_id), code=303)
+    try:
+        defaults = services.template_clauses(contract)
+    except VariablesInvalid:
+        flash(_("Fill in the missing details before editing clauses."), "warning")
+        return redirect(_page_url(deal_id), code=303)
+    if clause_id not in defaults["ko"]:
+        abort(404)
+    edited = contract.overrides.get(clause_id, {})
+    form = ClauseForm(data={f"text_{lang}": edited.get(lang) or defaults[lang][clause_id]["text"]
+                            for lang in ("ko", "en")})
+    status = 200
+    if form.validate_on_submit():
+        texts = {lang: getattr(form, f"text_{lang}").data for lang in contract.langs}
+        try:
+            services.edit_clause(contract, current_user, clause_id, texts)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+            status = exc.status
+        else:
+            flash(_("The clause was saved. Both sides see the change marked."), "success")
+            return redirect(_page_url(deal_id, f"clause-{clause_id}"), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("agreements/clause.html", deal=deal, contract=contract, form=form,
+                           clause=defaults[_lang()][clause_id], clause_id=clause_id,
+                           defaults=defaults), status
+
+
+@bp.route("/<int:deal_id>/contract/approve", methods=["POST"])
+@login_required
+def approve(deal_id):
+    ActionForm().validate_on_submit()
+    return _act(deal_id, lambda _d, c: services.approve(c, current_user),
+                _("You approved the draft."), "approvals")
+
+
+@bp.route("/<int:deal_id>/contract/sign", methods=["POST"])
+@login_required
+def sign(deal_id):
+    form = SignForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: services.sign(
+        c, current_user, password=form.password.data or "",
+        typed_name=form.typed_name.data or "", shown_sha256=form.document_sha256.data or "",
+        ip=request.remote_addr, user_agent=request.headers.get("User-Agent")),
+        _("You signed the contract."), "signing")
+
+
+@bp.route("/<int:deal_id>/contract/reopen", methods=["POST"])
+@login_required
+def reopen(deal_id):
+    form = ReopenForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: services.reopen(c, current_user, form.reason.data),
+                _("A new draft version was started; earlier signatures no longer count."))
+
+
+@bp.route("/<int:deal_id>/contract/<int:contract_id>/pdf")
+@login_required
+def pdf(deal_id, contract_id):
+    deal = _deal(deal_id)
+    signed = request.args.get("signed") == "1"
+    contract, data, sha = services.pdf_for_download(deal, contract_id, current_user, signed)
+    suffix = "-signed" if signed else ""
+    name = f"{contract.contract_no}-v{contract.version}{suffix}.pdf"
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = sha
+    return response
+
+
+# ---- template library (admins) ------------------------------------------------------------
+
+def _admin_only():
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(404)
+
+
+@admin_bp.route("/templates", methods=["GET", "POST"])
+@login_required
+def templates():
+    _admin_only()
+    form = TemplateUploadForm()
+    keys = library.keys()
+    form.key.choices = choices((k, k) for k in keys)
+    status = 200
+    if form.validate_on_submit():
+        uploads = [(f.filename or "", f.read()) for f in (form.files.data or []) if f]
+        try:
+            version = library.upload(current_user, form.key.data, uploads)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+            status = exc.status
+        else:
+            flash(_("Version %(version)s of %(key)s was added.", version=version.version,
+                    key=version.key), "success")
+            return redirect(url_for("contract_templates.templates"), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("agreements/templates.html", form=form,
+                           library=library.overview()), status
