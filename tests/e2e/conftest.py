@@ -34,6 +34,6 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="ko-KR")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()

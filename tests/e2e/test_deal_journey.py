@@ -49,7 +49,7 @@ def test_firm_and_startup_negotiate_two_rounds_and_agree(app, live_server, brows
     buyer = browser.new_context(locale="ko-KR").new_page()
     seller = browser.new_context(locale="en-US").new_page()
     for page in (buyer, seller):
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
     sign_in(buyer, live_server, "ko", firm)
     sign_in(seller, live_server, "en", startup)
 
