@@ -5,6 +5,11 @@ Run: .venv/bin/python benchmarks/contracts.py [--runs 10] [--key license] [--lan
 Prints p50/p95 render time over the runs (after one warm-up), renders per minute in one process
 (the stand-in for one worker), the page count, and peak memory (max RSS of the process and the
 Python-level peak traced during one render).
+
+With ``--jobs N`` it also measures the contract render job end to end, as one worker runs it:
+N approved licence contracts in a throw-away SQLite database, each rendered by
+``marketplace.jobs.execute`` (job bookkeeping, row lock, render, PDF stored in the database,
+deal moved to signing, events and notices written, commit).
 """
 
 import argparse
@@ -31,6 +36,8 @@ def main():
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--key", default="license")
     parser.add_argument("--lang", default="bilingual", choices=["ko", "en", "bilingual"])
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="also time N contract render jobs run inline by one worker")
     args = parser.parse_args()
 
     template = load_template(args.key)
@@ -74,6 +81,80 @@ def main():
     print(f"renders / minute  {60 / statistics.mean(times):.0f} in one process")
     print(f"peak RSS          {maxrss_kb / 1024:.0f} MiB (whole process)")
     print(f"traced peak       {traced_peak / 1024 / 1024:.1f} MiB (Python allocations, one render)")
+    if args.jobs:
+        job_times = render_jobs(args.jobs)
+        print(f"render job p50    {percentile(job_times, 0.50) * 1000:.0f} ms "
+              f"(license, {args.jobs} jobs, inline)")
+        print(f"jobs / minute     {60 / statistics.mean(job_times):.0f} with one worker")
+
+
+def render_jobs(count: int) -> list[float]:
+    """Seconds per `render_contract` job, run through `marketplace.jobs` like a worker does."""
+    import tempfile
+
+    from marketplace import create_app, jobs
+    from marketplace.accounts.models import Organisation, OrgKind, User, Verification, utcnow
+    from marketplace.agreements import services
+    from marketplace.agreements.jobs import render_contract
+    from marketplace.deals import services as deal_services
+    from marketplace.extensions import db
+    from marketplace.listings.models import Listing, ListingKind, ListingStatus
+
+    details = {"licensor.address": "대전광역시 유성구 대학로 99",
+               "licensee.address": "서울특별시 강남구 테헤란로 1",
+               "licensor.registration_no": "314-81-12345",
+               "licensee.registration_no": "134-81-67890", "payment_days": 30,
+               "effective_date": "2026-03-02"}
+    terms = {"currency": "KRW", "upfront_fee": 50_000_000, "royalty_percent": 3.5,
+             "field_of_use": "EV batteries", "territory": "Korea", "exclusivity": "exclusive",
+             "term_months": 36, "sublicensing": True, "improvements_owner": "joint"}
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": None,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
+                          "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        with app.test_request_context():
+            db.create_all()
+            people = []
+            for n, kind in enumerate((OrgKind.firm, OrgKind.startup)):
+                org = Organisation(kind=kind, name_ko=f"기관{n}", name_en=f"Org {n}",
+                                   verification=Verification.verified)
+                user = User(email=f"bench{n}@example.com", display_name=f"Bench {n}",
+                            organisation=org, password_hash="x")
+                db.session.add_all([org, user])
+                people.append(user)
+            firm, startup = people
+            db.session.flush()
+            ids = []
+            for n in range(count):
+                offering = Listing(kind=ListingKind.offering, status=ListingStatus.published,
+                                   organisation_id=startup.organisation_id,
+                                   title_ko=f"기술 {n}", title_en=f"Technology {n}",
+                                   summary_ko="요약", sector="ai", trl=6,
+                                   deal_types=["license"], published_at=utcnow())
+                db.session.add(offering)
+                db.session.flush()
+                deal = deal_services.open_deal(firm, offering, deal_type="license",
+                                               message="bench")
+                deal.accept_inquiry(startup)
+                deal.propose_terms(firm, None, terms)
+                deal.accept_terms(startup, 1)
+                contract = services.start_draft(deal, firm)
+                services.fill_variables(contract, firm, details)
+                services.approve(contract, firm)
+                services.approve(contract, startup)
+                db.session.commit()
+                db.session.info.pop(jobs.COMMITTED, None)  # run them below, one by one
+                ids.append(contract.id)
+            name = render_contract.job_spec.name
+            jobs.execute(name, [ids[0], firm.id], {})  # warm-up: fonts, templates
+            times = []
+            for contract_id in ids[1:]:
+                start = time.perf_counter()
+                jobs.execute(name, [contract_id, firm.id], {})
+                times.append(time.perf_counter() - start)
+            db.session.remove()
+            db.engine.dispose()
+    return times or [0.0]
 
 
 if __name__ == "__main__":
