@@ -74,6 +74,7 @@ def _import_models() -> None:
     from .deals import models as _deals  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .matching import records as _matching  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -83,8 +84,10 @@ def _register_blueprints(app: Flask) -> None:
     from .agreements.views import bp as agreements_bp
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
+    from .api.matches import blp as matches_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
+    from .matching import init_app as init_matching
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
 
@@ -92,10 +95,11 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
-    api.init_app(app, blueprints=[needs_api, offerings_api, deals_api])
+    api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
+    init_matching(app)
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
 

@@ -49,3 +49,15 @@ __all__ = [
     "render_explanation",
     "top_k_indices",
 ]
+
+
+def init_app(app) -> None:
+    """Register the recommendation pages, the navigation entry and the recompute hooks."""
+    from flask_babel import lazy_gettext as _l
+
+    from . import hooks
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.config.setdefault("NAV_LINKS", []).append(("matching.mine", _l("Matches")))
+    hooks.init_app(app)

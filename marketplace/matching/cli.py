@@ -91,3 +91,30 @@ def rank_command(needs, offerings, top, method, model_name):
     for need, matches in zip(need_list, results, strict=True):
         line = {"need": need.id, "ranked": [m.listing_id for m in matches]}
         click.echo(json.dumps(line, ensure_ascii=False))
+
+
+@matching_cli.command("recompute")
+@click.option("--all", "everything", is_flag=True,
+              help="Every public listing and every investor profile.")
+@click.option("--listing", "listing_ids", type=int, multiple=True, help="A listing id (repeat).")
+@click.option("--investor", "investor_ids", type=int, multiple=True,
+              help="An investor organisation id (repeat).")
+def recompute_command(everything, listing_ids, investor_ids):
+    """Recompute stored matches now (embeddings are reused per listing version and model)."""
+    from .. import jobs
+    from ..extensions import db
+    from . import services
+
+    if not (everything or listing_ids or investor_ids):
+        raise click.UsageError("name --all, --listing ID or --investor ID")
+    ctx = services.Context()
+    if everything:
+        counts = services.recompute_all()
+        click.echo("recomputed: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for listing_id in listing_ids:
+        click.echo(json.dumps(services.recompute_listing(listing_id, ctx), ensure_ascii=False))
+    for org_id in investor_ids:
+        click.echo(json.dumps(services.recompute_investor(org_id, ctx), ensure_ascii=False))
+    db.session.commit()
+    jobs.flush()  # notification e-mails
+    click.echo(f"model: {ctx.engine.model_version}")

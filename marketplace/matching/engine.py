@@ -422,6 +422,42 @@ class MatchEngine:
             cosines = index.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
         return self._rank_with_cosines(query, index, top_k, cosines, query_features, exclude)
 
+    def score_ids(
+        self,
+        query: Listing,
+        index: ListingIndex,
+        ids: Iterable[str],
+        query_vector: np.ndarray | None = None,
+        query_features: ListingFeatures | None = None,
+    ) -> list[Match]:
+        """Score the named candidates only (ids not in the index are skipped), best first.
+
+        The app uses it to refresh stored pairs that fell out of the query's own top list but
+        still stand in the other side's, so their score follows the query's new version.
+        """
+        rows = np.array(sorted({index.positions[i] for i in ids if i in index.positions}),
+                        dtype=np.int64)
+        if len(rows) == 0:
+            return []
+        cosines = None
+        if self.method != "tfidf":
+            if query_vector is None:
+                query_vector = self.model.embed([query.text])[0]
+            cosines = np.zeros(len(index), dtype=np.float32)
+            cosines[rows] = index.vectors[rows] @ np.asarray(query_vector, np.float32).reshape(-1)
+        q_features = query_features or self.features(query)
+        if cosines is None:
+            cosines = np.zeros(len(index), dtype=np.float32)
+        scores, components = self._shortlist_scores(query, q_features, cosines, rows, index)
+        out = []
+        for j in top_k_indices(scores, len(rows)):
+            row = int(rows[j])
+            parts = {k: float(v[j]) for k, v in components.items()}
+            out.append(Match(index.listings[row].id, float(scores[j]),
+                             self._explain(query, q_features, index, row, parts),
+                             index.listings[row]))
+        return out
+
     def rank_many(
         self,
         queries: Sequence[Listing],

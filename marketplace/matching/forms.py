@@ -1,0 +1,95 @@
+"""Matching forms: the investor's interest profile, and buttons that only carry a CSRF token."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import choices
+from ..i18n.formatting import major_to_minor, minor_to_major
+from ..listings.models import CURRENCIES, SECTOR_LABELS, TRL_LABELS
+from .records import REGION_LABELS, STAGE_LABELS
+
+LANGUAGE_LABELS = {"ko": _l("Korean"), "en": _l("English")}
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (dismiss, mark read)."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _trl_choices():
+    return choices([("", _l("Any")), *((str(n), _l("TRL %(n)d — %(label)s", n=n, label=label))
+                                       for n, label in TRL_LABELS.items())])
+
+
+class ProfileForm(FlaskForm):
+    thesis = TextAreaField(
+        _l("What you invest in"), validators=[Optional()],
+        description=_l("A few sentences in Korean or English; they are matched against the "
+                       "startups' offerings."))
+    sectors = MultiCheckboxField(_l("Sectors"))
+    keywords = StringField(_l("Keywords"), validators=[Optional()],
+                           description=_l("Separated by commas, e.g. 배터리, BMS, battery"))
+    stages = MultiCheckboxField(_l("Stages"))
+    trl_min = SelectField(_l("Lowest technology readiness"), default="")
+    trl_max = SelectField(_l("Highest technology readiness"), default="")
+    currency = SelectField(_l("Currency"), choices=choices((c, c) for c in CURRENCIES))
+    ticket_min = DecimalField(_l("Ticket from (amount)"), places=None,
+                              validators=[Optional(), NumberRange(min=0)])
+    ticket_max = DecimalField(_l("Ticket up to (amount)"), places=None,
+                              validators=[Optional(), NumberRange(min=0)])
+    regions = MultiCheckboxField(_l("Regions"))
+    languages = MultiCheckboxField(_l("Languages you read"))
+
+    def __init__(self, *args, profile=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sectors.choices = choices(SECTOR_LABELS.items())
+        self.stages.choices = choices((str(k), v) for k, v in STAGE_LABELS.items())
+        self.regions.choices = choices(REGION_LABELS.items())
+        self.languages.choices = choices(LANGUAGE_LABELS.items())
+        self.trl_min.choices = _trl_choices()
+        self.trl_max.choices = _trl_choices()
+        if profile is not None and not self.is_submitted():
+            self._fill(profile)
+
+    def _fill(self, profile) -> None:
+        self.thesis.data = profile.thesis
+        self.keywords.data = ", ".join(profile.keywords or [])
+        for name in ("sectors", "stages", "regions", "languages"):
+            getattr(self, name).data = list(getattr(profile, name) or [])
+        for name in ("trl_min", "trl_max"):
+            value = getattr(profile, name)
+            getattr(self, name).data = str(value) if value else ""
+        if profile.currency:
+            self.currency.data = profile.currency
+            for name in ("ticket_min", "ticket_max"):
+                value = getattr(profile, name)
+                getattr(self, name).data = (minor_to_major(value, profile.currency)
+                                            if value is not None else None)
+
+    def to_data(self) -> dict | None:
+        """The service's input, or None after adding field errors (bad amounts)."""
+        data = {name: getattr(self, name).data for name in (
+            "thesis", "keywords", "sectors", "stages", "regions", "languages", "trl_min",
+            "trl_max")}
+        currency = self.currency.data
+        ok = True
+        for name in ("ticket_min", "ticket_max"):
+            value: Decimal | None = getattr(self, name).data
+            try:
+                data[name] = major_to_minor(value, currency) if value is not None else None
+            except ValueError:
+                data[name] = None
+                getattr(self, name).errors.append(
+                    _l("Too many decimal places for %(currency)s.", currency=currency))
+                ok = False
+        data["currency"] = currency
+        return data if ok else None
