@@ -155,3 +155,34 @@ def test_pdf_is_404_for_everyone_else(app, parties, deal_id, make_user):
     # unknown contract ids and another deal's contract are 404 too
     assert _client(app, p["buyer"]).get(f"/ko/deals/{deal_id}/contract/999/pdf").status_code \
         == 404
+
+
+def test_template_page_is_for_admins_and_uploads_a_zip(app, parties, tmp_path):
+    import io
+    import zipfile
+
+    from marketplace.agreements import library
+    from marketplace.documents.templates import CONTRACTS_ROOT
+
+    app.config["CONTRACT_TEMPLATE_DIR"] = str(tmp_path / "uploads")
+    try:
+        for who in ("staff", "buyer"):
+            assert _client(app, parties[who]).get("/ko/contracts/templates").status_code == 404
+        admin = _client(app, parties["admin"], lang="en")
+        page = admin.get("/en/contracts/templates")
+        assert page.status_code == 200 and 'data-template="license"' in page.get_data(True)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name in library.REQUIRED_FILES:
+                archive.writestr(name, (CONTRACTS_ROOT / "poc" / name).read_bytes())
+        sent = admin.post("/en/contracts/templates", data={
+            "key": "poc", "files": [(io.BytesIO(buffer.getvalue()), "poc-v2.zip")]},
+            content_type="multipart/form-data")
+        assert sent.status_code == 303, sent.get_data(True)[-1500:]
+        assert (tmp_path / "uploads" / "poc" / "v2" / "ko.html").is_file()
+        wrong = admin.post("/en/contracts/templates", data={
+            "key": "poc", "files": [(io.BytesIO(b"<html>"), "ko.html")]},
+            content_type="multipart/form-data")
+        assert wrong.status_code == 400 and "Files are missing" in wrong.get_data(True)
+    finally:
+        app.config["CONTRACT_TEMPLATE_DIR"] = None
