@@ -75,10 +75,11 @@ def _import_models() -> None:
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
+    from .payments import models as _payments  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, listings
+    from . import api, listings, payments
     from .accounts.views import bp as accounts_bp
     from .agreements.views import admin_bp as contract_templates_bp
     from .agreements.views import bp as agreements_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
     init_matching(app)
+    payments.init_app(app)
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
 

@@ -64,6 +64,10 @@ class Config:
 
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
         self.STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+        # Unset: Stripe's own API address (tests point it at a local stub).
+        self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+        # The platform's share of each payment, in percent (shown separately; 0 = none).
+        self.PLATFORM_FEE_PERCENT = os.environ.get("PLATFORM_FEE_PERCENT", "0")
 
         # Deals: open deals with no activity expire (a reminder goes out some days before).
         self.DEAL_EXPIRY_DAYS = int(os.environ.get("DEAL_EXPIRY_DAYS", 30))

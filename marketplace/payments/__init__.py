@@ -1,0 +1,19 @@
+"""Payments of signed deals: payment requests made from the signed Terms, card payments through
+Stripe Checkout (webhooks verified and handled once), bank transfers declared and confirmed,
+refunds, an append-only ledger and bilingual PDF receipts.
+
+When a deal reaches `signed`, `services.create_payment_requests` runs (a job enqueued by a
+session hook when the `mark_signed` deal event is written; a caller may also call it directly,
+it is idempotent) and moves the deal to `payment_pending`; it goes to `paid` once every request
+is covered.
+"""
+
+
+def init_app(app) -> None:
+    from ..extensions import csrf
+    from .views import bp
+    from .webhooks import bp as webhooks_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(webhooks_bp)
+    csrf.exempt(webhooks_bp)

@@ -1,0 +1,26 @@
+"""Payment forms. None of them carries an amount the payer chooses: what is paid comes from the
+payment request and its ledger. Only staff type an amount, for a partial refund."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from .services import MAX_NOTE, MAX_REFERENCE
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+
+class TransferForm(FlaskForm):
+    reference = StringField(_l("Transfer reference"), validators=[
+        DataRequired(), Length(max=MAX_REFERENCE)],
+        description=_l("The reference your bank shows for the transfer."))
+    value_date = DateField(_l("Date sent"), validators=[DataRequired()])
+
+
+class RefundForm(FlaskForm):
+    amount = StringField(_l("Amount to refund"), validators=[DataRequired(), Length(max=30)],
+                         description=_l("In the payment's currency, e.g. 1,000,000 or 12.50."))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_NOTE)])

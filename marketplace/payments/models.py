@@ -1,0 +1,236 @@
+"""Payment requests, the append-only payment ledger, and the provider events already handled.
+
+A `PaymentRequest` is what the signed Terms say one payment is: amount in integer minor units,
+currency, due date, purpose, who pays whom. It never changes once written. Everything that
+happens to it afterwards is a `LedgerEntry`: the request itself, a Checkout Session opened, a
+card payment that succeeded or failed, a session that expired, a refund, a bank transfer
+declared by the payer and confirmed by the payee. Each row carries a positive amount, its
+currency and the provider payload it came from; what has been paid is the sum of the rows, never
+a number edited in place.
+
+`ProviderEvent` holds every Stripe event id handled (unique), so a retried or duplicated
+delivery is recognised and changes nothing. Ledger rows caused by the provider also carry a
+`dedupe_key` (unique): the same fact reported by two different events (a session completed
+twice, a refund seen both in our API response and in its webhook) is recorded once.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation, User, utcnow
+from ..deals.models import AwareDateTime, Deal
+from ..errors import DomainError
+from ..extensions import db
+
+
+def _enum(cls, length=30):
+    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Purpose(enum.StrEnum):
+    upfront_fee = "upfront_fee"      # licence
+    price = "price"                  # technology transfer
+    poc_fee = "poc_fee"              # proof of concept
+    supply = "supply"                # quantity x unit price
+    investment = "investment"
+    acquisition = "acquisition"
+    scheduled = "scheduled"          # a deal type with no single amount, paid by schedule
+
+
+PURPOSE_LABELS = {
+    Purpose.upfront_fee: _l("Licence upfront fee"),
+    Purpose.price: _l("Transfer price"),
+    Purpose.poc_fee: _l("PoC fee"),
+    Purpose.supply: _l("Supply price"),
+    Purpose.investment: _l("Investment amount"),
+    Purpose.acquisition: _l("Acquisition price"),
+    Purpose.scheduled: _l("Scheduled payment"),
+}
+
+
+class EntryKind(enum.StrEnum):
+    requested = "requested"                    # the request was created from the signed Terms
+    checkout_created = "checkout_created"      # a Stripe Checkout Session was opened
+    succeeded = "succeeded"                    # a card payment went through
+    failed = "failed"                          # a card payment attempt failed
+    expired = "expired"                        # a Checkout Session expired unpaid
+    refunded = "refunded"                      # money went back to the payer
+    transfer_declared = "transfer_declared"    # the payer says they sent a bank transfer
+    transfer_confirmed = "transfer_confirmed"  # the payee confirms the transfer arrived
+
+
+ENTRY_LABELS = {
+    EntryKind.requested: _l("Payment requested"),
+    EntryKind.checkout_created: _l("Card payment started"),
+    EntryKind.succeeded: _l("Card payment succeeded"),
+    EntryKind.failed: _l("Card payment failed"),
+    EntryKind.expired: _l("Card payment page expired"),
+    EntryKind.refunded: _l("Refunded"),
+    EntryKind.transfer_declared: _l("Bank transfer declared"),
+    EntryKind.transfer_confirmed: _l("Bank transfer confirmed"),
+}
+
+#: Kinds that move money to the payee, and the one that moves it back.
+MONEY_IN = (EntryKind.succeeded, EntryKind.transfer_confirmed)
+MONEY_OUT = (EntryKind.refunded,)
+
+
+class Method(enum.StrEnum):
+    card = "card"
+    bank_transfer = "bank_transfer"
+
+
+METHOD_LABELS = {Method.card: _l("Card (Stripe)"), Method.bank_transfer: _l("Bank transfer")}
+
+
+class PaymentRequest(db.Model):
+    """One payment the signed Terms call for. Immutable once written."""
+
+    __tablename__ = "payment_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
+                                         index=True)
+    terms_version: Mapped[int]
+    seq: Mapped[int]                    # 1..count within the deal's signed Terms
+    count: Mapped[int]                  # how many requests the Terms made
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    fee_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
+    fee_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    payer_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id",
+                                                            ondelete="RESTRICT"))
+    payee_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id",
+                                                            ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    deal: Mapped[Deal] = relationship()
+    payer: Mapped[Organisation] = relationship(foreign_keys=[payer_org_id])
+    payee: Mapped[Organisation] = relationship(foreign_keys=[payee_org_id])
+    entries: Mapped[list[LedgerEntry]] = relationship(
+        back_populates="payment_request", order_by="LedgerEntry.id", viewonly=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("deal_id", "terms_version", "seq",
+                            name="uq_payment_requests_deal_id_terms_version_seq"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("fee_amount >= 0 AND fee_amount < amount", name="fee_in_range"),
+        sa.CheckConstraint("fee_percent >= 0 AND fee_percent < 100", name="fee_percent_range"),
+        sa.CheckConstraint("seq >= 1 AND seq <= count", name="seq_in_range"),
+        sa.CheckConstraint("length(currency) = 3", name="currency_code"),
+        sa.CheckConstraint("payer_org_id <> payee_org_id", name="distinct_parties"),
+    )
+
+    @property
+    def purpose_label(self):
+        return PURPOSE_LABELS[self.purpose]
+
+    @property
+    def net_amount(self) -> int:
+        """What reaches the payee once the platform fee is kept."""
+        return self.amount - self.fee_amount
+
+    @property
+    def reference(self) -> str:
+        """What the payer writes on a bank transfer so it can be matched."""
+        return f"TTO-{self.deal_id}-{self.id}"
+
+
+class ProviderEvent(db.Model):
+    """A payment provider's event that was verified and handled (once)."""
+
+    __tablename__ = "payment_provider_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    event_id: Mapped[str] = mapped_column(sa.String(255))
+    type: Mapped[str] = mapped_column(sa.String(100))
+    livemode: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime | None] = mapped_column(AwareDateTime())  # the provider's time
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    # received, then: recorded | duplicate_fact | not_paid | mismatch | unmatched | ignored
+    outcome: Mapped[str] = mapped_column(sa.String(30))
+    received_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "event_id",
+                            name="uq_payment_provider_events_provider_event_id"),
+    )
+
+
+class LedgerEntry(db.Model):
+    """One payment fact. Append-only: updates and deletes are refused."""
+
+    __tablename__ = "payment_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_requests.id", ondelete="RESTRICT"), index=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
+                                         index=True)
+    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind))
+    method: Mapped[Method | None] = mapped_column(_enum(Method, 20))
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    provider: Mapped[str | None] = mapped_column(sa.String(20))
+    # The provider's object this fact is about: a Checkout Session, a refund, ...
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    provider_payment_intent: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    provider_event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payment_provider_events.id", ondelete="RESTRICT"))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(300), unique=True)
+    related_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payment_ledger.id", ondelete="RESTRICT"))
+    reference: Mapped[str | None] = mapped_column(sa.String(100))   # bank transfer reference
+    value_date: Mapped[date | None] = mapped_column(sa.Date)        # when the transfer was sent
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                    ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    payment_request: Mapped[PaymentRequest] = relationship(back_populates="entries")
+    actor: Mapped[User | None] = relationship()
+    related: Mapped[LedgerEntry | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("length(currency) = 3", name="currency_code"),
+    )
+
+    @property
+    def label(self):
+        return ENTRY_LABELS[self.kind]
+
+    @property
+    def method_label(self):
+        return METHOD_LABELS.get(self.method) if self.method else None
+
+    @property
+    def is_settlement(self) -> bool:
+        return self.kind in MONEY_IN
+
+    @property
+    def receipt_no(self) -> str:
+        return f"TTO-R-{self.created_at:%Y}-{self.id:06d}"
+
+
+def _refuse_change(mapper, connection, target):
+    raise DomainError(_l("Recorded payments cannot be changed."))
+
+
+for _model in (PaymentRequest, LedgerEntry):
+    sa_event.listen(_model, "before_update", _refuse_change)
+    sa_event.listen(_model, "before_delete", _refuse_change)
+# An event's outcome is set in the transaction that records it; the row is never deleted.
+sa_event.listen(ProviderEvent, "before_delete", _refuse_change)

@@ -1,0 +1,221 @@
+"""Payment pages. Thin: parse the input, call the services, commit once here. A Stripe call
+happens inside the service before anything is written for it; if it fails, the transaction is
+rolled back and the page says so."""
+
+import logging
+from decimal import InvalidOperation
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..deals import services as deal_services
+from ..deals.models import DealState, Side
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..i18n.formatting import major_to_minor, minor_to_major
+from . import receipts, services
+from . import stripe_gateway as gateway
+from .forms import ActionForm, RefundForm, TransferForm
+from .models import MONEY_IN, EntryKind
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__, template_folder="templates",
+               url_prefix="/<lang:lang_code>/payments")
+
+GATEWAY_FAILED = _l("The card payment service could not be reached. Nothing was charged; "
+                    "please try again in a moment.")
+
+
+def _lang() -> str:
+    return g.get("lang_code") or "ko"
+
+
+def _deal_url(deal_id: int, anchor: str | None = None) -> str:
+    return url_for("payments.deal_payments", deal_id=deal_id, _anchor=anchor)
+
+
+def _render(deal_id: int, error=None, forms: dict | None = None):
+    deal = deal_services.deal_for_viewer_or_404(deal_id, current_user)
+    side = deal.side_of(current_user)
+    rows = services.balances(deal.id)
+    forms = forms or {}
+    return render_template(
+        "payments/deal.html", deal=deal, rows=rows, ledger=services.ledger_of(deal.id),
+        viewer_side=side, is_payer=side == Side.buyer, is_payee=side == Side.seller,
+        is_staff=deal.is_deal_staff(current_user), error=error,
+        action_form=ActionForm(), status_labels=services.STATUS_LABELS,
+        card_reason={b.request.id: services.card_unavailable_reason(b.request, b)
+                     for b in rows},
+        transfer_forms={b.request.id: forms.get(("transfer", b.request.id))
+                        or TransferForm(prefix=f"t{b.request.id}") for b in rows},
+        refund_forms={c.entry.id: forms.get(("refund", c.entry.id))
+                      or RefundForm(prefix=f"r{c.entry.id}",
+                                    amount=str(minor_to_major(c.refundable, c.entry.currency)))
+                      for b in rows for c in b.card_payments},
+        money_in=MONEY_IN, DealState=DealState, EntryKind=EntryKind,
+        card_available=gateway.available())
+
+
+def _done(deal_id: int, message: str, anchor: str | None = None):
+    flash(message, "success")
+    return redirect(_deal_url(deal_id, anchor), code=303)
+
+
+def _failed(deal_id: int, exc: DomainError, forms: dict | None = None):
+    db.session.rollback()
+    if exc.status == 404:
+        raise exc
+    return _render(deal_id, error=exc.message, forms=forms), exc.status
+
+
+def _gateway_failed(deal_id: int, exc: gateway.GatewayError):
+    db.session.rollback()
+    log.warning("payment provider call failed: %s", exc)
+    return _render(deal_id, error=GATEWAY_FAILED), 502
+
+
+@bp.route("/deals/<int:deal_id>")
+@login_required
+def deal_payments(deal_id):
+    return _render(deal_id)
+
+
+@bp.route("/requests/<int:request_id>/checkout", methods=["POST"])
+@login_required
+def checkout(request_id):
+    req = services.request_for_viewer_or_404(request_id, current_user)
+    deal_id = req.deal_id
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    # Whatever else the browser sent (an amount, a currency) is not read.
+    success = url_for("payments.checkout_success", request_id=req.id, _external=True)
+    cancel = url_for("payments.checkout_cancel", request_id=req.id, _external=True)
+    try:
+        checkout_url = services.start_checkout(
+            req, current_user, lang=_lang(),
+            success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc)
+    except gateway.GatewayError as exc:
+        return _gateway_failed(deal_id, exc)
+    return redirect(checkout_url, code=303)
+
+
+@bp.route("/requests/<int:request_id>/success")
+@login_required
+def checkout_success(request_id):
+    req = services.request_for_viewer_or_404(request_id, current_user)
+    session_id = request.args.get("session_id", "")[:255] or None
+    paid = services.confirm_from_success_page(req, session_id)
+    db.session.commit()
+    return render_template("payments/returned.html", req=req, paid=paid, cancelled=False)
+
+
+@bp.route("/requests/<int:request_id>/cancel")
+@login_required
+def checkout_cancel(request_id):
+    req = services.request_for_viewer_or_404(request_id, current_user)
+    return render_template("payments/returned.html", req=req, paid=False, cancelled=True)
+
+
+@bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
+@login_required
+def declare_transfer(request_id):
+    req = services.request_for_viewer_or_404(request_id, current_user)
+    deal_id = req.deal_id
+    form = TransferForm(prefix=f"t{req.id}")
+    if not form.validate_on_submit():
+        return _render(deal_id, error=_("Check the transfer details."),
+                       forms={("transfer", req.id): form}), 400
+    try:
+        services.declare_transfer(req, current_user, form.reference.data, form.value_date.data)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc, {("transfer", req.id): form})
+    return _done(deal_id, _("Your bank transfer was recorded. The other side will confirm when "
+                            "it arrives."), f"request-{req.id}")
+
+
+@bp.route("/entries/<int:entry_id>/confirm", methods=["POST"])
+@login_required
+def confirm_transfer(entry_id):
+    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    deal_id = entry.deal_id
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_transfer(entry, current_user)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc)
+    return _done(deal_id, _("You confirmed that the transfer arrived."),
+                 f"request-{entry.payment_request_id}")
+
+
+@bp.route("/entries/<int:entry_id>/refund", methods=["POST"])
+@login_required
+def refund(entry_id):
+    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    deal_id, request_id = entry.deal_id, entry.payment_request_id
+    form = RefundForm(prefix=f"r{entry.id}")
+    if not form.validate_on_submit():
+        return _render(deal_id, error=_("Check the refund details."),
+                       forms={("refund", entry.id): form}), 400
+    try:
+        amount = major_to_minor(form.amount.data.replace(",", "").strip(), entry.currency)
+    except (InvalidOperation, ValueError):
+        form.amount.errors = [_("Enter an amount such as 1,000,000 or 12.50.")]
+        return _render(deal_id, error=_("Check the refund details."),
+                       forms={("refund", entry.id): form}), 400
+    try:
+        services.refund(entry, current_user, amount, form.reason.data)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc, {("refund", entry.id): form})
+    except gateway.GatewayError as exc:
+        return _gateway_failed(deal_id, exc)
+    return _done(deal_id, _("The refund was sent to the card payment service."),
+                 f"request-{request_id}")
+
+
+@bp.route("/entries/<int:entry_id>/receipt.pdf")
+@login_required
+def receipt(entry_id):
+    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    if entry.kind not in MONEY_IN:
+        raise NotFound(_l("This payment does not exist."))
+    doc = receipts.render_receipt(entry)
+    response = make_response(doc.pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["ETag"] = f'"{doc.sha256}"'
+    return response
+
+
+@bp.route("/deals/<int:deal_id>/close", methods=["POST"])
+@login_required
+def close(deal_id):
+    deal = deal_services.deal_for_viewer_or_404(deal_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.close_deal(deal, current_user)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc)
+    return _done(deal_id, _("The deal is closed."))
