@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
+    from .api.payments import blp as payments_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
     from .matching import init_app as init_matching
@@ -96,7 +97,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
-    api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api])
+    api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
+                                  payments_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
