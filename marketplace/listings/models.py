@@ -142,6 +142,9 @@ POSTER_KINDS = {
 }
 
 
+PUBLIC_CONDITION = "status = 'published' AND hidden_at IS NULL"
+
+
 def _enum(cls, length=20):
     return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
 
@@ -222,7 +225,11 @@ class Listing(db.Model):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("sector IN ({})".format(", ".join(f"'{s}'" for s in SECTORS)),
                            name="sector_known"),
-        sa.Index("ix_listings_browse", "kind", "status", "published_at"),
+        # Browse and count without touching the wide rows: public listings only, covering the
+        # usual filters.
+        sa.Index("ix_listings_public", "kind", "published_at", "sector", "trl", "min_trl",
+                 "organisation_id", postgresql_where=sa.text(PUBLIC_CONDITION),
+                 sqlite_where=sa.text(PUBLIC_CONDITION)),
     )
 
     # -- reading ------------------------------------------------------------------------------
@@ -311,6 +318,12 @@ class Listing(db.Model):
 
     # -- transitions --------------------------------------------------------------------------
 
+    def sync_search_flags(self) -> None:
+        """Tell the search index whether the listing is public now (after any transition)."""
+        if self.id is not None:
+            db.session.execute(sa.update(ListingTerm).where(ListingTerm.listing_id == self.id)
+                               .values(public=self.is_public))
+
     def _require_owner(self, actor) -> None:
         if not self.can_edit(actor):
             raise PermissionDenied(_l("Only the organisation that posted this listing can "
@@ -334,6 +347,7 @@ class Listing(db.Model):
         self.status = ListingStatus.published
         self.published_at = now
         self.updated_at = now
+        self.sync_search_flags()
 
     def close(self, actor: User | None, reason: str) -> None:
         """published -> closed. `actor=None` is the system, and may only close as expired."""
@@ -353,6 +367,7 @@ class Listing(db.Model):
         self.status = ListingStatus.closed
         self.closed_reason = reason
         self.closed_at = self.updated_at = utcnow()
+        self.sync_search_flags()
 
     def reopen(self, actor: User) -> None:
         """closed (withdrawn or expired) -> published, e.g. after moving the deadline."""
@@ -366,6 +381,7 @@ class Listing(db.Model):
         self.closed_reason = None
         self.closed_at = None
         self.updated_at = utcnow()
+        self.sync_search_flags()
 
     def archive(self, actor: User) -> None:
         """draft or closed -> archived: kept for the record, shown to nobody else."""
@@ -374,6 +390,7 @@ class Listing(db.Model):
             raise DomainError(_l("Close the listing before archiving it."))
         self.status = ListingStatus.archived
         self.archived_at = self.updated_at = utcnow()
+        self.sync_search_flags()
 
     def hide(self, actor: User, reason: str) -> None:
         """Staff moderation: the listing disappears from public view until unhidden."""
@@ -385,12 +402,14 @@ class Listing(db.Model):
         self.hidden_at = utcnow()
         self.hidden_reason = reason
         self.hidden_by_id = actor.id
+        self.sync_search_flags()
 
     def unhide(self, actor: User) -> None:
         actor.require_staff()
         self.hidden_at = None
         self.hidden_reason = None
         self.hidden_by_id = None
+        self.sync_search_flags()
 
 
 SNAPSHOT_FIELDS = (
@@ -422,14 +441,28 @@ class ListingVersion(db.Model):
 
 
 class ListingTerm(db.Model):
-    """The inverted index for keyword search: one row per (term, listing)."""
+    """The inverted index for keyword search: one row per (term, listing), carrying the
+    listing's kind, public flag, sector and TRL so that most searches never read the wide
+    `listings` rows. The primary key includes them (INCLUDE on PostgreSQL; SQLite's WITHOUT
+    ROWID table is clustered on it), so such a search reads one index. `index_listing` writes
+    the rows on every save; `Listing.sync_search_flags` keeps `public` right on transitions."""
 
     __tablename__ = "listing_terms"
 
-    term: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(64))
     listing_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, index=True)
+        sa.ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     weight: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
+    kind: Mapped[ListingKind] = mapped_column(_enum(ListingKind))
+    public: Mapped[bool] = mapped_column(default=False)
+    sector: Mapped[str] = mapped_column(sa.String(30))
+    trl: Mapped[int | None] = mapped_column(sa.SmallInteger)  # trl or min_trl
+
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("term", "listing_id", postgresql_include=[
+            "weight", "kind", "public", "sector", "trl"]),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class AttachmentKind(enum.StrEnum):

@@ -340,7 +340,9 @@ def listing_terms(listing) -> dict[str, int]:
 def index_listing(listing: Listing) -> None:
     """Replace the listing's rows in `listing_terms`."""
     db.session.execute(sa.delete(ListingTerm).where(ListingTerm.listing_id == listing.id))
-    rows = [{"term": term, "listing_id": listing.id, "weight": weight}
+    common = {"listing_id": listing.id, "kind": listing.kind, "public": listing.is_public,
+              "sector": listing.sector, "trl": listing.trl_value}
+    rows = [{"term": term, "weight": weight, **common}
             for term, weight in listing_terms(listing).items()]
     if rows:
         db.session.execute(sa.insert(ListingTerm), rows)

@@ -121,21 +121,50 @@ def weighted_terms(fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:
     return weights
 
 
+# What a query word keeps: content morphemes plus prefixes and noun suffixes (재활용, 기술적).
+CORE_TAGS = CONTENT_TAGS | {"XPN", "XSN"}
+
+
+def _pieces(run: str) -> list[str]:
+    """The content parts of a Hangul word as written, without particles and endings:
+    드론을 -> [드론], 배터리관리시스템 -> [배터리, 관리, 시스템]. One-syllable morphemes stay
+    joined to their neighbour (재활용, 검체), which a bigram can then cover."""
+    spans: list[list[int]] = []
+    for token in kiwi().tokenize(run):
+        if token.tag not in CORE_TAGS:
+            continue
+        start, end = token.start, token.start + token.len
+        if spans and (start <= spans[-1][1] and (token.len == 1
+                                                 or spans[-1][1] - spans[-1][0] == 1)):
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return [run[a:b] for a, b in spans] or [run]
+
+
+def covering_bigrams(word: str) -> list[str]:
+    """The fewest bigrams that cover the word (미세먼지 -> 미세, 먼지; 데이터센터 -> 데이, 터센,
+    센터): every listing containing the word has them all, and fewer terms mean fewer joins."""
+    if len(word) < 2:
+        return [word] if word else []
+    picked = [word[i:i + 2] for i in range(0, len(word) - 1, 2)]
+    if len(word) % 2:
+        picked.append(word[-2:])
+    return picked
+
+
 def query_terms(query: str) -> list[str]:
     """The terms a query requires (all of them: AND), deduplicated and capped.
 
-    A Korean word becomes the bigrams of its content morphemes, so particles and endings do not
-    have to appear in the listing (드론을 finds 드론); an English word becomes its stem.
+    A Korean word loses its particles and endings (드론을 finds 드론), and each of its parts
+    becomes the bigrams that cover it; an English word becomes its stem.
     """
     query = (query or "").strip()[:200]
     terms: list[str] = []
     for word in query.split():
-        hangul = "".join(HANGUL_RUN.findall(word))
-        if hangul:
-            found = [form for form, _tag in _morphemes(word)]
-            pieces = found or [hangul]
-            for piece in pieces:
-                terms.extend(bigrams(piece))
+        for run in HANGUL_RUN.findall(word):
+            for piece in _pieces(run):
+                terms.extend(covering_bigrams(piece))
         terms.extend(english_terms(word))
     unique = list(dict.fromkeys(t for t in terms if t))
     return unique[:MAX_QUERY_TERMS]

@@ -116,3 +116,27 @@ def test_reindex_on_update(corpus):
     db.session.commit()
     assert corpus["bms"] in _ids("offering", q="연료전지")
     assert corpus["bms"] not in _ids("offering", q="솔루션")
+
+
+def test_closed_and_hidden_leave_keyword_search(corpus, make_user):
+    staff = make_user(kind="agency", role="staff")
+    drone = db.session.get(Listing, corpus["drone"])
+    owner = user(drone.created_by_id)
+    assert corpus["drone"] in _ids("offering", q="충전")
+    drone.close(owner, "withdrawn")
+    db.session.commit()
+    assert corpus["drone"] not in _ids("offering", q="충전")
+    drone.reopen(owner)
+    db.session.commit()
+    assert corpus["drone"] in _ids("offering", q="충전")
+    drone = db.session.get(Listing, corpus["drone"])
+    drone.hide(user(staff.id), "spam")
+    db.session.commit()
+    assert corpus["drone"] not in _ids("offering", q="충전")
+    assert corpus["drone"] not in _ids("offering", q="충전", sort="newest")
+
+
+def test_keyword_search_with_index_only_filters(corpus):
+    assert _ids("offering", q="드론", sector="drone", trl_max=5) == [corpus["drone"]]
+    assert _ids("offering", q="드론", sector="drone", trl_min=6) == []
+    assert _ids("offering", q="충전", sort="newest", deal_type="supply") == [corpus["drone"]]
