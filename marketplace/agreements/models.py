@@ -24,13 +24,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, utcnow
-from ..deals.models import EVENT_LABELS, AwareDateTime, Deal, Side
+from ..db_types import AwareDateTime, enum_column
+from ..deals.models import EVENT_LABELS, Deal, Side
 from ..errors import Conflict
 from ..extensions import db
-
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class ContractStatus(enum.StrEnum):
@@ -78,7 +75,7 @@ class Contract(db.Model):
                                          index=True)
     version: Mapped[int]
     contract_no: Mapped[str] = mapped_column(sa.String(20), index=True)
-    status: Mapped[ContractStatus] = mapped_column(_enum(ContractStatus),
+    status: Mapped[ContractStatus] = mapped_column(enum_column(ContractStatus),
                                                    default=ContractStatus.draft)
     template_key: Mapped[str] = mapped_column(sa.String(40))
     template_version: Mapped[int]
@@ -170,14 +167,14 @@ class ContractEdit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
                                              index=True)
-    kind: Mapped[EditKind] = mapped_column(_enum(EditKind, 10))
+    kind: Mapped[EditKind] = mapped_column(enum_column(EditKind, 10))
     #: The clause id, the variable path, or the setting's name.
     target: Mapped[str] = mapped_column(sa.String(100))
     lang: Mapped[str | None] = mapped_column(sa.String(2))
     before: Mapped[str | None] = mapped_column(sa.Text)
     after: Mapped[str | None] = mapped_column(sa.Text)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    side: Mapped[Side | None] = mapped_column(_enum(Side, 10))  # None: staff
+    side: Mapped[Side | None] = mapped_column(enum_column(Side, 10))  # None: staff
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     contract: Mapped[Contract] = relationship(back_populates="edits")
@@ -192,7 +189,7 @@ class ContractApproval(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
                                              index=True)
-    side: Mapped[Side] = mapped_column(_enum(Side, 10))
+    side: Mapped[Side] = mapped_column(enum_column(Side, 10))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     digest: Mapped[str] = mapped_column(sa.String(64))
     approved_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
@@ -210,7 +207,7 @@ class ContractSignature(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
                                              index=True)
-    side: Mapped[Side] = mapped_column(_enum(Side, 10))
+    side: Mapped[Side] = mapped_column(enum_column(Side, 10))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     typed_name: Mapped[str] = mapped_column(sa.String(100))
     organisation_name: Mapped[str] = mapped_column(sa.String(200))

@@ -14,7 +14,7 @@ update.
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,32 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Listing
-
-
-class AwareDateTime(sa.types.TypeDecorator):
-    """A timezone-aware UTC datetime on every database (SQLite hands back naive values)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if value is not None and dialect.name == "sqlite":
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class DealState(enum.StrEnum):
@@ -229,14 +207,14 @@ class Deal(db.Model):
     __tablename__ = "deals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deal_type: Mapped[DealType] = mapped_column(_enum(DealType, 30))
-    state: Mapped[DealState] = mapped_column(_enum(DealState), default=DealState.inquiry,
+    deal_type: Mapped[DealType] = mapped_column(enum_column(DealType, 30))
+    state: Mapped[DealState] = mapped_column(enum_column(DealState), default=DealState.inquiry,
                                              index=True)
     buyer_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     seller_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    initiator_side: Mapped[Side] = mapped_column(_enum(Side, 10))
+    initiator_side: Mapped[Side] = mapped_column(enum_column(Side, 10))
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="RESTRICT"),
                                              index=True)
     need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("listings.id",
@@ -250,7 +228,7 @@ class Deal(db.Model):
     rejected_version: Mapped[int | None]
 
     nda_required: Mapped[bool] = mapped_column(default=False)
-    nda_required_by: Mapped[Side | None] = mapped_column(_enum(Side, 10))
+    nda_required_by: Mapped[Side | None] = mapped_column(enum_column(Side, 10))
     nda_buyer_confirmed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     nda_buyer_confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
@@ -721,7 +699,7 @@ class DealTerms(db.Model):
                                          index=True)
     version: Mapped[int]
     based_on_version: Mapped[int | None]
-    author_side: Mapped[Side] = mapped_column(_enum(Side, 10))
+    author_side: Mapped[Side] = mapped_column(enum_column(Side, 10))
     author_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id",
                                                              ondelete="RESTRICT"))
     author_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
@@ -797,7 +775,7 @@ class DealMessage(db.Model):
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
                                          index=True)
     author_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    author_side: Mapped[Side | None] = mapped_column(_enum(Side, 10))  # None: staff
+    author_side: Mapped[Side | None] = mapped_column(enum_column(Side, 10))  # None: staff
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
@@ -823,7 +801,7 @@ class DealAttachment(db.Model):
                                                           ondelete="RESTRICT"), index=True)
     uploader_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id",
                                                                 ondelete="RESTRICT"))
-    uploader_side: Mapped[Side | None] = mapped_column(_enum(Side, 10))  # None: staff
+    uploader_side: Mapped[Side | None] = mapped_column(enum_column(Side, 10))  # None: staff
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]

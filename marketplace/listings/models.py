@@ -6,7 +6,7 @@ Status changes are methods that check the actor and raise a domain error; views 
 """
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -14,27 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..db_types import AwareDateTime, enum_column
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
-
-
-class AwareDateTime(sa.types.TypeDecorator):
-    """A timezone-aware UTC datetime on every database (SQLite hands back naive values)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if value is not None and dialect.name == "sqlite":
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
 
 
 class ListingKind(enum.StrEnum):
@@ -145,16 +127,12 @@ POSTER_KINDS = {
 PUBLIC_CONDITION = "status = 'published' AND hidden_at IS NULL"
 
 
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
-
-
 class Listing(db.Model):
     __tablename__ = "listings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ListingKind] = mapped_column(_enum(ListingKind))
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus),
+    kind: Mapped[ListingKind] = mapped_column(enum_column(ListingKind))
+    status: Mapped[ListingStatus] = mapped_column(enum_column(ListingStatus),
                                                   default=ListingStatus.draft)
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
@@ -179,7 +157,7 @@ class Listing(db.Model):
     currency: Mapped[str | None] = mapped_column(sa.String(3))
 
     # Offerings: intellectual property and evidence (pilots, customers, figures).
-    ip_status: Mapped[IPStatus | None] = mapped_column(_enum(IPStatus))
+    ip_status: Mapped[IPStatus | None] = mapped_column(enum_column(IPStatus))
     patent_applications: Mapped[list] = mapped_column(sa.JSON, default=list)
     patent_registrations: Mapped[list] = mapped_column(sa.JSON, default=list)
     evidence: Mapped[str | None] = mapped_column(sa.Text)
@@ -190,7 +168,7 @@ class Listing(db.Model):
     # Shown only to those `can_see_confidential` lets in (parties past an NDA).
     confidential_text: Mapped[str | None] = mapped_column(sa.Text)
 
-    closed_reason: Mapped[CloseReason | None] = mapped_column(_enum(CloseReason))
+    closed_reason: Mapped[CloseReason | None] = mapped_column(enum_column(CloseReason))
     hidden_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
@@ -453,7 +431,7 @@ class ListingTerm(db.Model):
     listing_id: Mapped[int] = mapped_column(
         sa.ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     weight: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
-    kind: Mapped[ListingKind] = mapped_column(_enum(ListingKind))
+    kind: Mapped[ListingKind] = mapped_column(enum_column(ListingKind))
     public: Mapped[bool] = mapped_column(default=False)
     sector: Mapped[str] = mapped_column(sa.String(30))
     trl: Mapped[int | None] = mapped_column(sa.SmallInteger)  # trl or min_trl
@@ -482,7 +460,7 @@ class Attachment(db.Model):
     submission_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("challenge_submissions.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
-    file_type: Mapped[AttachmentKind] = mapped_column(_enum(AttachmentKind, 10))
+    file_type: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, 10))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -574,9 +552,9 @@ class Submission(db.Model):
                                                                       ondelete="SET NULL"))
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="RESTRICT"))
     pitch: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus),
+    status: Mapped[SubmissionStatus] = mapped_column(enum_column(SubmissionStatus),
                                                      default=SubmissionStatus.submitted)
-    decline_reason: Mapped[DeclineReason | None] = mapped_column(_enum(DeclineReason))
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     decline_text: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",

@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User, utcnow
+from ..db_types import AwareDateTime
 from ..extensions import db
-from ..listings.models import AwareDateTime, Listing
+from ..listings.models import Listing
 
 
 def vector_to_bytes(vector) -> bytes:

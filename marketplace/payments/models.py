@@ -26,13 +26,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User, utcnow
-from ..deals.models import AwareDateTime, Deal
+from ..db_types import AwareDateTime, enum_column
+from ..deals.models import Deal
 from ..errors import DomainError
 from ..extensions import db
-
-
-def _enum(cls, length=30):
-    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class Purpose(enum.StrEnum):
@@ -102,7 +99,7 @@ class PaymentRequest(db.Model):
     terms_version: Mapped[int]
     seq: Mapped[int]                    # 1..count within the deal's signed Terms
     count: Mapped[int]                  # how many requests the Terms made
-    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, 30))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     fee_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
@@ -178,8 +175,8 @@ class LedgerEntry(db.Model):
         sa.ForeignKey("payment_requests.id", ondelete="RESTRICT"), index=True)
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
                                          index=True)
-    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind))
-    method: Mapped[Method | None] = mapped_column(_enum(Method, 20))
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind, 30))
+    method: Mapped[Method | None] = mapped_column(enum_column(Method, 20))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     provider: Mapped[str | None] = mapped_column(sa.String(20))
