@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from marketplace import create_app  # noqa: E402
+from marketplace import create_app, korean  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.listings import text  # noqa: E402
 from marketplace.listings.models import DEAL_TYPES, SECTORS, Listing, ListingTerm  # noqa: E402
@@ -250,7 +250,7 @@ def measure_function(url: str, rounds: int) -> list[float]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
     timings = []
     with app.test_request_context():
-        text.kiwi()
+        korean.analyser()
         for kind, params in QUERIES:  # warm caches and connection pool
             search_listings(kind, params)
         for _ in range(rounds):

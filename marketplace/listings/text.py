@@ -6,12 +6,13 @@ morphemes) plus one-syllable nouns, so `미세먼지` finds `미세먼지 저감
 lowercased and lightly stemmed. Documents and queries go through the same functions, on SQLite
 and PostgreSQL alike, and the terms live in the `listing_terms` table.
 
-Kiwi takes about two seconds to build, so there is one per process, built on first use.
+Kiwi is shared with matching through `marketplace.korean` (one per process).
 """
 
 import re
-import threading
 from collections.abc import Iterable
+
+from .. import korean
 
 MAX_TERM_LENGTH = 64
 MAX_QUERY_TERMS = 8
@@ -28,20 +29,6 @@ STOPWORDS = frozenset((
     "were", "which", "while", "will", "with", "without", "you", "your",
 ))
 
-_kiwi = None
-_kiwi_lock = threading.Lock()
-
-
-def kiwi():
-    """The process's Kiwi instance, built on first use (it is expensive to construct)."""
-    global _kiwi
-    if _kiwi is None:
-        with _kiwi_lock:
-            if _kiwi is None:
-                from kiwipiepy import Kiwi
-
-                _kiwi = Kiwi()
-    return _kiwi
 
 
 def stem(word: str) -> str:
@@ -85,7 +72,7 @@ def _morphemes(text: str):
     """(form, tag) of the content morphemes kiwipiepy finds in the Hangul parts of `text`."""
     if not HANGUL_RUN.search(text or ""):
         return []
-    return [(t.form, t.tag) for t in kiwi().tokenize(text) if t.tag in CONTENT_TAGS
+    return [(t.form, t.tag) for t in korean.tokenize(text) if t.tag in CONTENT_TAGS
             and HANGUL_RUN.fullmatch(t.form)]
 
 
@@ -130,7 +117,7 @@ def _pieces(run: str) -> list[str]:
     드론을 -> [드론], 배터리관리시스템 -> [배터리, 관리, 시스템]. One-syllable morphemes stay
     joined to their neighbour (재활용, 검체), which a bigram can then cover."""
     spans: list[list[int]] = []
-    for token in kiwi().tokenize(run):
+    for token in korean.tokenize(run):
         if token.tag not in CORE_TAGS:
             continue
         start, end = token.start, token.start + token.len

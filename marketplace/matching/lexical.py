@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
+
+from .. import korean
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
@@ -87,20 +88,6 @@ def tokenize_en(text: str) -> list[str]:
     return out
 
 
-_kiwi = None
-_kiwi_lock = threading.Lock()
-
-
-def _get_kiwi():
-    """One Kiwi analyser per process (loading it takes ~2 s)."""
-    global _kiwi
-    if _kiwi is None:
-        with _kiwi_lock:
-            if _kiwi is None:
-                from kiwipiepy import Kiwi
-
-                _kiwi = Kiwi()
-    return _kiwi
 
 
 def _bigrams(word: str) -> list[str]:
@@ -109,7 +96,6 @@ def _bigrams(word: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _tokenize_ko_cached(text: str) -> tuple[str, ...]:
-    kiwi = _get_kiwi()
     tokens: list[str] = []
     compound: list[str] = []
     last_end = -1
@@ -123,8 +109,7 @@ def _tokenize_ko_cached(text: str) -> tuple[str, ...]:
                 tokens.append(joined)
             compound.clear()
 
-    with _kiwi_lock:
-        analysed = kiwi.tokenize(text)
+    analysed = korean.tokenize(text)
     for tok in analysed:
         form, tag = tok.form, tok.tag
         if tag in _KO_NOUN_TAGS:
