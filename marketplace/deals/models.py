@@ -26,6 +26,7 @@ from ..accounts.models import Organisation, OrgKind, User, utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
+from ..listings.models import DEAL_TYPE_LABELS as LISTING_DEAL_TYPE_LABELS
 from ..listings.models import Listing
 
 
@@ -80,15 +81,9 @@ class DealType(enum.StrEnum):
     acquisition = "acquisition"
 
 
-DEAL_TYPE_LABELS = {
-    DealType.license: _l("Licence"),
-    DealType.transfer: _l("Technology transfer"),
-    DealType.joint_development: _l("Joint development"),
-    DealType.poc: _l("Proof of concept (PoC)"),
-    DealType.supply: _l("Supply"),
-    DealType.investment: _l("Investment"),
-    DealType.acquisition: _l("Acquisition"),
-}
+# Listings name the deal types they are open to; deals add acquisition.
+DEAL_TYPE_LABELS = {DealType(code): label for code, label in LISTING_DEAL_TYPE_LABELS.items()}
+DEAL_TYPE_LABELS[DealType.acquisition] = _l("Acquisition")
 
 
 class Side(enum.StrEnum):
