@@ -75,7 +75,10 @@ def _clean_database(request):
 
 @pytest.fixture
 def ctx(app):
-    """An app context for tests that call the domain directly."""
+    """A request context for tests that call the domain directly.
+
+    Test-client requests made inside it reuse its app context and so its `g` (the cached
+    locale, the signed-in user): tests that drive pages should not use this fixture."""
     with app.test_request_context():
         yield
         db.session.remove()
