@@ -1,8 +1,10 @@
 """Form helpers shared by every feature."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from .errors import DomainError
+from .i18n.formatting import major_to_minor
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -20,3 +22,21 @@ def apply_domain_error(form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(str(exc.message))
+
+
+def minor_amounts(form, names, currency: str) -> dict | None:
+    """The named amount fields (entered in major units) in minor units of `currency`.
+
+    Empty fields give None. A field with more decimals than the currency has gets an error and
+    the whole answer is None."""
+    amounts, ok = {}, True
+    for name in names:
+        field = getattr(form, name)
+        try:
+            amounts[name] = (major_to_minor(field.data, currency) if field.data is not None
+                             else None)
+        except ValueError:
+            field.errors.append(_l("Too many decimal places for %(currency)s.",
+                                   currency=currency))
+            ok = False
+    return amounts if ok else None

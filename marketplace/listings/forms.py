@@ -1,7 +1,6 @@
 """Page forms for listings and challenges. They check shape and length with translated
 messages; the rules themselves live in `services.py`, which the JSON API shares."""
 
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,8 +18,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices
-from ..i18n.formatting import major_to_minor, minor_to_major
+from ..forms import choices, minor_amounts
+from ..i18n.formatting import minor_to_major
 from .models import (
     CLOSE_REASON_LABELS,
     CURRENCIES,
@@ -113,19 +112,13 @@ class _ListingForm(FlaskForm):
         data["deal_types"] = list(self.deal_types.data or [])
         data[self.trl_field().name] = self.trl_field().data or None
         currency = self.currency.data
-        ok = True
-        for name in ("price_min", "price_max"):
-            value: Decimal | None = getattr(self, name).data
-            try:
-                data[name] = major_to_minor(value, currency) if value is not None else None
-            except ValueError:
-                data[name] = None
-                getattr(self, name).errors.append(
-                    _l("Too many decimal places for %(currency)s.", currency=currency))
-                ok = False
+        amounts = minor_amounts(self, ("price_min", "price_max"), currency)
+        if amounts is None:
+            return None
+        data.update(amounts)
         data["currency"] = currency if (data["price_min"] is not None
                                         or data["price_max"] is not None) else None
-        return data if ok else None
+        return data
 
 
 class OfferingForm(_ListingForm):

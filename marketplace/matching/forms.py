@@ -1,6 +1,5 @@
 """Matching forms: the investor's interest profile, and buttons that only carry a CSRF token."""
 
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,8 +7,8 @@ from wtforms import DecimalField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices
-from ..i18n.formatting import major_to_minor, minor_to_major
+from ..forms import choices, minor_amounts
+from ..i18n.formatting import minor_to_major
 from ..listings.models import CURRENCIES, SECTOR_LABELS, TRL_LABELS
 from .records import REGION_LABELS, STAGE_LABELS
 
@@ -81,15 +80,9 @@ class ProfileForm(FlaskForm):
             "thesis", "keywords", "sectors", "stages", "regions", "languages", "trl_min",
             "trl_max")}
         currency = self.currency.data
-        ok = True
-        for name in ("ticket_min", "ticket_max"):
-            value: Decimal | None = getattr(self, name).data
-            try:
-                data[name] = major_to_minor(value, currency) if value is not None else None
-            except ValueError:
-                data[name] = None
-                getattr(self, name).errors.append(
-                    _l("Too many decimal places for %(currency)s.", currency=currency))
-                ok = False
+        amounts = minor_amounts(self, ("ticket_min", "ticket_max"), currency)
+        if amounts is None:
+            return None
+        data.update(amounts)
         data["currency"] = currency
-        return data if ok else None
+        return data
