@@ -12,8 +12,8 @@ listing version). Ranking over many stored vectors is one matrix-vector product 
 
 from __future__ import annotations
 
+import copy
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -153,12 +153,21 @@ class _Structured:
             if listing.currency:
                 self.currency[i] = currencies.setdefault(listing.currency, len(currencies))
 
+    def extended(self, more: _Structured) -> _Structured:
+        out = _Structured.__new__(_Structured)
+        for name in self.__slots__:
+            setattr(out, name, np.concatenate([getattr(self, name), getattr(more, name)]))
+        return out
+
 
 class ListingIndex:
     """The candidates of one kind (all offerings, or all needs) with their stored features.
 
     Built by :meth:`MatchEngine.build_index`. Corpus statistics (BM25 document frequencies,
     concept rarity) and compact arrays for every signal are computed here once, not per query.
+    :meth:`changed` gives an updated copy without rebuilding what did not change: rows of
+    removed or replaced listings stay in the arrays but are dead (never ranked, left out of the
+    statistics), so a long-lived index is rebuilt now and then to drop them.
     """
 
     def __init__(
@@ -173,11 +182,15 @@ class ListingIndex:
         self.listings = list(listings)
         self.vectors = normalise_rows(vectors) if len(listings) else np.zeros((0, 0), np.float32)
         self.positions = {listing.id: i for i, listing in enumerate(self.listings)}
+        self.alive = np.ones(len(self.listings), dtype=bool)
+        self.dead = np.zeros(0, dtype=np.int64)
         self.bm25 = BM25(f.tokens for f in features)
         # tokens now live in the BM25 arrays; keep only the (small) concept sets per listing
         self.features = [ListingFeatures((), f.concepts, f.expanded) for f in features]
         self.broader_weight = broader_weight
-        self._build_concepts()
+        self.concept_ids: dict[str, int] = {}
+        self._c_indptr, self._c_ids, self._c_named = self._encode_concepts(self.features, 0)
+        self._weigh_concepts()
         # codes seen in this index (deal types as bits: the vocabulary is small and fixed)
         self.deal_codes: dict[str, int] = {t: i for i, t in enumerate(DEAL_TYPES)}
         self.currencies: dict[str, int] = {}
@@ -185,29 +198,86 @@ class ListingIndex:
         self._tfidf: TfidfIndex | None = None
         self._coarse: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _build_concepts(self) -> None:
-        df: Counter[str] = Counter()
-        for f in self.features:
-            df.update(f.expanded)
-        n = len(self.features)
-        self.concept_ids = {c: i for i, c in enumerate(sorted(df))}
-        self._idf = {c: math.log((n + 1) / (d + 1)) + 1.0 for c, d in df.items()}
+    def _encode_concepts(self, features: Sequence[ListingFeatures], offset: int):
+        """CSR arrays of the listings' concepts (id, and whether named or only implied)."""
+        indptr, ids, named = [offset], [], []
+        for f in features:
+            for c in sorted(f.expanded):
+                ids.append(self.concept_ids.setdefault(c, len(self.concept_ids)))
+                named.append(c in f.concepts)
+            indptr.append(offset + len(ids))
+        return (np.asarray(indptr, dtype=np.int64), np.asarray(ids, dtype=np.int32),
+                np.asarray(named, dtype=bool))
+
+    def _weigh_concepts(self) -> None:
+        """Concept rarity over the live rows, and every row's concept weights and norm."""
+        n = int(self.alive.sum())
+        owner = np.repeat(np.arange(len(self.alive)), np.diff(self._c_indptr))
+        df = np.bincount(self._c_ids[self.alive[owner]], minlength=len(self.concept_ids))
+        self._c_idf = np.log((n + 1) / (df + 1.0)) + 1.0
         self._idf_unseen = math.log(n + 1) + 1.0
-        indptr, ids, weights = [0], [], []
-        norms = np.zeros(n, dtype=np.float64)
-        for row, f in enumerate(self.features):
-            for c in f.expanded:
-                ids.append(self.concept_ids[c])
-                weights.append(self.concept_weight(c, f))
-            indptr.append(len(ids))
-            norms[row] = math.sqrt(sum(w * w for w in weights[indptr[-2] :]))
-        self._c_indptr = np.asarray(indptr, dtype=np.int64)
-        self._c_ids = np.asarray(ids, dtype=np.int32)
-        self._c_weights = np.asarray(weights, dtype=np.float64)
-        self._c_norms = norms
+        self._c_weights = self._c_idf[self._c_ids] * np.where(self._c_named, 1.0,
+                                                              self.broader_weight)
+        self._c_norms = np.sqrt(np.bincount(owner, weights=self._c_weights**2,
+                                            minlength=len(self.alive)))
+
+    def changed(
+        self,
+        remove: Iterable[str] = (),
+        listings: Sequence[Listing] = (),
+        vectors: np.ndarray | None = None,
+        features: Sequence[ListingFeatures] = (),
+    ) -> ListingIndex:
+        """A copy without the listings ``remove`` names, plus ``listings`` (an id already here is
+        replaced). The original is left as it was, so a query running on it is unaffected."""
+        listings = list(listings)
+        if len(listings) != len(features) or (listings and (vectors is None
+                                                           or len(vectors) != len(listings))):
+            raise ValueError("listings, vectors and features must have the same length")
+        out = copy.copy(self)
+        out.positions = dict(self.positions)
+        alive = self.alive.copy()
+        for listing_id in {*remove, *(x.id for x in listings)}:
+            row = out.positions.pop(listing_id, None)
+            if row is not None:
+                alive[row] = False
+        start = len(self.listings)
+        if listings:
+            out.listings = self.listings + listings
+            new = normalise_rows(vectors)  # type: ignore[arg-type]
+            out.vectors = np.concatenate([self.vectors, new]) if start else new
+            out.positions.update((x.id, start + i) for i, x in enumerate(listings))
+            alive = np.concatenate([alive, np.ones(len(listings), dtype=bool)])
+            slim = [ListingFeatures((), f.concepts, f.expanded) for f in features]
+            out.features = self.features + slim
+            out.concept_ids = dict(self.concept_ids)
+            indptr, ids, named = out._encode_concepts(slim, int(self._c_indptr[-1]))
+            out._c_indptr = np.concatenate([self._c_indptr, indptr[1:]])
+            out._c_ids = np.concatenate([self._c_ids, ids])
+            out._c_named = np.concatenate([self._c_named, named])
+            out.deal_codes, out.currencies = dict(self.deal_codes), dict(self.currencies)
+            out.structured = self.structured.extended(
+                _Structured(listings, out.deal_codes, out.currencies))
+        out.alive = alive
+        out.dead = np.flatnonzero(~alive)
+        out.bm25 = self.bm25.changed(alive, [f.tokens for f in features])
+        out._weigh_concepts()
+        out._tfidf = None
+        out._coarse = {}
+        return out
 
     def __len__(self) -> int:
+        """Live listings (the ones a query can be given)."""
+        return len(self.positions)
+
+    @property
+    def size(self) -> int:
+        """Rows in the arrays, dead ones included."""
         return len(self.listings)
+
+    @property
+    def dead_share(self) -> float:
+        return len(self.dead) / self.size if self.size else 0.0
 
     def coarse(
         self, dim: int, sample: int = 20_000, seed: int = 0
@@ -235,7 +305,8 @@ class ListingIndex:
         return cached
 
     def concept_idf(self, cid: str) -> float:
-        return self._idf.get(cid, self._idf_unseen)
+        i = self.concept_ids.get(cid)
+        return self._idf_unseen if i is None else float(self._c_idf[i])
 
     def concept_weight(self, cid: str, f: ListingFeatures) -> float:
         """Rarity of the concept in this index; a broader (implied) concept counts less."""
@@ -468,11 +539,14 @@ class MatchEngine:
         q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         if not self.uses_first_pass(index):
             with blas_threads(self.threads):
-                return index.vectors @ q
+                out = index.vectors @ q
+            out[index.dead] = -np.inf
+            return out
         basis, projected = index.coarse(int(self.first_pass_dim))  # type: ignore[arg-type]
         approx = projected @ (q @ basis)
+        approx[index.dead] = -np.inf
         rows = top_k_indices(approx, min(self.first_pass_pool + extra, len(index)))
-        out = np.full(len(index), -np.inf, dtype=np.float32)
+        out = np.full(index.size, -np.inf, dtype=np.float32)
         out[rows] = index.vectors[rows] @ q
         return out
 
@@ -497,11 +571,11 @@ class MatchEngine:
         if self.method != "tfidf":
             if query_vector is None:
                 query_vector = self.model.embed([query.text])[0]
-            cosines = np.zeros(len(index), dtype=np.float32)
+            cosines = np.zeros(index.size, dtype=np.float32)
             cosines[rows] = index.vectors[rows] @ np.asarray(query_vector, np.float32).reshape(-1)
         q_features = query_features or self.features(query)
         if cosines is None:
-            cosines = np.zeros(len(index), dtype=np.float32)
+            cosines = np.zeros(index.size, dtype=np.float32)
         scores, components = self._shortlist_scores(query, q_features, cosines, rows, index)
         out = []
         for j in top_k_indices(scores, len(rows)):
@@ -539,6 +613,7 @@ class MatchEngine:
                 block = index.vectors @ query_vectors[start : start + batch_size].T
             for j, query in enumerate(queries[start : start + batch_size]):
                 cosines = np.ascontiguousarray(block[:, j])
+                cosines[index.dead] = -np.inf
                 results.append(self._rank_with_cosines(query, index, top_k, cosines))
         return results
 
@@ -557,14 +632,15 @@ class MatchEngine:
             raise ValueError("rank a need against offerings or an offering against needs")
         excluded = {index.positions[x] for x in exclude if x in index.positions}
         if cosines is None:  # tfidf: no vectors, score everything
-            cosines = np.zeros(len(index), dtype=np.float32)
-            candidates = np.arange(len(index))
+            cosines = np.zeros(index.size, dtype=np.float32)
+            candidates = np.flatnonzero(index.alive)
         else:
             if excluded:
                 cosines = cosines.copy()
                 cosines[list(excluded)] = -np.inf
             pool = top_k if self.method == "embedding" else max(self.candidate_pool, top_k)
             candidates = top_k_indices(cosines, min(pool + len(excluded), len(index)))
+            candidates = candidates[index.alive[candidates]]
         if excluded:
             candidates = np.array([i for i in candidates if i not in excluded], dtype=np.int64)
         q_features = query_features or self.features(query)

@@ -7,6 +7,7 @@ English (and Latin words inside Korean text, e.g. CCTV, AI) is lowercased and li
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from array import array
@@ -165,7 +166,12 @@ class BM25:
         self.k1 = k1
         self.b = b
         self.vocab: dict[str, int] = {}
-        indptr = array("q", [0])
+        self.indptr, self.term_ids, self.counts, self.lengths = self._encode(documents, 0)
+        self._set_statistics(np.ones(len(self.lengths), dtype=bool))
+
+    def _encode(self, documents: Iterable[Sequence[str]], offset: int):
+        """CSR arrays of ``documents`` (``indptr`` starting at ``offset``); grows the vocabulary."""
+        indptr = array("q", [offset])
         term_ids = array("i")
         counts = array("f")
         lengths = array("f")
@@ -174,16 +180,35 @@ class BM25:
             for term, count in tf.items():
                 term_ids.append(self.vocab.setdefault(term, len(self.vocab)))
                 counts.append(count)
-            indptr.append(len(term_ids))
+            indptr.append(offset + len(term_ids))
             lengths.append(len(doc))
-        self.indptr = np.frombuffer(indptr, dtype=np.int64).copy()
-        self.term_ids = np.frombuffer(term_ids, dtype=np.int32).copy()
-        self.counts = np.frombuffer(counts, dtype=np.float32).copy()
-        self.lengths = np.frombuffer(lengths, dtype=np.float32).copy()
-        self.n_docs = len(lengths)
-        self.avgdl = float(self.lengths.mean()) if self.n_docs else 0.0
-        df = np.bincount(self.term_ids, minlength=len(self.vocab)).astype(np.float64)
+        return (np.frombuffer(indptr, dtype=np.int64).copy(),
+                np.frombuffer(term_ids, dtype=np.int32).copy(),
+                np.frombuffer(counts, dtype=np.float32).copy(),
+                np.frombuffer(lengths, dtype=np.float32).copy())
+
+    def _set_statistics(self, alive: np.ndarray) -> None:
+        """Collection statistics over the documents still ``alive`` (the others are ignored)."""
+        self.n_docs = int(alive.sum())
+        self.avgdl = float(self.lengths[alive].mean()) if self.n_docs else 0.0
+        owner_alive = np.repeat(alive, np.diff(self.indptr))
+        df = np.bincount(self.term_ids[owner_alive], minlength=len(self.vocab)).astype(np.float64)
         self._idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def changed(self, alive: np.ndarray, documents: Sequence[Sequence[str]]) -> BM25:
+        """A copy with ``documents`` appended and statistics over ``alive`` rows (old + new).
+
+        Documents are never removed, only left out of the statistics, so row numbers stay valid.
+        """
+        out = copy.copy(self)
+        out.vocab = dict(self.vocab)
+        indptr, term_ids, counts, lengths = out._encode(documents, int(self.indptr[-1]))
+        out.indptr = np.concatenate([self.indptr, indptr[1:]])
+        out.term_ids = np.concatenate([self.term_ids, term_ids])
+        out.counts = np.concatenate([self.counts, counts])
+        out.lengths = np.concatenate([self.lengths, lengths])
+        out._set_statistics(alive)
+        return out
 
     def idf(self, term: str) -> float:
         tid = self.vocab.get(term)
@@ -193,7 +218,7 @@ class BM25:
 
     def score(self, query: Sequence[str], indices: Sequence[int] | None = None) -> np.ndarray:
         """BM25 score of ``query`` against the documents at ``indices`` (all by default)."""
-        rows = np.arange(self.n_docs) if indices is None else np.asarray(indices, dtype=np.int64)
+        rows = np.arange(len(self.lengths)) if indices is None else np.asarray(indices, np.int64)
         out = np.zeros(len(rows), dtype=np.float32)
         query_ids = np.array(
             sorted({self.vocab[t] for t in query if t in self.vocab}), dtype=np.int32

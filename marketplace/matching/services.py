@@ -36,6 +36,7 @@ from .documents import Listing as EngineListing
 from .documents import listing_from_dict
 from .engine import ListingFeatures, ListingIndex, MatchEngine
 from .explanations import Explanation, explanation_parts
+from .indexes import public_index, public_listings
 from .records import (
     REGION_LABELS,
     InvestorMatch,
@@ -181,12 +182,6 @@ def _store_once(model, key: dict, vector, features: ListingFeatures) -> None:
         pass
 
 
-def public_listings(kind: ListingKind) -> list[Listing]:
-    return list(db.session.scalars(sa.select(Listing).where(
-        Listing.kind == kind, Listing.status == ListingStatus.published,
-        Listing.hidden_at.is_(None)).order_by(Listing.id)))
-
-
 class Context:
     """What one recompute run shares: the engine and, per kind, the index of public listings."""
 
@@ -203,16 +198,9 @@ class Context:
         return self._stored[listing.id]
 
     def index(self, kind: ListingKind) -> ListingIndex:
+        """The process's index of public listings of ``kind``, checked once per run."""
         if kind not in self._indexes:
-            listings = public_listings(kind)
-            stored = listing_embeddings(listings)
-            self._stored.update(stored)
-            dim = self.engine.model.dim
-            vectors = (np.vstack([stored[x.id].vector for x in listings]) if listings
-                       else np.zeros((0, dim), np.float32))
-            self._indexes[kind] = self.engine.build_index(
-                [engine_listing(x) for x in listings], vectors,
-                [stored[x.id].features for x in listings])
+            self._indexes[kind] = public_index(kind, self.engine)
         return self._indexes[kind]
 
 

@@ -414,3 +414,47 @@ def test_staff_sees_unmatched_listings(app, auto, make_user, client, login_as):
     client.post("/en/logout")
     login_as(make_user(kind="firm"))
     assert client.get("/en/matches/staff/unmatched").status_code == 404
+
+
+def test_the_index_is_kept_between_recomputes_and_follows_edits(market, app, make_user,
+                                                                 monkeypatch):
+    """One process keeps its index: reused while nothing changed, patched with only the edited,
+    new or withdrawn listings, and it ranks exactly like an index built from scratch."""
+    from marketplace.listings.models import ListingKind
+    from marketplace.matching import indexes
+    from marketplace.matching.indexes import public_index
+
+    # three listings: patch rather than rebuild however much of the index changes
+    monkeypatch.setattr(indexes, "REBUILD_CHANGED_SHARE", 1.0)
+    monkeypatch.setattr(indexes, "REBUILD_DEAD_SHARE", 1.0)
+
+    engine = services.get_engine()
+    first = public_index(ListingKind.offering, engine)
+    assert public_index(ListingKind.offering, engine) is first  # nothing changed
+    assert sorted(first.positions) == sorted(str(market[k]) for k in ("drone", "essay", "bms"))
+
+    essay = db.session.get(Listing, market["essay"])
+    listing_services.update_listing(essay, db.session.get(User, market["essay_user"].id),
+                                    {"title_en": "Automatic essay scoring with drone footage"})
+    drone = db.session.get(Listing, market["drone"])
+    drone.close(db.session.get(User, market["drone_user"].id), "withdrawn")
+    newcomer = make_user(kind="startup", lang="ko")
+    bms_2 = _post(newcomer, _offering(KO_BMS, title_ko="버스 배터리 셀 진단"))
+    db.session.commit()
+
+    patched = public_index(ListingKind.offering, engine)
+    assert patched is not first and patched.size == first.size + 2  # the edit and the newcomer
+    assert sorted(patched.positions) == sorted(str(i) for i in (market["essay"], market["bms"],
+                                                                 bms_2))
+    assert patched.listings[patched.positions[str(market["essay"])]].title.endswith("footage")
+    assert len(first) == 3  # a query still holding the old index is not disturbed
+
+    app.extensions.pop("matching_indexes")
+    rebuilt = public_index(ListingKind.offering, engine)
+    assert rebuilt.size == 3
+    need = services.engine_listing(db.session.get(Listing, market["need"]))
+
+    def ranking(index):
+        return [(m.listing_id, round(m.score, 5)) for m in engine.rank(need, index, top_k=5)]
+
+    assert ranking(patched) == ranking(rebuilt)

@@ -338,3 +338,37 @@ def test_vectorised_signals_agree_with_the_signal_functions(engine):
     for o in priced:
         back = engine.rank(o, needs_index, top_k=1)[0]
         assert back.score == pytest.approx(forward[o.id], abs=0.02)
+
+
+def _ranking(engine, index, query):
+    return [(m.listing_id, round(m.score, 5)) for m in engine.rank(query, index, top_k=10)]
+
+
+def test_a_changed_index_ranks_exactly_like_one_built_from_scratch(engine):
+    """Removing, replacing and adding listings in place gives the same scores as a rebuild."""
+    from dataclasses import replace
+
+    edited = replace(OFFERINGS[1], title="전기버스 배터리 수명 예측", trl=5)
+    added = offering("o-en-bms", "en", "Cell-level battery health analytics",
+                     "Estimates state of health of every battery cell in bus fleets.",
+                     sector="energy", trl=7, deal_types=("license",), price_min=10,
+                     price_max=20, currency="USD")
+    old = engine.build_index(OFFERINGS)
+    changes = [edited, added]
+    vectors = engine.embed(changes)
+    changed = old.changed(remove=["o-ko-essay"], listings=changes, vectors=vectors,
+                          features=[engine.features(x) for x in changes])
+    final = [OFFERINGS[0], *OFFERINGS[3:], edited, added]
+    fresh = engine.build_index(final)
+
+    assert len(changed) == 5 and changed.size == 7 and changed.dead_share == pytest.approx(2 / 7)
+    for query in (KO_NEED, EN_NEED):
+        assert _ranking(engine, changed, query) == _ranking(engine, fresh, query)
+        listed = [m.listing_id for m in engine.rank(query, changed, top_k=10)]
+        assert "o-ko-essay" not in listed and listed.count("o-ko-bms") == 1
+    bms = next(m for m in engine.rank(EN_NEED, changed, top_k=10) if m.listing_id == "o-ko-bms")
+    assert bms.listing.trl == 5  # the edited version, not the old one
+    # the original is untouched: a query already running on it sees what it saw before
+    assert len(old) == 5 and "o-ko-essay" in old.positions
+    assert [m.listing_id for m in engine.rank(EN_NEED, old, top_k=10)] == [
+        m.listing_id for m in engine.rank(EN_NEED, engine.build_index(OFFERINGS), top_k=10)]

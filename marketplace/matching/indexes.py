@@ -1,0 +1,97 @@
+"""The candidate indexes a process keeps between match computations.
+
+Building an index reads every public listing's stored vector and features, which takes seconds
+at 100,000 listings, while a recompute job needs it for a single query. So each app keeps the
+last index of each kind and checks it against the database with one query for the (id, version,
+updated_at) of the public listings: unchanged, it is used as it is; otherwise only the new and
+edited listings are read and swapped in (:meth:`ListingIndex.changed`). It is built from scratch
+when the model changed, when more than a fifth of the listings changed at once, or when dead
+rows of removed and replaced listings pass a quarter of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..listings.models import Listing, ListingKind, ListingStatus
+from .engine import ListingIndex, MatchEngine
+
+REBUILD_CHANGED_SHARE = 0.2
+REBUILD_DEAD_SHARE = 0.25
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Kept:
+    model_version: str
+    signature: dict[int, tuple[int, datetime]]
+    index: ListingIndex
+
+
+def _public(kind: ListingKind):
+    return (Listing.kind == kind, Listing.status == ListingStatus.published,
+            Listing.hidden_at.is_(None))
+
+
+def public_listings(kind: ListingKind, ids: list[int] | None = None) -> list[Listing]:
+    query = sa.select(Listing).where(*_public(kind)).order_by(Listing.id)
+    if ids is not None:
+        query = query.where(Listing.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def _signature(kind: ListingKind) -> dict[int, tuple[int, datetime]]:
+    rows = db.session.execute(sa.select(Listing.id, Listing.version, Listing.updated_at)
+                              .where(*_public(kind)))
+    return {listing_id: (version, updated) for listing_id, version, updated in rows}
+
+
+def _kept() -> dict[ListingKind, _Kept]:
+    return current_app.extensions.setdefault("matching_indexes", {})
+
+
+def public_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
+    """The index of every public listing of ``kind``, current with the database."""
+    from .services import engine_listing, listing_embeddings
+
+    signature = _signature(kind)
+    with _lock:
+        kept = _kept().get(kind)
+        if kept is not None and kept.model_version == engine.model_version:
+            if kept.signature == signature:
+                return kept.index
+            changed = sorted(i for i, sig in signature.items() if kept.signature.get(i) != sig)
+            removed = [i for i in kept.signature if i not in signature]
+            if len(changed) + len(removed) <= REBUILD_CHANGED_SHARE * max(len(signature), 1):
+                listings = public_listings(kind, changed) if changed else []
+                stored = listing_embeddings(listings)
+                index = kept.index.changed(
+                    remove=[str(i) for i in removed],
+                    listings=[engine_listing(x) for x in listings],
+                    vectors=_stack([stored[x.id].vector for x in listings], engine),
+                    features=[stored[x.id].features for x in listings])
+                if index.dead_share <= REBUILD_DEAD_SHARE:
+                    return _keep(kind, engine, signature, index)
+        listings = public_listings(kind)
+        stored = listing_embeddings(listings)
+        index = engine.build_index([engine_listing(x) for x in listings],
+                                   _stack([stored[x.id].vector for x in listings], engine),
+                                   [stored[x.id].features for x in listings])
+        return _keep(kind, engine, signature, index)
+
+
+def _stack(vectors: list[np.ndarray], engine: MatchEngine) -> np.ndarray:
+    return np.vstack(vectors) if vectors else np.zeros((0, engine.model.dim), np.float32)
+
+
+def _keep(kind, engine, signature, index) -> ListingIndex:
+    _kept()[kind] = _Kept(engine.model_version, signature, index)
+    return index
