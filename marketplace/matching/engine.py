@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -367,6 +367,7 @@ class MatchEngine:
         first_pass_pool: int = 2000,
         first_pass_min: int = 20_000,
         threads: int | None = None,
+        rates: Mapping[str, float] | None = None,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -382,6 +383,9 @@ class MatchEngine:
         self.first_pass_pool = first_pass_pool
         self.first_pass_min = first_pass_min
         self.threads = threads or default_threads()  # BLAS threads for scanning the index
+        # worth of one minor unit per currency in a common unit; prices in different
+        # currencies are compared through it, or not at all without it
+        self.rates = dict(rates or {})
 
     # ----- model -------------------------------------------------------------------------
     @property
@@ -443,9 +447,19 @@ class MatchEngine:
             budget_hi, price_lo = st.hi[rows], q.lo[0]
         same_currency = (q.currency[0] == st.currency[rows]) | (q.currency[0] < 0)
         same_currency |= st.currency[rows] < 0
+        # the candidates' amounts in the query's currency, where both have a rate
+        rate = np.full(len(index.currencies) + 1, np.nan)  # code -1 (none) reads the last: nan
+        for code, i in index.currencies.items():
+            rate[i] = self.rates.get(code, np.nan)
+        factor = np.where(same_currency, 1.0, rate[st.currency[rows]] / rate[q.currency[0]])
+        comparable = np.isfinite(factor)
+        if need_side:
+            price_lo = price_lo * factor
+        else:
+            budget_hi = budget_hi * factor
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.asarray(price_lo / np.maximum(budget_hi, 1.0), dtype=np.float64)
-            above = (price_lo > budget_hi) & same_currency
+            above = (price_lo > budget_hi) & comparable
             budget_pen = np.where(above, np.minimum(1.0, np.log(ratio) / math.log(4.0)), 0.0)
         affinity = _AFFINITY[q.sector[0], st.sector[rows]]
         return {
@@ -502,7 +516,7 @@ class MatchEngine:
             offering_trl=tf.offering_trl,
             min_trl=tf.min_trl,
             deal_types_shared=deal_overlap(need, offering),
-            budget_fit=budget_fit(need, offering).status,
+            budget_fit=budget_fit(need, offering, self.rates).status,
             components={k: round(v, 4) for k, v in components.items() if v},
         )
 

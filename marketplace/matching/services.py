@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
+from babel.numbers import get_currency_precision
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -68,15 +69,26 @@ def setting(name: str):
 
 # -- the engine and the listings as it sees them -----------------------------------------------
 
-_ENGINES: dict[str | None, MatchEngine] = {}
+_ENGINES: dict[tuple, MatchEngine] = {}
 
 
 def get_engine() -> MatchEngine:
-    """One engine (model, glossary) per process and model name."""
+    """One engine (model, glossary) per process, model name and exchange rate."""
     name = current_app.config.get("MATCHING_MODEL")
-    if name not in _ENGINES:
-        _ENGINES[name] = MatchEngine(model_name=name)
-    return _ENGINES[name]
+    rates = exchange_rates()
+    key = (name, tuple(sorted(rates.items())))
+    if key not in _ENGINES:
+        _ENGINES[key] = MatchEngine(model_name=name, rates=rates)
+    return _ENGINES[key]
+
+
+def exchange_rates() -> dict[str, float]:
+    """Worth of one minor unit of each currency in won (what the engine compares prices in)."""
+    krw_per_usd = float(current_app.config.get("MATCHING_KRW_PER_USD") or 0)
+    if krw_per_usd <= 0:
+        return {}
+    per_major = {"KRW": 1.0, "USD": krw_per_usd}
+    return {code: rate / 10 ** get_currency_precision(code) for code, rate in per_major.items()}
 
 
 def model_version() -> str:

@@ -8,6 +8,7 @@ an unknown TRL, deal type or price is neutral.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .documents import Listing
@@ -95,7 +96,7 @@ class BudgetFit:
     ratio: float = 1.0  # how far apart the ranges are (>= 1), for "above"/"below"
 
 
-def _range(listing: Listing) -> tuple[int, int] | None:
+def _range(listing: Listing) -> tuple[float, float] | None:
     lo, hi = listing.price_min, listing.price_max
     if lo is None and hi is None:
         return None
@@ -105,17 +106,23 @@ def _range(listing: Listing) -> tuple[int, int] | None:
     return (min(lo, hi), max(lo, hi))
 
 
-def budget_fit(need: Listing, offering: Listing) -> BudgetFit:
-    """Compare the need's budget range with the offering's price range (same currency only).
+def budget_fit(
+    need: Listing, offering: Listing, rates: Mapping[str, float] | None = None
+) -> BudgetFit:
+    """Compare the need's budget range with the offering's price range.
 
-    Amounts in different currencies are not converted: without a rate source the honest answer is
-    "unknown", which is neutral.
+    ``rates`` gives the worth of one minor unit of each currency in a common unit (the app's
+    ``MATCHING_EXCHANGE_RATES``). Amounts in different currencies are compared through them;
+    without a rate for both, the honest answer is "unknown", which is neutral.
     """
     budget, price = _range(need), _range(offering)
     if budget is None or price is None:
         return BudgetFit("unknown")
     if need.currency and offering.currency and need.currency != offering.currency:
-        return BudgetFit("unknown")
+        if not rates or need.currency not in rates or offering.currency not in rates:
+            return BudgetFit("unknown")
+        factor = rates[offering.currency] / rates[need.currency]
+        price = (price[0] * factor, price[1] * factor)
     if price[0] > budget[1]:
         return BudgetFit("above", price[0] / max(budget[1], 1))
     if price[1] < budget[0]:

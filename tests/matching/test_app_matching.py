@@ -458,3 +458,11 @@ def test_the_index_is_kept_between_recomputes_and_follows_edits(market, app, mak
         return [(m.listing_id, round(m.score, 5)) for m in engine.rank(need, index, top_k=5)]
 
     assert ranking(patched) == ranking(rebuilt)
+
+
+def test_the_engine_compares_currencies_at_the_configured_rate(app, ctx, monkeypatch):
+    assert services.exchange_rates() == {"KRW": 1.0, "USD": 14.0}  # ₩1,400 to the dollar
+    assert services.get_engine().rates == {"KRW": 1.0, "USD": 14.0}
+    monkeypatch.setitem(app.config, "MATCHING_KRW_PER_USD", 0)
+    assert services.exchange_rates() == {} and services.get_engine().rates == {}
+    assert services.get_engine().model is services.get_engine().model  # one model per process

@@ -372,3 +372,30 @@ def test_a_changed_index_ranks_exactly_like_one_built_from_scratch(engine):
     assert len(old) == 5 and "o-ko-essay" in old.positions
     assert [m.listing_id for m in engine.rank(EN_NEED, old, top_k=10)] == [
         m.listing_id for m in engine.rank(EN_NEED, engine.build_index(OFFERINGS), top_k=10)]
+
+
+def test_budgets_in_another_currency_are_compared_at_the_given_rate(engine):
+    from marketplace.matching.signals import budget_penalty
+
+    rates = {"KRW": 1.0, "USD": 14.0}  # won per minor unit: US$1 = ₩1,400
+    n = need("n", "ko", "드론 배송", "섬 택배", price_min=10_000_000, price_max=20_000_000,
+             currency="KRW")
+    cheap = offering("cheap", "en", "Drone delivery", "Parcel drones.",
+                     price_min=1_000_000, price_max=1_200_000, currency="USD")  # ₩14-16.8M
+    dear = offering("dear", "en", "Drone delivery service", "Parcel drones for islands.",
+                    price_min=5_000_000, currency="USD")  # US$50,000 = ₩70M, 3.5x the budget
+    assert budget_fit(n, cheap).status == budget_fit(n, dear).status == "unknown"
+    assert budget_fit(n, cheap, rates).status == "fits"
+    assert budget_fit(n, dear, rates).status == "above"
+
+    rated = MatchEngine(engine.model, rates=rates)
+    w = rated.weights
+    ranked = {m.listing_id: m for m in rated.rank(n, rated.build_index([cheap, dear]))}
+    for o in (cheap, dear):
+        expected = -w.budget * budget_penalty(budget_fit(n, o, rates))
+        budget = ranked[o.id].explanation.components.get("budget", 0)
+        assert budget == pytest.approx(expected, abs=1e-4)  # components keep 4 places
+        assert ranked[o.id].explanation.budget_fit == budget_fit(n, o, rates).status
+        back = rated.rank(o, rated.build_index([n]), top_k=1)[0]  # offering -> needs: the same
+        assert back.explanation.components.get("budget", 0) == pytest.approx(expected, abs=1e-4)
+    assert ranked["dear"].explanation.components["budget"] < 0
