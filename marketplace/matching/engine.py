@@ -197,6 +197,7 @@ class ListingIndex:
         self.structured = _Structured(self.listings, self.deal_codes, self.currencies)
         self._tfidf: TfidfIndex | None = None
         self._coarse: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._postings: tuple[np.ndarray, np.ndarray] | None = None
 
     def _encode_concepts(self, features: Sequence[ListingFeatures], offset: int):
         """CSR arrays of the listings' concepts (id, and whether named or only implied)."""
@@ -264,6 +265,7 @@ class ListingIndex:
         out._weigh_concepts()
         out._tfidf = None
         out._coarse = {}
+        out._postings = None
         return out
 
     def __len__(self) -> int:
@@ -303,6 +305,34 @@ class ListingIndex:
             cached = (basis, np.ascontiguousarray(vectors @ basis))
             self._coarse[dim] = cached
         return cached
+
+    def concept_candidates(
+        self, query: ListingFeatures, limit: int, max_postings: int = 1_000
+    ) -> np.ndarray:
+        """Live rows naming a concept the query names, the ``limit`` closest by concepts.
+
+        Concepts in more than ``max_postings`` listings are left out: they are too common to
+        single anything out, and reading their rows would cost more than it finds.
+        """
+        if self._postings is None:  # rows by concept, built on first use
+            owner = np.repeat(np.arange(self.size), np.diff(self._c_indptr))
+            order = np.argsort(self._c_ids, kind="stable")
+            order = order[self._c_named[order]]
+            starts = np.searchsorted(self._c_ids[order], np.arange(len(self.concept_ids) + 1))
+            self._postings = (starts, owner[order])
+        starts, rows = self._postings
+        parts = []
+        for c in query.concepts:
+            i = self.concept_ids.get(c)
+            if i is not None and 0 < starts[i + 1] - starts[i] <= max_postings:
+                parts.append(rows[starts[i] : starts[i + 1]])
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        found = np.unique(np.concatenate(parts))
+        found = found[self.alive[found]]
+        if len(found) > limit:
+            found = found[top_k_indices(self.concept_similarity(query, found), limit)]
+        return found
 
     def concept_idf(self, cid: str) -> float:
         i = self.concept_ids.get(cid)
@@ -363,6 +393,7 @@ class MatchEngine:
         weights: Weights = DEFAULT_WEIGHTS,
         method: str = "hybrid",
         candidate_pool: int = 200,
+        concept_pool: int = 50,
         first_pass_dim: int | None = None,
         first_pass_pool: int = 2000,
         first_pass_min: int = 20_000,
@@ -377,6 +408,9 @@ class MatchEngine:
         self.weights = weights
         self.method = method
         self.candidate_pool = candidate_pool
+        # the hybrid also re-ranks up to this many listings that name the query's concepts,
+        # however far they are by cosine: the glossary is there for what the model misses
+        self.concept_pool = concept_pool
         # Optional two-stage cosine for large indexes: a reduced-dimension pass picks
         # ``first_pass_pool`` rows, whose exact cosines then choose the shortlist as before.
         self.first_pass_dim = first_pass_dim
@@ -658,6 +692,10 @@ class MatchEngine:
         if excluded:
             candidates = np.array([i for i in candidates if i not in excluded], dtype=np.int64)
         q_features = query_features or self.features(query)
+        if self.method == "hybrid" and self.concept_pool:
+            extra = index.concept_candidates(q_features, self.concept_pool)
+            extra = extra[np.isfinite(cosines[extra])]  # excluded ones are -inf
+            candidates = np.concatenate([candidates, np.setdiff1d(extra, candidates)])
         scores, components = self._shortlist_scores(query, q_features, cosines, candidates, index)
         matches = []
         for j in top_k_indices(scores, top_k):

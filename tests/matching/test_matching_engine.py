@@ -399,3 +399,32 @@ def test_budgets_in_another_currency_are_compared_at_the_given_rate(engine):
         back = rated.rank(o, rated.build_index([n]), top_k=1)[0]  # offering -> needs: the same
         assert back.explanation.components.get("budget", 0) == pytest.approx(expected, abs=1e-4)
     assert ranked["dear"].explanation.components["budget"] < 0
+
+
+def test_a_listing_naming_the_needs_concepts_is_ranked_however_far_its_vector(engine):
+    """The cosine shortlist is widened by listings that name the query's concepts, so a fit
+    the model misses (its vector unlike the need's) is still re-ranked, and can win."""
+    fit = offering("fit", "ko", "배터리관리시스템", "전기버스 배터리관리시스템(BMS) 셀 진단")
+    others = [offering(f"x{i}", "en", f"Unrelated service {i}", "Office cleaning and catering.")
+              for i in range(6)]
+    listings = [*others, fit]
+    query = need("q", "en", "Battery management system", "A BMS for our electric buses.")
+    q_features = engine.features(query)
+    assert "battery" in engine.features(fit).concepts & q_features.concepts
+    # hand-made vectors: every other listing is a little like the need, the fit not at all
+    rng = np.random.default_rng(0)
+    q_vector = np.zeros(512, np.float32)
+    q_vector[0] = 1.0
+    vectors = rng.standard_normal((len(listings), 512)).astype(np.float32)
+    vectors[:, 0] = 0.0
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[:-1, 0] = 0.1  # cosine ~0.1 for the others, 0 for the fit
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    narrow = MatchEngine(engine.model, candidate_pool=3)
+    index = narrow.build_index(listings, vectors, [engine.features(x) for x in listings])
+
+    ranked = narrow.rank(query, index, top_k=3, query_vector=q_vector, query_features=q_features)
+    assert ranked[0].listing_id == "fit" and "battery" in ranked[0].explanation.shared_concepts
+    blind = MatchEngine(engine.model, candidate_pool=3, concept_pool=0)
+    ranked = blind.rank(query, index, top_k=3, query_vector=q_vector, query_features=q_features)
+    assert "fit" not in [m.listing_id for m in ranked]
