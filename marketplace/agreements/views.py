@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +29,7 @@ from ..documents.fields import (
     localise,
 )
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from . import library, services
 from .forms import (
@@ -70,10 +71,13 @@ def _current(deal):
     return contract
 
 
-def _act(deal_id: int, action, success: str, anchor: str | None = None):
-    """Run `action(deal, contract)`, commit, flash; on a DomainError show the page again."""
+def _act(deal_id: int, action, success: str, anchor: str | None = None,
+         needs_contract: bool = True):
+    """Run `action(deal, contract)`, commit, flash; on a DomainError show the page again.
+
+    Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
-    contract = services.current_contract(deal)
+    contract = _current(deal) if needs_contract else services.current_contract(deal)
     try:
         action(deal, contract)
         db.session.commit()
@@ -200,7 +204,7 @@ def contract(deal_id):
 def start(deal_id):
     ActionForm().validate_on_submit()
     return _act(deal_id, lambda deal, _c: services.start_draft(deal, current_user),
-                _("The contract draft was started from the agreed terms."))
+                _("The contract draft was started from the agreed terms."), needs_contract=False)
 
 
 @bp.route("/<int:deal_id>/contract/details", methods=["GET", "POST"])
@@ -290,7 +294,13 @@ def approve(deal_id):
                 _("You approved the draft."), "approvals")
 
 
+def _password_limit() -> str:
+    """Signing asks for the account password: attempts are limited like logins."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/<int:deal_id>/contract/sign", methods=["POST"])
+@limiter.limit(_password_limit, methods=["POST"])
 @login_required
 def sign(deal_id):
     form = SignForm()

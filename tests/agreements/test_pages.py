@@ -186,3 +186,19 @@ def test_template_page_is_for_admins_and_uploads_a_zip(app, parties, tmp_path):
         assert wrong.status_code == 400 and "Files are missing" in wrong.get_data(True)
     finally:
         app.config["CONTRACT_TEMPLATE_DIR"] = None
+
+
+def test_signing_password_attempts_are_rate_limited(app, parties, deal_id, monkeypatch):
+    """The sign form checks the account password, so guesses are limited like logins."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    buyer = _client(app, parties["buyer"], "ko")
+    guess = {"document_sha256": "0" * 64, "typed_name": "x", "password": "guess"}
+    statuses = [buyer.post(f"/ko/deals/{deal_id}/contract/sign", data=guess).status_code
+                for _ in range(3)]
+    assert statuses == [404, 404, 429]  # no draft yet: nothing to sign, and then the limit
+
+
+def test_acting_on_a_contract_before_the_draft_is_404(app, parties, deal_id):
+    buyer = _client(app, parties["buyer"], "ko")
+    for action in ("approve", "sign", "reopen", "language"):
+        assert buyer.post(f"/ko/deals/{deal_id}/contract/{action}").status_code == 404
