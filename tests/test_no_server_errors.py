@@ -1,0 +1,75 @@
+"""Every route, requested by every kind of visitor with empty or missing input, answers without a
+server error: bad input is a 4xx with a page, never a stack trace.
+
+The world is small but real: a firm and a startup with listings, a deal agreed between them
+with a contract draft started, staff and an admin. Each URL is filled with those ids (and with
+ids that do not exist), then fetched with GET and posted with an empty form.
+"""
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from marketplace.agreements import services as agreements
+from marketplace.extensions import db
+from tests.agreements.conftest import agree
+from tests.conftest import login
+from tests.deals.conftest import load
+from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)
+
+VISITORS = ("anonymous", "buyer", "seller", "outsider", "staff", "admin")
+SKIP = {"accounts.logout"}  # would sign the visitor out for the routes after it
+
+
+@pytest.fixture
+def world(app, parties):
+    with app.app_context():
+        deal = agree(parties)
+        contract = agreements.start_draft(deal, load(parties["buyer"]))
+        db.session.commit()
+        return parties | {"deal_id": deal.id, "contract_id": contract.id,
+                          "org_id": parties["seller"].organisation_id}
+
+
+def _urls(app, world, existing: bool):
+    """(url, methods) for every route, with the world's ids or with unknown ones."""
+    known = {"deal_id": world["deal_id"], "listing_id": world["offering_id"],
+             "contract_id": world["contract_id"], "org_id": world["org_id"]}
+    strings = {"lang_code": "ko", "clause_id": "purpose", "filename": "x.pdf", "token": "x"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint in SKIP:
+            continue
+        values = {}
+        for name in rule.arguments:
+            if isinstance(rule._converters.get(name), IntegerConverter):
+                values[name] = known.get(name, 1) if existing else 987654
+            else:
+                values[name] = strings.get(name, "x")
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **values)
+        yield url, rule.methods & {"GET", "POST", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["known ids", "unknown ids"])
+def test_no_route_answers_with_a_server_error(app, world, existing):
+    clients = {}
+    for who in VISITORS:
+        clients[who] = app.test_client()
+        if who != "anonymous":
+            login(clients[who], world[who])
+    failures, answered = [], []
+    for url, methods in _urls(app, world, existing):
+        for who, client in clients.items():
+            for method in sorted(methods):
+                try:
+                    status = client.open(url, method=method, data={}).status_code
+                except Exception as exc:  # TESTING propagates what would have been a 500
+                    failures.append(f"{method} {url} as {who}: {type(exc).__name__}: {exc}")
+                    db.session.rollback()
+                    continue
+                answered.append(status)
+                if status >= 500 and status != 503:  # 503: deliberately off (Stripe unset)
+                    failures.append(f"{method} {url} as {who}: {status}")
+    assert not failures, "\n".join(failures)
+    # the visitors were signed in and the ids were real: many pages answered normally
+    ok = sum(status < 400 for status in answered)
+    assert ok > (200 if existing else 20), (ok, len(answered))
