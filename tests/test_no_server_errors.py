@@ -6,6 +6,8 @@ with a contract draft started, staff and an admin. Each URL is filled with those
 ids that do not exist), then fetched with GET and posted with an empty form.
 """
 
+from html.parser import HTMLParser
+
 import pytest
 from werkzeug.routing import IntegerConverter
 
@@ -64,7 +66,6 @@ def test_no_route_answers_with_a_server_error(app, world, existing):
                     status = client.open(url, method=method, data={}).status_code
                 except Exception as exc:  # TESTING propagates what would have been a 500
                     failures.append(f"{method} {url} as {who}: {type(exc).__name__}: {exc}")
-                    db.session.rollback()
                     continue
                 answered.append(status)
                 if status >= 500 and status != 503:  # 503: deliberately off (Stripe unset)
@@ -73,3 +74,53 @@ def test_no_route_answers_with_a_server_error(app, world, existing):
     # the visitors were signed in and the ids were real: many pages answered normally
     ok = sum(status < 400 for status in answered)
     assert ok > (200 if existing else 20), (ok, len(answered))
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: (action, field names)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, set[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.forms.append((attrs.get("action") or "", set()))
+        elif tag in ("input", "select", "textarea") and self.forms and attrs.get("name"):
+            self.forms[-1][1].add(attrs["name"])
+
+
+JUNK = ("-1", "9" * 40, "x" * 5000, "2026-13-45", "<b>&#0;\x00</b>", "1e309")
+
+
+def test_every_form_survives_junk_in_every_field(app, world):
+    """Each POST form on each page a visitor can open, filled with junk of several kinds."""
+    failures, posted = [], 0
+    for who in VISITORS[1:]:
+        client = app.test_client()
+        login(client, world[who])
+        for url, methods in _urls(app, world, existing=True):
+            if "GET" not in methods or "/api/" in url:
+                continue
+            page = client.get(url)
+            if page.status_code != 200 or page.mimetype != "text/html":
+                continue
+            parser = _Forms()
+            parser.feed(page.get_data(as_text=True))
+            for action, fields in parser.forms:
+                if not fields or "logout" in action:
+                    continue
+                for junk in JUNK:
+                    data = {name: junk for name in fields if name != "csrf_token"}
+                    try:
+                        status = client.post(action or url, data=data).status_code
+                    except Exception as exc:
+                        failures.append(f"{action} from {url} as {who} ({junk[:12]!r}): "
+                                        f"{type(exc).__name__}: {exc}")
+                        continue
+                    posted += 1
+                    if status >= 500 and status != 503:
+                        failures.append(f"{action} from {url} as {who} ({junk[:12]!r}): {status}")
+    assert not failures, "\n".join(failures)
+    assert posted > 100

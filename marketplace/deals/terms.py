@@ -161,9 +161,9 @@ def _percent(value, spec: TermField) -> int | float:
         raise _Invalid(_l("Enter a percentage, e.g. 3.5.")) from None
     if not number.is_finite():
         raise _Invalid(_l("Enter a percentage, e.g. 3.5."))
+    _in_range(number, spec)  # first: rounding a number of 29 digits or more raises
     if number != number.quantize(Decimal("0.01")):
         raise _Invalid(_l("Use at most two decimal places."))
-    _in_range(number, spec)
     return int(number) if number == number.to_integral_value() else float(number)
 
 

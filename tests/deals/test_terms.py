@@ -51,6 +51,8 @@ def test_valid_terms_per_type(ctx, deal_type):
     ("transfer", {"payment_schedule": [{"amount": 1, "due": "soon"}]}, "payment_schedule"),
     ("investment", {"instrument": "tokens"}, "instrument"),
     ("investment", {"stake_percent": 120}, "stake_percent"),
+    ("license", {"royalty_percent": "9" * 40}, "royalty_percent"),  # too long to round
+    ("license", {"royalty_percent": "1e309"}, "royalty_percent"),
     ("supply", {"quantity": True}, "quantity"),
     ("poc", {"currency": "BTC"}, "currency"),
 ])
