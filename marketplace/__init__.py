@@ -1,6 +1,13 @@
 """Tech Trade-On: a bilingual marketplace for technology trading."""
 
-from flask import Flask
+import os
+
+# OpenBLAS's idle threads spin for about 2**28 cycles after every call before they sleep, which
+# on a 2-core machine takes a core from whatever runs next: matching's second thread made a
+# query slower, not faster, until they slept sooner. Read once, when numpy loads.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+from flask import Flask  # noqa: E402
 
 from .config import Config
 

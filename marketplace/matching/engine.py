@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +25,7 @@ import numpy as np
 from .documents import Listing
 from .explanations import Explanation
 from .glossary import SECTORS, Glossary, load_glossary
-from .lexical import BM25, TfidfIndex, gather_rows, tokenize
+from .lexical import BM25, TfidfIndex, gather_rows, has_hangul, tokenize
 from .models import EmbeddingModel, blas_threads, default_threads, get_model, normalise_rows
 from .signals import (
     budget_fit,
@@ -112,6 +115,18 @@ class Match:
             "score": round(float(self.score), 6),
             "explanation": self.explanation.to_dict(),
         }
+
+
+_HELPER: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _helper() -> ThreadPoolExecutor:
+    """One helper thread per process (see :meth:`MatchEngine._scan_while_tokenising`); a
+    forked child makes its own, since threads do not survive a fork."""
+    global _HELPER
+    if _HELPER is None or _HELPER[0] != os.getpid():
+        _HELPER = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching"))
+    return _HELPER[1]
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
@@ -399,6 +414,7 @@ class MatchEngine:
         first_pass_min: int = 20_000,
         threads: int | None = None,
         rates: Mapping[str, float] | None = None,
+        overlap: bool = True,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -420,6 +436,7 @@ class MatchEngine:
         # worth of one minor unit per currency in a common unit; prices in different
         # currencies are compared through it, or not at all without it
         self.rates = dict(rates or {})
+        self.overlap = overlap  # tokenise a new query while scanning (see rank())
 
     # ----- model -------------------------------------------------------------------------
     @property
@@ -574,8 +591,41 @@ class MatchEngine:
         if self.method != "tfidf":
             if query_vector is None:
                 query_vector = self.model.embed([query.text])[0]
-            cosines = self.cosines(index, query_vector, extra=len(set(exclude)))
+            if (query_features is None and self.overlap and self.threads >= 2
+                    and index.size >= 10_000 and not self.uses_first_pass(index)):
+                cosines, query_features = self._scan_while_tokenising(index, query_vector,
+                                                                      query)
+            else:
+                cosines = self.cosines(index, query_vector, extra=len(set(exclude)))
         return self._rank_with_cosines(query, index, top_k, cosines, query_features, exclude)
+
+    def _scan_while_tokenising(
+        self, index: ListingIndex, query_vector: np.ndarray, query: Listing
+    ) -> tuple[np.ndarray, ListingFeatures]:
+        """Cosines with every stored vector, and the query's features, on two threads at once.
+
+        The scan is bound by memory bandwidth, Kiwi holds the GIL and everything else here is
+        short, so: a helper thread scans the first rows while this one tokenises the query and
+        then scans the rest, one BLAS thread each (three threads on two cores made both slower).
+        A Korean query takes longer to tokenise, so the helper then takes more of the rows.
+        """
+        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        out = np.empty(index.size, dtype=np.float32)
+        split = int(index.size * (0.6 if has_hangul(query.text) else 0.52))
+        started = threading.Event()
+
+        def scan_head() -> None:
+            started.set()  # from here the helper only needs the GIL to enter BLAS, not in it
+            np.dot(index.vectors[:split], q, out=out[:split])
+
+        with blas_threads(1):
+            pending = _helper().submit(scan_head)
+            started.wait()
+            features = self.features(query)
+            np.dot(index.vectors[split:], q, out=out[split:])
+            pending.result()
+        out[index.dead] = -np.inf
+        return out, features
 
     def uses_first_pass(self, index: ListingIndex) -> bool:
         return bool(self.first_pass_dim and len(index) >= self.first_pass_min

@@ -428,3 +428,25 @@ def test_a_listing_naming_the_needs_concepts_is_ranked_however_far_its_vector(en
     blind = MatchEngine(engine.model, candidate_pool=3, concept_pool=0)
     ranked = blind.rank(query, index, top_k=3, query_vector=q_vector, query_features=q_features)
     assert "fit" not in [m.listing_id for m in ranked]
+
+
+def test_scanning_on_two_threads_while_tokenising_ranks_exactly_as_one_after_the_other(engine):
+    """Large indexes are scanned in two parts, one on a helper thread, while the query is
+    tokenised; the result is the same as scanning first and tokenising after."""
+    from dataclasses import replace
+
+    n = 12_000
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((n, 512)).astype(np.float32)
+    vectors[:len(OFFERINGS)] = engine.embed(OFFERINGS)  # the real offerings first, the rest noise
+    listings = [replace(OFFERINGS[i % len(OFFERINGS)], id=f"o{i}") for i in range(n)]
+    features = [engine.features(x) for x in OFFERINGS]
+    index = engine.build_index(listings, vectors, [features[i % len(OFFERINGS)] for i in range(n)])
+    index = index.changed(remove=["o0"])  # a dead row must stay out on both paths
+    together = MatchEngine(engine.model, threads=2)
+    apart = MatchEngine(engine.model, threads=2, overlap=False)
+    for query in (KO_NEED, EN_NEED):
+        both = [(m.listing_id, m.score) for m in together.rank(query, index, top_k=10)]
+        assert both == [(m.listing_id, m.score) for m in apart.rank(query, index, top_k=10)]
+        assert "o0" not in dict(both)
+    assert [m.listing_id for m in together.rank(EN_NEED, index, top_k=1)] == ["o1"]  # the BMS
