@@ -2,7 +2,9 @@
 e-mail sent by a job once that transaction committed (the job gets the event's id).
 
 Recipients are the other side's members and the deal's staff when a party acts; both sides (and
-the staff) when staff or the platform act. The actor never notifies themselves.
+the staff) when staff or the platform act. The actor never notifies themselves. A request for
+help also e-mails every staff member a link to the help queue (the deal itself stays closed to
+staff until one of them claims it).
 """
 
 import sqlalchemy as sa
@@ -10,7 +12,7 @@ from flask import url_for
 from flask_babel import force_locale, gettext
 
 from .. import jobs
-from ..accounts.models import User, utcnow
+from ..accounts.models import Role, User, utcnow
 from ..extensions import db
 from ..mail.services import send_email
 from .models import EVENT_LABELS, Deal, DealEvent, DealNotification, SystemActor
@@ -38,6 +40,8 @@ def for_event(deal: Deal, event: DealEvent, actor) -> None:
     if users:
         db.session.flush()
         jobs.enqueue(email_event, event.id)
+    if event.kind == "request_help":
+        jobs.enqueue(email_help_request, event.id)
 
 
 def _deal_link(deal_id: int, lang: str) -> str:
@@ -74,3 +78,32 @@ def email_event(event_id: int) -> int:
         send_email(user.email, subject, body)
         notice.emailed_at = utcnow()
     return len(notices)
+
+
+def _queue_link(lang: str) -> str:
+    try:
+        return url_for("deals.staff_queue", lang_code=lang, _external=True)
+    except RuntimeError:
+        return f"/{lang}/deals/staff/queue"
+
+
+@jobs.job(queue="mail", timeout=120, retries=3)
+def email_help_request(event_id: int) -> int:
+    """Tell every active staff member that a deal waits in the help queue."""
+    event = db.session.get(DealEvent, event_id)
+    if event is None:
+        return 0
+    staff = db.session.scalars(sa.select(User).where(
+        User.role.in_((Role.staff, Role.admin)), User.active.is_(True)).order_by(User.id)).all()
+    for user in staff:
+        lang = user.preferred_language if user.preferred_language in ("ko", "en") else "ko"
+        with force_locale(lang):
+            subject = gettext("[Tech Trade-On] A deal asks for staff help (#%(id)s)",
+                              id=event.deal_id)
+            body = gettext(
+                "Hello %(name)s,\n\nA party to deal #%(id)s asked for help from city staff.\n"
+                "Their note: %(note)s\n\nClaim it in the help queue: %(link)s\n",
+                name=user.display_name, id=event.deal_id,
+                note=(event.payload or {}).get("note") or "—", link=_queue_link(lang))
+        send_email(user.email, subject, body)
+    return len(staff)

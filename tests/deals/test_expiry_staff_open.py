@@ -168,6 +168,13 @@ def test_staff_help_queue(app, parties):
     buyer = app.test_client()
     login(buyer, p["buyer"], lang="en")
     assert buyer.post(f"/en/deals/{deal_id}/help", data={"note": "pricing?"}).status_code == 303
+    with app.app_context():  # every staff member (and the admin) hears of it, in their language
+        mail = {m.recipient: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.subject.contains(f"#{deal_id}"),
+            OutboxMessage.body.contains("/deals/staff/queue")))}
+        assert set(mail) == {p[k].email for k in ("staff", "other_staff", "admin")}
+        assert "pricing?" in mail[p["staff"].email].body
+        assert "담당자 지원" in mail[p["staff"].email].subject  # the staff member reads Korean
     queue = staff.get("/en/deals/staff/queue").get_data(as_text=True)
     assert "pricing?" in queue and f"/en/deals/{deal_id}/claim" in queue
     assert staff.get(f"/en/deals/{deal_id}").status_code == 404  # still not theirs
