@@ -40,5 +40,10 @@ def test_migrations_build_the_models_schema(empty_database_url):
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
+            if conn.dialect.name == "postgresql":  # the append-only triggers came too
+                triggers = set(conn.scalars(sa.text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+                assert triggers == {f"{t}_append_only" for t in (
+                    "deal_events", "payment_ledger", "organisation_reviews")}
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"

@@ -14,6 +14,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.kr import brn
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import append_only
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 
@@ -214,3 +215,7 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(sa.select(cls).where(cls.email == cls.normalise_email(email)))
+
+
+append_only.guard(OrganisationReview.__table__)
+

@@ -22,6 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import append_only
 from ..accounts.models import Organisation, OrgKind, User, utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
@@ -849,3 +850,7 @@ def _refuse_change(mapper, connection, target):
 for _model in (DealEvent, DealTerms):
     sa_event.listen(_model, "before_update", _refuse_change)
     sa_event.listen(_model, "before_delete", _refuse_change)
+
+
+append_only.guard(DealEvent.__table__)
+

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import append_only
 from ..accounts.models import Organisation, User, utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..deals.models import Deal
@@ -231,3 +232,7 @@ for _model in (PaymentRequest, LedgerEntry):
     sa_event.listen(_model, "before_delete", _refuse_change)
 # An event's outcome is set in the transaction that records it; the row is never deleted.
 sa_event.listen(ProviderEvent, "before_delete", _refuse_change)
+
+
+append_only.guard(LedgerEntry.__table__)
+

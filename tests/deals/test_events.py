@@ -1,6 +1,8 @@
 """The event log is a hash chain: editing, deleting or forging an old event is detected by
 `flask deals verify-log` and the staff page."""
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
@@ -33,6 +35,19 @@ def test_chain_links_every_event(ctx, parties):
     assert events.verify(deal_id).intact
 
 
+@contextmanager
+def _tampering():
+    """A connection that edits the log behind the application's back. On PostgreSQL that
+    takes the table owner switching the append-only trigger off first."""
+    with db.engine.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            conn.execute(sa.text("ALTER TABLE deal_events DISABLE TRIGGER USER"))
+        yield conn
+        if postgres:
+            conn.execute(sa.text("ALTER TABLE deal_events ENABLE TRIGGER USER"))
+
+
 def _json(conn) -> str:
     return "CAST(:v AS JSON)" if conn.dialect.name == "postgresql" else ":v"
 
@@ -48,7 +63,7 @@ def test_raw_update_of_an_old_event_is_detected(app, runner, parties, column, va
         deal_id = _deal_with_history(parties)
         other_id = _second_deal(parties)
     with app.app_context():
-        with db.engine.begin() as conn:
+        with _tampering() as conn:
             target = _json(conn) if column == "payload" else ":v"
             conn.execute(sa.text(f"UPDATE deal_events SET {column} = {target} "
                                  "WHERE deal_id = :d AND seq = 3"), {"d": deal_id, "v": value})
@@ -75,7 +90,7 @@ def test_deleting_the_last_event_is_detected(app, parties):
     with app.test_request_context():
         deal_id = _deal_with_history(parties)
     with app.app_context():
-        with db.engine.begin() as conn:
+        with _tampering() as conn:
             conn.execute(sa.text("DELETE FROM deal_notifications"))
             conn.execute(sa.text("DELETE FROM deal_events WHERE deal_id = :d AND seq = 4"),
                          {"d": deal_id})
@@ -89,7 +104,7 @@ def test_rewriting_the_whole_chain_needs_the_hashes_too(app, parties):
         deal_id = _deal_with_history(parties)
     with app.app_context():
         fake = {"version": 1, "based_on": 0, "terms": {**LICENSE, "upfront_fee": 1}}
-        with db.engine.begin() as conn:
+        with _tampering() as conn:
             conn.execute(sa.text(f"UPDATE deal_events SET payload = {_json(conn)}, "
                                  "payload_digest = :g WHERE deal_id = :d AND seq = 3"),
                          {"v": events.canonical(fake).decode(), "g": events.digest(fake),
@@ -111,10 +126,24 @@ def test_the_application_refuses_to_edit_events(ctx, parties):
     db.session.rollback()
 
 
+def test_the_database_refuses_to_edit_events(app, parties):
+    """On PostgreSQL even raw SQL cannot change or delete an event (SQLite: the models only)."""
+    with app.test_request_context():
+        deal_id = _deal_with_history(parties)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the trigger is PostgreSQL's")
+        for statement in ("UPDATE deal_events SET ip = '1.2.3.4' WHERE deal_id = :d",
+                          "DELETE FROM deal_events WHERE deal_id = :d"):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(sa.text(statement), {"d": deal_id})
+        assert events.verify(deal_id).intact
+
+
 def test_staff_page_reports_chains(app, client, parties, login_as):
     with app.test_request_context():
         deal_id = _deal_with_history(parties)
-    with app.app_context(), db.engine.begin() as conn:
+    with app.app_context(), _tampering() as conn:
         conn.execute(sa.text("UPDATE deal_events SET ip = '1.2.3.4' WHERE seq = 2"))
     login_as(parties["admin"], lang="en")
     html = client.get("/en/deals/staff/integrity").get_data(as_text=True)
