@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from marketplace import create_app
@@ -103,3 +105,20 @@ def test_server_error_shows_no_stack_trace(app, monkeypatch):
 def test_ids_beyond_the_column_range_are_not_found(client):
     assert client.get("/en/organisations/99999999999999999999").status_code == 404
     assert client.get("/api/v1/offerings/21810635731954726095642689536").status_code == 404
+
+
+def test_nul_characters_are_refused_in_queries_forms_and_json(app, client, make_user, login_as):
+    """PostgreSQL cannot store NUL in text: such input is a 400 in the reader's language, and
+    uploaded files (which contain NULs) still pass."""
+    user = make_user(kind="firm", lang="ko")
+    login_as(user)
+    page = client.post("/ko/profile/tokens", data={"name": "a\x00b"})
+    assert page.status_code == 400
+    assert "NUL 문자" in page.get_data(as_text=True)
+    assert client.get("/en/listings?q=%00").status_code == 400
+    api = client.post("/api/v1/needs", json={"title_en": "x\u0000"})
+    assert api.status_code == 400 and "NUL" in api.get_json()["error"]["message"]
+    upload = client.post("/ko/profile/tokens", data={
+        "name": "fine", "file": (io.BytesIO(b"%PDF-1.4\x00\x00"), "x.pdf")},
+        content_type="multipart/form-data")
+    assert upload.status_code != 400
