@@ -74,7 +74,9 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _import_models() -> None:
-    """Every table, so that migrations and `db.create_all()` see the whole schema."""
+    """Every table, so that migrations and `db.create_all()` see the whole schema (and the
+    upload sweep, whose periodic job refers to two of them)."""
+    from . import uploads as _uploads  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401

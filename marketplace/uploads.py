@@ -1,0 +1,54 @@
+"""Uploaded files that no row names, swept away daily.
+
+An upload is written to disk before the transaction that records it commits, so a rollback (a
+refused form, a failed request) leaves a file behind that nothing points at. The daily job
+removes such files from the listing and deal attachment stores once they are a day old: a
+younger one may belong to a transaction that is still open.
+"""
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import jobs
+from .extensions import db
+
+MIN_AGE = timedelta(hours=24)
+
+
+def _stores():
+    """(directory, column naming its files) of every attachment store."""
+    from .deals.models import DealAttachment
+    from .deals.services import attachment_dir as deal_attachments
+    from .listings.models import Attachment
+    from .listings.services import attachment_dir as listing_attachments
+
+    return [(listing_attachments(), Attachment.storage_key),
+            (deal_attachments(), DealAttachment.storage_name)]
+
+
+def orphaned_files(min_age: timedelta = MIN_AGE) -> list[Path]:
+    """Files in the stores (``<dir>/<2 chars>/<name>``) no row names, older than ``min_age``."""
+    cutoff = time.time() - min_age.total_seconds()
+    found = []
+    for directory, column in _stores():
+        if not directory.is_dir():
+            continue
+        named = set(db.session.scalars(sa.select(column)))
+        for path in directory.glob("*/*"):
+            if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff:
+                found.append(path)
+    return found
+
+
+@jobs.periodic(24 * 3600)
+@jobs.job(queue="default", timeout=1800, retries=1)
+def sweep_orphaned_files() -> int:
+    """Delete the orphaned uploads; returns how many. Idempotent."""
+    removed = 0
+    for path in orphaned_files():
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
