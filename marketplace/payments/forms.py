@@ -20,6 +20,11 @@ class TransferForm(FlaskForm):
     value_date = DateField(_l("Date sent"), validators=[DataRequired()])
 
 
+class RejectTransferForm(FlaskForm):
+    note = TextAreaField(_l("What you see on your account (optional)"),
+                         validators=[Length(max=MAX_NOTE)])
+
+
 class RefundForm(FlaskForm):
     amount = StringField(_l("Amount to refund"), validators=[DataRequired(), Length(max=30)],
                          description=_l("In the payment's currency, e.g. 1,000,000 or 12.50."))

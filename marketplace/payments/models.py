@@ -63,6 +63,7 @@ class EntryKind(enum.StrEnum):
     refunded = "refunded"                      # money went back to the payer
     transfer_declared = "transfer_declared"    # the payer says they sent a bank transfer
     transfer_confirmed = "transfer_confirmed"  # the payee confirms the transfer arrived
+    transfer_rejected = "transfer_rejected"    # the payee says it never arrived
 
 
 ENTRY_LABELS = {
@@ -74,6 +75,7 @@ ENTRY_LABELS = {
     EntryKind.refunded: _l("Refunded"),
     EntryKind.transfer_declared: _l("Bank transfer declared"),
     EntryKind.transfer_confirmed: _l("Bank transfer confirmed"),
+    EntryKind.transfer_rejected: _l("Bank transfer not received"),
 }
 
 #: Kinds that move money to the payee, and the one that moves it back.

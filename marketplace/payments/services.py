@@ -269,7 +269,8 @@ def balance(req: PaymentRequest, entries: list[LedgerEntry] | None = None) -> Ba
         entries = list(db.session.scalars(sa.select(LedgerEntry).where(
             LedgerEntry.payment_request_id == req.id).order_by(LedgerEntry.id)))
     result = Balance(req, entries)
-    confirmed = {e.related_entry_id for e in entries if e.kind == EntryKind.transfer_confirmed}
+    answered = {e.related_entry_id for e in entries
+                if e.kind in (EntryKind.transfer_confirmed, EntryKind.transfer_rejected)}
     closed_sessions = {e.provider_ref for e in entries
                        if e.kind in (EntryKind.expired, EntryKind.succeeded)}
     cards: dict[str, CardPayment] = {}
@@ -285,7 +286,7 @@ def balance(req: PaymentRequest, entries: list[LedgerEntry] | None = None) -> Ba
                 refunds_by_intent.get(entry.provider_payment_intent, 0) + entry.amount
         if entry.kind == EntryKind.succeeded and entry.provider_payment_intent:
             cards[entry.provider_payment_intent] = CardPayment(entry)
-        if entry.kind == EntryKind.transfer_declared and entry.id not in confirmed:
+        if entry.kind == EntryKind.transfer_declared and entry.id not in answered:
             result.pending_transfers.append(entry)
         if entry.kind == EntryKind.checkout_created and entry.provider_ref not in closed_sessions \
                 and (entry.payload or {}).get("expires_at", 0) > now + 60:
@@ -645,13 +646,21 @@ def declare_transfer(req: PaymentRequest, user, reference: str, value_date: date
                             "outstanding": current.outstanding}, actor=user)
 
 
-def confirm_transfer(declared: LedgerEntry, user) -> LedgerEntry:
-    """The payee confirms that a declared transfer arrived; the deal may now be paid."""
+def _pending_declaration(declared: LedgerEntry, user) -> PaymentRequest:
+    """The request of a declared transfer the payee may still answer (with the deal locked)."""
     _lock_deal(declared.deal_id)
     req = declared.payment_request
     _require_payee(req, user)
     if declared.kind != EntryKind.transfer_declared:
         raise NotFound(_l("This payment does not exist."))
+    if declared not in balance(req).pending_transfers:
+        raise Conflict(_l("This transfer has already been answered."))
+    return req
+
+
+def confirm_transfer(declared: LedgerEntry, user) -> LedgerEntry:
+    """The payee confirms that a declared transfer arrived; the deal may now be paid."""
+    req = _pending_declaration(declared, user)
     entry = _append(req, EntryKind.transfer_confirmed, declared.amount,
                     method=Method.bank_transfer, reference=declared.reference,
                     value_date=declared.value_date, related=declared,
@@ -662,6 +671,21 @@ def confirm_transfer(declared: LedgerEntry, user) -> LedgerEntry:
     if entry is None:
         raise Conflict(_l("This transfer has already been confirmed."))
     _settle_deal(req.deal_id)
+    return entry
+
+
+def reject_transfer(declared: LedgerEntry, user, note: str = "") -> LedgerEntry:
+    """The payee says a declared transfer never arrived: it stops waiting for confirmation, and
+    the payer may pay again (by card or by declaring another transfer)."""
+    req = _pending_declaration(declared, user)
+    note = (note or "").strip()[:MAX_NOTE] or None
+    entry = _append(req, EntryKind.transfer_rejected, declared.amount,
+                    method=Method.bank_transfer, reference=declared.reference,
+                    value_date=declared.value_date, related=declared, note=note,
+                    dedupe_key=f"transfer_rejected:{declared.id}",
+                    payload={"declared_entry_id": declared.id, "note": note}, actor=user)
+    if entry is None:
+        raise Conflict(_l("This transfer has already been answered."))
     return entry
 
 

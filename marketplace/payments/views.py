@@ -30,7 +30,7 @@ from ..extensions import db
 from ..i18n.formatting import major_to_minor, minor_to_major
 from . import receipts, services
 from . import stripe_gateway as gateway
-from .forms import ActionForm, RefundForm, TransferForm
+from .forms import ActionForm, RefundForm, RejectTransferForm, TransferForm
 from .models import MONEY_IN, EntryKind
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
                       or RefundForm(prefix=f"r{c.entry.id}",
                                     amount=str(minor_to_major(c.refundable, c.entry.currency)))
                       for b in rows for c in b.card_payments},
+        reject_forms={e.id: forms.get(("reject", e.id)) or RejectTransferForm(prefix=f"x{e.id}")
+                      for b in rows for e in b.pending_transfers},
         money_in=MONEY_IN, DealState=DealState, EntryKind=EntryKind,
         card_available=gateway.available())
 
@@ -181,6 +183,24 @@ def confirm_transfer(entry_id):
         return _failed(deal_id, exc)
     return _done(deal_id, _("You confirmed that the transfer arrived."),
                  f"request-{entry.payment_request_id}")
+
+
+@bp.route("/entries/<int:entry_id>/reject", methods=["POST"])
+@login_required
+def reject_transfer(entry_id):
+    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    deal_id = entry.deal_id
+    form = RejectTransferForm(prefix=f"x{entry.id}")
+    if not form.validate_on_submit():
+        return _render(deal_id, error=_("Check the note."),
+                       forms={("reject", entry.id): form}), 400
+    try:
+        services.reject_transfer(entry, current_user, form.note.data)
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc, {("reject", entry.id): form})
+    return _done(deal_id, _("You said the transfer has not arrived. The other side can pay "
+                            "again."), f"request-{entry.payment_request_id}")
 
 
 @bp.route("/entries/<int:entry_id>/refund", methods=["POST"])

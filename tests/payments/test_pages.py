@@ -217,3 +217,43 @@ def test_deal_page_links_to_payments_and_shows_them(ctx, client, login_as, parti
     assert "Licence upfront fee (1/1)" in page and "₩50,000,000" in page
     assert "Platform fee (2.5%), included" in page and "₩1,250,000" in page
     assert "Pay ₩50,000,000 by card" in page
+
+
+def _declare(client, req, reference):
+    prefix = f"t{req.id}-"
+    return client.post(f"/ko/payments/requests/{req.id}/transfer", data={
+        prefix + "reference": reference, prefix + "value_date": date.today().isoformat()})
+
+
+def test_the_payee_can_say_a_declared_transfer_never_arrived(
+        ctx, client, login_as, parties, stripe_off):
+    deal_id = sign_deal(parties)
+    [req] = services.requests_of(deal_id)
+    login_as(parties["buyer"], lang="ko")
+    assert _declare(client, req, "KB 0001").status_code == 303
+    first = services.ledger_of(deal_id)[-1]
+    assert client.post(f"/ko/payments/entries/{first.id}/reject").status_code == 403  # payer
+    client.post("/ko/logout")
+    refresh()
+    login_as(parties["seller"], lang="ko")
+    page = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
+    assert f'data-reject="{first.id}"' in page and "입금되지 않음" in page
+    answer = client.post(f"/ko/payments/entries/{first.id}/reject",
+                         data={f"x{first.id}-note": "잔액 변동 없음"})
+    assert answer.status_code == 303
+    assert kinds(deal_id)[-1] == EntryKind.transfer_rejected
+    assert services.balance(req).status == "awaiting"
+    assert state(deal_id) == DealState.payment_pending
+    page = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
+    assert "계좌 이체 미입금" in page and "잔액 변동 없음" in page
+    # answered once: neither confirmed nor rejected again
+    assert client.post(f"/ko/payments/entries/{first.id}/confirm").status_code == 409
+    assert client.post(f"/ko/payments/entries/{first.id}/reject").status_code == 409
+    client.post("/ko/logout")
+    login_as(parties["buyer"], lang="ko")
+    assert _declare(client, req, "KB 0002").status_code == 303  # the payer may try again
+    second = services.ledger_of(deal_id)[-1]
+    client.post("/ko/logout")
+    login_as(parties["seller"], lang="ko")
+    assert client.post(f"/ko/payments/entries/{second.id}/confirm").status_code == 303
+    assert state(deal_id) == DealState.paid and services.balance(req).paid == req.amount
