@@ -481,7 +481,10 @@ class MatchEngine:
     ) -> dict[str, np.ndarray]:
         """Structured signals for the shortlist, vectorised; mirrors :mod:`.signals`."""
         w, st = self.weights, index.structured
-        q = _Structured([query], index.deal_codes, index.currencies)
+        # copies: a query with a deal type or currency the index has not seen must not add it
+        # to an index that other queries are reading
+        currencies = dict(index.currencies)
+        q = _Structured([query], dict(index.deal_codes), currencies)
         need_side = query.kind == "need"
         # TRL: the need's minimum against the offering's level
         min_trl = q.readiness[0] if need_side else st.readiness[rows]
@@ -499,8 +502,8 @@ class MatchEngine:
         same_currency = (q.currency[0] == st.currency[rows]) | (q.currency[0] < 0)
         same_currency |= st.currency[rows] < 0
         # the candidates' amounts in the query's currency, where both have a rate
-        rate = np.full(len(index.currencies) + 1, np.nan)  # code -1 (none) reads the last: nan
-        for code, i in index.currencies.items():
+        rate = np.full(len(currencies) + 1, np.nan)  # code -1 (none) reads the last: nan
+        for code, i in currencies.items():
             rate[i] = self.rates.get(code, np.nan)
         factor = np.where(same_currency, 1.0, rate[st.currency[rows]] / rate[q.currency[0]])
         comparable = np.isfinite(factor)

@@ -450,3 +450,14 @@ def test_scanning_on_two_threads_while_tokenising_ranks_exactly_as_one_after_the
         assert both == [(m.listing_id, m.score) for m in apart.rank(query, index, top_k=10)]
         assert "o0" not in dict(both)
     assert [m.listing_id for m in together.rank(EN_NEED, index, top_k=1)] == ["o1"]  # the BMS
+
+
+def test_ranking_never_writes_to_the_shared_index(engine, offerings_index):
+    """Indexes are shared by the queries of a process: a query with a currency or deal type
+    the index has not seen must leave it as it was."""
+    from dataclasses import replace
+
+    before = (dict(offerings_index.currencies), dict(offerings_index.deal_codes))
+    odd = replace(EN_NEED, currency="EUR", price_max=10, deal_types=("barter",))
+    assert engine.rank(odd, offerings_index, top_k=3)
+    assert (offerings_index.currencies, offerings_index.deal_codes) == before
