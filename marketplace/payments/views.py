@@ -151,22 +151,29 @@ def checkout_cancel(request_id):
     return render_template("payments/returned.html", req=req, paid=False, cancelled=True)
 
 
+def _submit(deal_id: int, form, key: tuple, check: str, action, success: str, anchor: str):
+    """Validate `form`, run `action()` and commit; otherwise show the page again with `form`."""
+    if not form.validate_on_submit():
+        return _render(deal_id, error=check, forms={key: form}), 400
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        return _failed(deal_id, exc, {key: form})
+    return _done(deal_id, success, anchor)
+
+
 @bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
 @login_required
 def declare_transfer(request_id):
     req = services.request_for_viewer_or_404(request_id, current_user)
-    deal_id = req.deal_id
     form = TransferForm(prefix=f"t{req.id}")
-    if not form.validate_on_submit():
-        return _render(deal_id, error=_("Check the transfer details."),
-                       forms={("transfer", req.id): form}), 400
-    try:
-        services.declare_transfer(req, current_user, form.reference.data, form.value_date.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc, {("transfer", req.id): form})
-    return _done(deal_id, _("Your bank transfer was recorded. The other side will confirm when "
-                            "it arrives."), f"request-{req.id}")
+    return _submit(
+        req.deal_id, form, ("transfer", req.id), _("Check the transfer details."),
+        lambda: services.declare_transfer(req, current_user, form.reference.data,
+                                          form.value_date.data),
+        _("Your bank transfer was recorded. The other side will confirm when it arrives."),
+        f"request-{req.id}")
 
 
 @bp.route("/entries/<int:entry_id>/confirm", methods=["POST"])
@@ -189,18 +196,12 @@ def confirm_transfer(entry_id):
 @login_required
 def reject_transfer(entry_id):
     entry = services.entry_for_viewer_or_404(entry_id, current_user)
-    deal_id = entry.deal_id
     form = RejectTransferForm(prefix=f"x{entry.id}")
-    if not form.validate_on_submit():
-        return _render(deal_id, error=_("Check the note."),
-                       forms={("reject", entry.id): form}), 400
-    try:
-        services.reject_transfer(entry, current_user, form.note.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc, {("reject", entry.id): form})
-    return _done(deal_id, _("You said the transfer has not arrived. The other side can pay "
-                            "again."), f"request-{entry.payment_request_id}")
+    return _submit(
+        entry.deal_id, form, ("reject", entry.id), _("Check the note."),
+        lambda: services.reject_transfer(entry, current_user, form.note.data),
+        _("You said the transfer has not arrived. The other side can pay again."),
+        f"request-{entry.payment_request_id}")
 
 
 @bp.route("/entries/<int:entry_id>/refund", methods=["POST"])
