@@ -14,7 +14,7 @@ from flask_babel import force_locale, gettext
 from .. import jobs
 from ..accounts.models import Role, User, utcnow
 from ..extensions import db
-from ..mail.services import send_email
+from ..mail.services import reading_language, send_email
 from .models import EVENT_LABELS, Deal, DealEvent, DealNotification, SystemActor
 
 
@@ -44,11 +44,13 @@ def for_event(deal: Deal, event: DealEvent, actor) -> None:
         jobs.enqueue(email_help_request, event.id)
 
 
-def _deal_link(deal_id: int, lang: str) -> str:
+def _link(endpoint: str, lang: str, path: str, **values) -> str:
+    """An absolute link for an e-mail; in a worker without SERVER_NAME, `path` (a path is
+    better than nothing)."""
     try:
-        return url_for("deals.detail", deal_id=deal_id, lang_code=lang, _external=True)
-    except RuntimeError:  # a worker without SERVER_NAME: a path is better than nothing
-        return f"/{lang}/deals/{deal_id}"
+        return url_for(endpoint, lang_code=lang, _external=True, **values)
+    except RuntimeError:
+        return path
 
 
 @jobs.job(queue="mail", timeout=120, retries=3)
@@ -62,7 +64,7 @@ def email_event(event_id: int) -> int:
         if not user.active:
             notice.emailed_at = utcnow()
             continue
-        lang = user.preferred_language if user.preferred_language in ("ko", "en") else "ko"
+        lang = reading_language(user)
         with force_locale(lang):
             who = event.actor.display_name if event.actor else gettext("Tech Trade-On")
             if event.organisation is not None:
@@ -74,17 +76,11 @@ def email_event(event_id: int) -> int:
                 "Hello %(name)s,\n\n%(who)s: %(event)s\nDeal: %(title)s (#%(id)s)\n"
                 "State: %(state)s\n\nOpen the deal: %(link)s\n", name=user.display_name,
                 who=who, event=what, title=deal.title, id=deal.id,
-                state=str(deal.state_label), link=_deal_link(deal.id, lang))
+                state=str(deal.state_label),
+                link=_link("deals.detail", lang, f"/{lang}/deals/{deal.id}", deal_id=deal.id))
         send_email(user.email, subject, body)
         notice.emailed_at = utcnow()
     return len(notices)
-
-
-def _queue_link(lang: str) -> str:
-    try:
-        return url_for("deals.staff_queue", lang_code=lang, _external=True)
-    except RuntimeError:
-        return f"/{lang}/deals/staff/queue"
 
 
 @jobs.job(queue="mail", timeout=120, retries=3)
@@ -96,7 +92,7 @@ def email_help_request(event_id: int) -> int:
     staff = db.session.scalars(sa.select(User).where(
         User.role.in_((Role.staff, Role.admin)), User.active.is_(True)).order_by(User.id)).all()
     for user in staff:
-        lang = user.preferred_language if user.preferred_language in ("ko", "en") else "ko"
+        lang = reading_language(user)
         with force_locale(lang):
             subject = gettext("[Tech Trade-On] A deal asks for staff help (#%(id)s)",
                               id=event.deal_id)
@@ -104,6 +100,7 @@ def email_help_request(event_id: int) -> int:
                 "Hello %(name)s,\n\nA party to deal #%(id)s asked for help from city staff.\n"
                 "Their note: %(note)s\n\nClaim it in the help queue: %(link)s\n",
                 name=user.display_name, id=event.deal_id,
-                note=(event.payload or {}).get("note") or "—", link=_queue_link(lang))
+                note=(event.payload or {}).get("note") or "—",
+                link=_link("deals.staff_queue", lang, f"/{lang}/deals/staff/queue"))
         send_email(user.email, subject, body)
     return len(staff)

@@ -13,6 +13,13 @@ from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
+MAIL_LANGUAGES = ("ko", "en")
+
+
+def reading_language(user) -> str:
+    """The language e-mail to `user` is written in: their preference, else Korean."""
+    return user.preferred_language if user.preferred_language in MAIL_LANGUAGES else "ko"
+
 
 def send_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Write the message to the outbox; it is delivered after the current transaction commits."""

