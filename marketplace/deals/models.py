@@ -320,10 +320,11 @@ class Deal(db.Model):
         return None
 
     def is_deal_staff(self, user) -> bool:
-        """Admins, and the staff member assigned to this deal."""
+        """The staff member (or admin) assigned to this deal: the only staff who see its
+        content. An admin who is not assigned sees the deal's header and assigns staff."""
         if isinstance(user, SystemActor) or not getattr(user, "is_active", False):
             return False
-        return bool(user.is_admin or (user.is_staff and self.assigned_staff_id == user.id))
+        return bool(user.is_staff and self.assigned_staff_id == user.id)
 
     def roles_of(self, actor) -> frozenset:
         if isinstance(actor, SystemActor):

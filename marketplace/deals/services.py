@@ -130,12 +130,10 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
 # ---- scoped lookups -----------------------------------------------------------------------
 
 def visible_to(user):
-    """A WHERE clause: the deals `user` may see (their organisation's, assigned, or all for
-    admins)."""
+    """A WHERE clause: the deals whose content `user` may see (their organisation's, or the
+    ones they are assigned to as staff; admins too only when assigned)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return sa.false()
-    if user.is_admin:
-        return sa.true()
     clauses = []
     if user.organisation_id is not None:
         clauses += [Deal.buyer_org_id == user.organisation_id,
@@ -145,11 +143,29 @@ def visible_to(user):
     return sa.or_(*clauses) if clauses else sa.false()
 
 
+def listed_for(user):
+    """A WHERE clause: the deals whose existence and state `user` sees in lists — the ones
+    they may read, and every deal for admins (who assign staff to them)."""
+    if getattr(user, "is_authenticated", False) and user.is_active and user.is_admin:
+        return sa.true()
+    return visible_to(user)
+
+
 def deal_for_viewer_or_404(deal_id: int, user) -> Deal:
-    """The deal when `user` is a party, its assigned staff or an admin; NotFound otherwise
-    (whether or not it exists)."""
+    """The deal when `user` is a party or its assigned staff; NotFound otherwise (whether or
+    not it exists). Everything showing the deal's content goes through here."""
     deal = db.session.scalar(sa.select(Deal).where(Deal.id == deal_id, visible_to(user)))
     if deal is None:
+        raise NotFound(_l("This deal does not exist or is not yours to see."))
+    return deal
+
+
+def deal_header_for_or_404(deal_id: int, user) -> Deal:
+    """The deal when `user` may at least see its header (parties, type, state, staff): whoever
+    may read it, staff while it waits in the help queue, admins always. NotFound otherwise."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or not (deal.can_view(user) or deal.can_claim(user)
+                            or (getattr(user, "is_active", False) and user.is_admin)):
         raise NotFound(_l("This deal does not exist or is not yours to see."))
     return deal
 
@@ -162,8 +178,11 @@ def deal_for_claim_or_404(deal_id: int, user) -> Deal:
     return deal
 
 
-def deals_for(user, state: str | None = None):
-    stmt = sa.select(Deal).where(visible_to(user)).order_by(Deal.last_activity_at.desc())
+def deals_for(user, state: str | None = None, *, listed: bool = False):
+    """The deals `user` may read, newest activity first; with `listed`, also those whose
+    header only they see (for lists)."""
+    scope = listed_for(user) if listed else visible_to(user)
+    stmt = sa.select(Deal).where(scope).order_by(Deal.last_activity_at.desc())
     if state == "open":
         stmt = stmt.where(Deal.state.not_in(TERMINAL_STATES))
     elif state == "ended":

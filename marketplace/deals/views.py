@@ -51,10 +51,11 @@ def _deal(deal_id: int):
     return services.deal_for_viewer_or_404(deal_id, current_user)
 
 
-def _act(deal_id: int, action, success: str, anchor: str | None = None):
+def _act(deal_id: int, action, success: str, anchor: str | None = None, lookup=None):
     """Run `action(deal)`, commit, flash `success`; on a DomainError show the deal again with
-    the message and the error's status."""
-    deal = _deal(deal_id)
+    the message and the error's status. `lookup` finds the deal (by default: for a reader of
+    its content)."""
+    deal = (lookup or _deal)(deal_id)
     try:
         action(deal)
         db.session.commit()
@@ -74,8 +75,8 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None):
 def my_deals():
     state = request.args.get("state", "open")
     page = request.args.get("page", 1, type=int)
-    deals = db.paginate(services.deals_for(current_user, state), page=page, per_page=30,
-                        error_out=False)
+    deals = db.paginate(services.deals_for(current_user, state, listed=True), page=page,
+                        per_page=30, error_out=False)
     return render_template("deals/list.html", deals=deals, state=state, Side=Side)
 
 
@@ -139,19 +140,26 @@ def new():
 
 # ---- the deal -----------------------------------------------------------------------------
 
+def _assign_form() -> AssignForm:
+    form = AssignForm()
+    form.staff_id.choices = choices((str(u.id), u.display_name)
+                                    for u in services.staff_members())
+    return form
+
+
 def _render_detail(deal_id: int, error=None):
-    deal = _deal(deal_id)
-    viewer_side = deal.side_of(current_user)
+    deal = services.deal_header_for_or_404(deal_id, current_user)
     actions = deal.allowed_actions(current_user)
+    assign_form = _assign_form() if "assign_staff" in actions else None
+    chain = events.verify(deal.id) if current_user.is_staff else None
+    if not deal.can_view(current_user):  # staff not assigned: the header, no content
+        return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
+                               Side=Side, side_labels=SIDE_LABELS, chain=chain,
+                               action_form=ActionForm(), assign_form=assign_form)
+    viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
-    assign_form = None
-    if "assign_staff" in actions:
-        assign_form = AssignForm()
-        assign_form.staff_id.choices = choices(
-            (str(u.id), u.display_name) for u in services.staff_members())
     if services.mark_read(current_user, deal.id):
         db.session.commit()
-    chain = events.verify(deal.id) if deal.is_deal_staff(current_user) else None
     return render_template(
         "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,
         panel_actions=actions - {"post_message", "propose_terms", "accept_terms",
@@ -348,9 +356,7 @@ def claim(deal_id):
 @bp.route("/<int:deal_id>/assign", methods=["POST"])
 @login_required
 def assign(deal_id):
-    form = AssignForm()
-    form.staff_id.choices = choices((str(u.id), u.display_name)
-                                    for u in services.staff_members())
+    form = _assign_form()
     form.validate_on_submit()
 
     def assign_staff(deal):
@@ -361,7 +367,8 @@ def assign(deal_id):
             raise DomainError(_l("Choose a staff member."))
         deal.assign_staff(current_user, staff)
 
-    return _act(deal_id, assign_staff, _("The staff member was assigned."))
+    return _act(deal_id, assign_staff, _("The staff member was assigned."),
+                lookup=lambda i: services.deal_header_for_or_404(i, current_user))
 
 
 @bp.route("/staff/queue")
@@ -375,7 +382,7 @@ def staff_queue():
 @bp.route("/staff/integrity")
 @staff_required
 def integrity():
-    ids = db.session.scalars(sa.select(Deal.id).where(services.visible_to(current_user))
+    ids = db.session.scalars(sa.select(Deal.id).where(services.listed_for(current_user))
                              .order_by(Deal.id)).all()
     reports = events.verify_all(ids)
     return render_template("deals/integrity.html", reports=reports)

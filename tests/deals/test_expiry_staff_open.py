@@ -177,9 +177,12 @@ def test_staff_help_queue(app, parties):
         assert "담당자 지원" in mail[p["staff"].email].subject  # the staff member reads Korean
     queue = staff.get("/en/deals/staff/queue").get_data(as_text=True)
     assert "pricing?" in queue and f"/en/deals/{deal_id}/claim" in queue
-    assert staff.get(f"/en/deals/{deal_id}").status_code == 404  # still not theirs
+    header = staff.get(f"/en/deals/{deal_id}")  # still not theirs: the header, no content
+    assert header.status_code == 200
+    assert f"/en/deals/{deal_id}/claim" in header.get_data(as_text=True)
+    assert "라이선스에 관심이" not in header.get_data(as_text=True)
     assert staff.post(f"/en/deals/{deal_id}/claim").status_code == 303
-    assert staff.get(f"/en/deals/{deal_id}").status_code == 200
+    assert "라이선스에 관심이" in staff.get(f"/en/deals/{deal_id}").get_data(as_text=True)
     other = app.test_client()
     login(other, p["other_staff"], lang="en")
     assert other.post(f"/en/deals/{deal_id}/claim").status_code == 404  # taken

@@ -34,10 +34,11 @@ DIAGRAM = {
                                   S.signing)
      for end in (S.withdrawn, S.declined, S.expired)}
 
-# Roles each test actor holds on the deal (buyer opened it; staff is assigned to it).
+# Roles each test actor holds on the deal (buyer opened it; staff is assigned to it; an
+# admin who is not assigned holds none).
 ACTORS = {
     "buyer": {"buyer", "initiator"}, "seller": {"seller", "recipient"}, "staff": {"staff"},
-    "admin": {"staff"}, "other_staff": set(), "outsider": set(), "system": {"system"},
+    "admin": set(), "other_staff": set(), "outsider": set(), "system": {"system"},
 }
 
 
