@@ -229,3 +229,10 @@ class DeclineForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=choices(DECLINE_REASON_LABELS.items()))
     text = TextAreaField(_l("Explanation for the startup"),
                          validators=[Optional(), Length(max=2000)])
+
+
+class ConfidentialViewForm(FlaskForm):
+    """Staff open a listing's confidential details; the reason goes into the access log."""
+
+    reason = StringField(_l("Why do you need them? (optional)"),
+                         validators=[Optional(), Length(max=500)])

@@ -17,6 +17,7 @@ from .forms import (
     AttachmentForm,
     ChallengeForm,
     CloseForm,
+    ConfidentialViewForm,
     DeclineForm,
     HideForm,
     SubmissionForm,
@@ -28,6 +29,7 @@ from .models import (
     DECLINE_REASON_LABELS,
     IP_STATUS_LABELS,
     SECTOR_LABELS,
+    STAFF_CONFIDENTIAL_MINUTES,
     STATUS_LABELS,
     TRL_LABELS,
     Listing,
@@ -35,6 +37,8 @@ from .models import (
     ListingStatus,
     can_see_confidential,
     get_listing_or_404,
+    record_confidential_access,
+    staff_access_until,
 )
 
 bp = Blueprint("listings", __name__, template_folder="templates",
@@ -86,11 +90,14 @@ def offerings():
 # -- detail -----------------------------------------------------------------------------------
 
 
-def _detail(kind: ListingKind, listing_id: int):
+def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     listing = get_listing_or_404(listing_id, _viewer(), kind)
     viewer = _viewer()
     is_owner = listing.can_edit(viewer)
     confidential = can_see_confidential(listing, viewer)
+    staff_until = staff_access_until(listing, viewer)
+    if confidential_form is None and not confidential and getattr(viewer, "is_staff", False):
+        confidential_form = ConfidentialViewForm(formdata=None)
     attachments = [a for a in listing.attachments if confidential or not a.confidential]
     submission_form = None
     challenge = listing.challenge
@@ -102,7 +109,9 @@ def _detail(kind: ListingKind, listing_id: int):
         submission_form = SubmissionForm(offerings=own, formdata=None)
     return render_template(
         "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
-        attachments=attachments, challenge=challenge, submission_form=submission_form,
+        confidential_form=confidential_form, staff_until=staff_until,
+        window_minutes=STAFF_CONFIDENTIAL_MINUTES, attachments=attachments, challenge=challenge,
+        submission_form=submission_form,
         close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
         attachment_form=AttachmentForm(formdata=None))
 
@@ -251,6 +260,26 @@ def hide(listing_id):
 def unhide(listing_id):
     listing = get_listing_or_404(listing_id, current_user)
     return _act(listing, lambda: listing.unhide(current_user), _("The listing is visible again."))
+
+
+@bp.route("/listings/<int:listing_id>/confidential", methods=["POST"])
+@staff_required
+def view_confidential(listing_id):
+    """Staff open the confidential details on purpose; the access is recorded for admins."""
+    listing = get_listing_or_404(listing_id, current_user)
+    form = ConfidentialViewForm()
+    if form.validate_on_submit():
+        try:
+            record_confidential_access(listing, current_user, form.reason.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            flash(_("The confidential details are open to you for %(n)d minutes. This access "
+                    "is recorded.", n=STAFF_CONFIDENTIAL_MINUTES), "info")
+            return redirect(listing_url(listing, _anchor="confidential"), code=303)
+    return _detail(None, listing.id, confidential_form=form), 400
 
 
 @bp.route("/listings/<int:listing_id>/versions")

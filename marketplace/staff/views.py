@@ -5,8 +5,9 @@ from flask_login import current_user
 from ..accounts.forms import ConfirmForm, RejectForm
 from ..accounts.models import Organisation, Verification
 from ..extensions import db
+from ..listings.models import ConfidentialAccess
 from ..mail.models import OutboxMessage
-from .access import staff_required
+from .access import admin_required, staff_required
 
 bp = Blueprint("staff", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/staff")
@@ -22,6 +23,16 @@ def verifications():
         .order_by(Organisation.created_at)).all()
     return render_template("staff/verifications.html", organisations=pending,
                            confirm_form=ConfirmForm(), reject_form=RejectForm())
+
+
+@bp.route("/confidential-access")
+@admin_required
+def confidential_access():
+    """Who opened which listing's confidential details, when and why (newest first)."""
+    page = request.args.get("page", 1, type=int)
+    accesses = db.paginate(db.select(ConfidentialAccess).order_by(ConfidentialAccess.id.desc()),
+                           page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("staff/confidential_access.html", accesses=accesses)
 
 
 def _organisation_or_404(org_id: int) -> Organisation:
