@@ -4,7 +4,8 @@ The models refuse updates and deletes made through the ORM. On PostgreSQL a trig
 refuses them for every statement, bulk and hand-written SQL included, so rewriting history
 takes the table owner disabling the trigger first (and the deal log's hash chain still shows
 it). SQLite, the embedded default, relies on the models and the hash chain. The migration
-``append_only_triggers`` creates the same function and triggers on existing databases.
+``append_only_triggers`` creates the same function and triggers on existing databases; a later
+append-only table (``confidential_accesses``) adds its trigger in its own migration.
 """
 
 import sqlalchemy as sa

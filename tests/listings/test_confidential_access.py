@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import utcnow
+from marketplace.api.tokens import create_token
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings.models import (
@@ -74,9 +75,18 @@ def _sees_secret(client, listing_id, attachment_id, token_headers=None) -> bool:
     return status == 200
 
 
+def _api_confidential_text(app, client, who, listing_id):
+    with app.test_request_context():
+        headers = {"Authorization": f"Bearer {create_token(user(who.id), 't')[1]}"}
+        db.session.commit()
+    return client.get(f"/api/v1/offerings/{listing_id}", headers=headers).get_json()[
+        "confidential_text"]
+
+
 def test_staff_open_confidential_details_only_through_a_recorded_action(app, people):
     listing_id, attachment_id = _listing_with_secret_file(app, people["owner"])
     staff = _client(app, people["staff"])
+    assert _api_confidential_text(app, staff, people["staff"], listing_id) is None
     html = staff.get(f"/en/offerings/{listing_id}").get_data(as_text=True)
     assert f"/en/listings/{listing_id}/confidential" in html  # the action is offered
     assert not _sees_secret(staff, listing_id, attachment_id)
@@ -86,6 +96,7 @@ def test_staff_open_confidential_details_only_through_a_recorded_action(app, peo
                           data={"reason": "verifying a complaint"})
     assert response.status_code == 303
     assert _sees_secret(staff, listing_id, attachment_id)
+    assert _api_confidential_text(app, staff, people["staff"], listing_id) == SECRET
     assert 'id="confidential-staff-access"' in staff.get(
         f"/en/offerings/{listing_id}").get_data(as_text=True)
     assert _accesses(app) == [(people["staff"].id, listing_id, 1, "verifying a complaint")]
