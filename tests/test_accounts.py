@@ -108,19 +108,21 @@ def test_login_redirect_ignores_offsite_next(client, make_user):
     assert response.headers["Location"] == "/ko/"
 
 
-def _reset_link(app, email):
+def _reset_link(app, smtp_sink, email):
+    """The link in the reset e-mail as delivered over SMTP (the outbox keeps it masked)."""
     with app.app_context():
         message = db.session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.recipient == email)).one()
-        assert message.status == "logged"
-        return re.search(r"https?://\S+", message.body).group(0)
+        assert message.status == "sent"
+    [body] = smtp_sink.bodies_to(email)
+    return re.search(r"https?://\S+", body).group(0)
 
 
-def test_password_reset_is_emailed_single_use(app, client, make_user):
+def test_password_reset_is_emailed_single_use(app, client, make_user, smtp_sink):
     user = make_user(lang="en")
     response = client.post("/ko/password/forgot", data={"email": user.email})
     assert response.status_code == 302
-    link = _reset_link(app, user.email)
+    link = _reset_link(app, smtp_sink, user.email)
     assert "/en/password/reset/" in link
     path = link.split("localhost", 1)[1]
     assert client.get(path).status_code == 200
@@ -133,10 +135,10 @@ def test_password_reset_is_emailed_single_use(app, client, make_user):
     login(client, user, password=new_password)
 
 
-def test_password_reset_token_expires(app, client, make_user, monkeypatch):
+def test_password_reset_token_expires(app, client, make_user, monkeypatch, smtp_sink):
     user = make_user()
     client.post("/ko/password/forgot", data={"email": user.email})
-    path = _reset_link(app, user.email).split("localhost", 1)[1]
+    path = _reset_link(app, smtp_sink, user.email).split("localhost", 1)[1]
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
     assert "/password/forgot" in client.get(path).headers["Location"]
 
@@ -226,3 +228,4 @@ def test_users_create_cli(app, runner):
     no_org = runner.invoke(args=["users", "create", "--email", "y@example.com", "--password",
                                  "long-enough-pw", "--role", "member"])
     assert no_org.exit_code != 0 and "기관에 소속" in no_org.output
+

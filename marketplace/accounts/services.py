@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import DomainError
 from ..extensions import db
-from ..mail.services import send_email
+from ..mail.services import MASK, secret_filler, send_email
 from .models import Organisation, OrgKind, Role, User, normalise_brn
 
 MIN_PASSWORD_LENGTH = 10
@@ -86,20 +86,33 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+RESET_SECRET = "password_reset"
+
+
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link when the address is known; say nothing either way (no enumeration)."""
+    """E-mail a reset link when the address is known; say nothing either way (no enumeration).
+
+    The stored message masks the token: delivery makes one (`_write_reset_token`), so no
+    outbox page or log line ever holds a live link."""
     user = User.by_email(email)
     if user is None or not user.active:
         return
-    token = make_reset_token(user)
-    link = url_for("accounts.reset_password", token=token, lang_code=user.preferred_language,
+    link = url_for("accounts.reset_password", token=MASK, lang_code=user.preferred_language,
                    _external=True)
     with force_locale(user.preferred_language):
         subject = gettext("Reset your Tech Trade-On password")
         body = gettext("Hello %(name)s,\n\nOpen this link within an hour to choose a new "
                        "password:\n%(link)s\n\nIf you did not ask for this, ignore this e-mail.",
                        name=user.display_name, link=link)
-    send_email(user.email, subject, body)
+    send_email(user.email, subject, body, secret=RESET_SECRET)
+
+
+@secret_filler(RESET_SECRET)
+def _write_reset_token(message) -> str | None:
+    user = User.by_email(message.recipient)
+    if user is None or not user.active:
+        return None
+    return message.body.replace(f"/{MASK}", f"/{make_reset_token(user)}")
 
 
 def reset_password(user: User, password: str) -> None:

@@ -60,4 +60,5 @@ def outbox():
     messages = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
                            page=page, per_page=PER_PAGE, error_out=False)
     return render_template("staff/outbox.html", messages=messages, status_labels={
-        "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)")})
+        "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)"),
+        "dropped": _("Not sent: the link could no longer be issued")})

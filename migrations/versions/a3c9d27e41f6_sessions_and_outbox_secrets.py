@@ -1,0 +1,41 @@
+"""outbox messages keep their secret masked
+
+Revision ID: a3c9d27e41f6
+Revises: 5e1f0a7c2b90
+Create Date: 2026-11-30 09:50:00
+
+"""
+import re
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'a3c9d27e41f6'
+down_revision = '5e1f0a7c2b90'
+branch_labels = None
+depends_on = None
+
+RESET_LINK = re.compile(r'/password/reset/[A-Za-z0-9_.\-]+')
+
+
+def upgrade():
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('secret', sa.String(length=40), nullable=True))
+
+    _mask_stored_reset_links()
+
+
+def _mask_stored_reset_links():
+    """Reset links written before this revision are masked in place."""
+    outbox = sa.table('outbox_messages', sa.column('id', sa.Integer), sa.column('body', sa.Text))
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(outbox.c.id, outbox.c.body).where(
+        outbox.c.body.contains('/password/reset/'))).all()
+    for row_id, body in rows:
+        bind.execute(outbox.update().where(outbox.c.id == row_id).values(
+            body=RESET_LINK.sub('/password/reset/********', body)))
+
+
+def downgrade():
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_column('secret')
