@@ -1,5 +1,5 @@
 """The staff outbox: staff see that a message went, to whom and how it stands, but never a
-secret it carries."""
+secret it carries, and a deal's e-mail only when the deal is theirs."""
 
 import logging
 import re
@@ -13,6 +13,8 @@ from marketplace.extensions import db
 from marketplace.mail import services as mail_services
 from marketplace.mail.models import OutboxMessage
 from tests.conftest import login
+from tests.deals.conftest import load, open_deal
+from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)
 
 LIVE_RESET_LINK = re.compile(r"/password/reset/([A-Za-z0-9_\-]+\.[A-Za-z0-9_.\-]+)")
 
@@ -72,3 +74,28 @@ def test_a_reset_for_an_account_deactivated_before_delivery_is_not_sent(app, ctx
     assert db.session.scalars(sa.select(OutboxMessage.status)).one() == "dropped"
     assert smtp_sink.messages == []
 
+
+def test_deal_mail_is_read_only_by_the_deals_staff_and_admins(app, parties):
+    p = parties
+    with app.app_context():
+        deal = open_deal(p)
+        deal.assign_staff(load(p["admin"]), load(p["staff"]))
+        db.session.commit()
+        jobs.flush()
+        deal_id = deal.id
+        mails = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert mails and all(m.deal_id == deal_id for m in mails)
+        subject = next(m.subject for m in mails if m.recipient == p["seller"].email)
+
+    def outbox_as(who):
+        client = app.test_client()
+        login(client, p[who])
+        return client.get("/en/staff/outbox").get_data(as_text=True)
+
+    hidden = outbox_as("other_staff")
+    assert p["seller"].email in hidden and f"E-mail about deal #{deal_id}" in hidden
+    assert subject not in hidden and "Battery ageing AI" not in hidden
+    assert "배터리" not in hidden and "Open the deal" not in hidden
+    for who in ("staff", "admin"):
+        page = outbox_as(who)
+        assert subject in page and "Open the deal" in page

@@ -39,17 +39,17 @@ def secret_filler(kind: str):
     return register
 
 
-def send_email(recipient: str, subject: str, body: str, *,
+def send_email(recipient: str, subject: str, body: str, *, deal_id: int | None = None,
                secret: str | None = None) -> OutboxMessage:
     """Write the message to the outbox; it is delivered after the current transaction commits.
 
-    A message carrying a secret has `MASK` in its body where the secret goes and names the
-    registered `secret_filler` that writes it in at delivery, so that the secret is never
-    stored, shown to staff or logged."""
+    A message about a deal names it (`deal_id`). A message carrying a secret has `MASK` in its
+    body where the secret goes and names the registered `secret_filler` that writes it in at
+    delivery, so that the secret is never stored, shown to staff or logged."""
     if secret is not None and secret not in _secret_fillers:
         raise ValueError(f"no secret filler registered for {secret!r}")
     message = OutboxMessage(recipient=recipient, subject=str(subject), body=str(body),
-                            secret=secret)
+                            deal_id=deal_id, secret=secret)
     db.session.add(message)
     db.session.flush()
     jobs.enqueue(deliver, message.id)

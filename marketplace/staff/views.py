@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm, RejectForm
 from ..accounts.models import Organisation, Verification
@@ -57,7 +58,8 @@ def reject(org_id):
 @staff_required
 def outbox():
     page = request.args.get("page", 1, type=int)
-    messages = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+    messages = db.paginate(db.select(OutboxMessage).options(selectinload(OutboxMessage.deal))
+                           .order_by(OutboxMessage.id.desc()),
                            page=page, per_page=PER_PAGE, error_out=False)
     return render_template("staff/outbox.html", messages=messages, status_labels={
         "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)"),

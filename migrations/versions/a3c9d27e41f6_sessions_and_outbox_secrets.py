@@ -1,4 +1,4 @@
-"""outbox messages keep their secret masked
+"""outbox messages keep their secret masked and name their deal
 
 Revision ID: a3c9d27e41f6
 Revises: 5e1f0a7c2b90
@@ -21,6 +21,9 @@ RESET_LINK = re.compile(r'/password/reset/[A-Za-z0-9_.\-]+')
 def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('secret', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('deal_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbox_messages_deal_id'), ['deal_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_deal_id_deals'), 'deals', ['deal_id'], ['id'], ondelete='SET NULL')
 
     _mask_stored_reset_links()
 
@@ -38,4 +41,7 @@ def _mask_stored_reset_links():
 
 def downgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbox_messages_deal_id_deals'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_deal_id'))
+        batch_op.drop_column('deal_id')
         batch_op.drop_column('secret')
