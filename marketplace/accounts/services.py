@@ -119,3 +119,4 @@ def reset_password(user: User, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise password_too_short()
     user.set_password(password)
+    user.end_all_sessions()

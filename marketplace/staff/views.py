@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm, RejectForm
-from ..accounts.models import Organisation, Verification
+from ..accounts.models import Organisation, User, Verification
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from .access import staff_required
@@ -52,6 +52,20 @@ def reject(org_id):
         return redirect(url_for("staff.verifications"))
     flash(_("Give a reason for the rejection."), "danger")
     return redirect(url_for("staff.verifications"))
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@staff_required
+def end_sessions(user_id):
+    """Sign an account out everywhere (a lost laptop, a shared computer)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        user.end_all_sessions_by(current_user)
+        db.session.commit()
+        flash(_("%(name)s is now signed out everywhere.", name=user.display_name), "success")
+    if user.organisation_id is None:
+        return redirect(url_for("staff.verifications"))
+    return redirect(url_for("accounts.organisation", org_id=user.organisation_id))
 
 
 @bp.route("/outbox")

@@ -1,4 +1,5 @@
-"""outbox messages keep their secret masked and name their deal
+"""signed-in sessions as rows (sign-out and password changes end them); outbox messages keep
+their secret masked and name their deal
 
 Revision ID: a3c9d27e41f6
 Revises: 5e1f0a7c2b90
@@ -19,6 +20,18 @@ RESET_LINK = re.compile(r'/password/reset/[A-Za-z0-9_.\-]+')
 
 
 def upgrade():
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_user_sessions_key_hash'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('secret', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('deal_id', sa.Integer(), nullable=True))
@@ -45,3 +58,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_deal_id'))
         batch_op.drop_column('deal_id')
         batch_op.drop_column('secret')
+
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
