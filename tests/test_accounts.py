@@ -2,6 +2,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from marketplace.accounts.models import (
     Organisation,
@@ -229,3 +230,64 @@ def test_users_create_cli(app, runner):
                                  "long-enough-pw", "--role", "member"])
     assert no_org.exit_code != 0 and "기관에 소속" in no_org.output
 
+
+def test_an_unknown_or_deactivated_address_costs_the_same_password_check(app, client,
+                                                                         make_user,
+                                                                         monkeypatch):
+    from marketplace.accounts import models
+
+    checks = []
+
+    def counted(pwhash, password):
+        checks.append(pwhash.split("$", 1)[0])
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counted)
+    known = make_user()
+    gone = make_user()
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+    for email in (known.email, "nobody@example.com", gone.email):
+        checks.clear()
+        response = client.post("/en/login", data={"email": email, "password": "wrong-password"})
+        assert response.status_code == 400
+        assert "Wrong e-mail address or password." in response.get_data(as_text=True)
+        assert checks == ["pbkdf2:sha256:1000"], email
+    assert client.post("/en/login", data={"email": gone.email, "password": TEST_PASSWORD}) \
+        .status_code == 400
+
+
+def test_the_dummy_password_check_uses_the_configured_method(app, monkeypatch):
+    from marketplace.accounts import models
+
+    methods = []
+
+    def counted(pwhash, password):
+        methods.append(pwhash.split(":", 1)[0])
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counted)
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
+    with app.test_request_context():
+        assert User.authenticate("nobody@example.com", "whatever") is None
+    assert methods == ["scrypt"]
+
+
+def test_registering_a_taken_address_says_only_that(app, client, make_user):
+    taken = make_user(kind="startup", name_ko="비밀기관", name_en="Secret Org")
+    gone = make_user(kind="startup")
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+    answers = []
+    for email in (taken.email, gone.email):
+        response = register(app.test_client(), lang="en", email=email,
+                            business_registration_no="124-81-00998")
+        assert response.status_code == 400
+        body = response.get_data(as_text=True)
+        assert "This e-mail address is already registered." in body
+        for secret in ("비밀기관", "Secret Org", taken.display_name, "deactivated", "inactive"):
+            assert secret not in body
+        answers.append(body.replace(email, "EMAIL"))
+    assert answers[0] == answers[1]

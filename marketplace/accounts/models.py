@@ -1,6 +1,7 @@
 """Users and their organisations; verification rules live on the organisation."""
 
 import enum
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -187,11 +188,20 @@ class User(UserMixin, db.Model):
         return (email or "").strip().lower()
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password or "")
+
+    @classmethod
+    def authenticate(cls, email: str, password: str) -> "User | None":
+        """The active user with this address and password, else None. An unknown address
+        costs the same password check as a known one, so the time taken tells nothing."""
+        user = cls.by_email(email)
+        if user is None:
+            check_password_hash(_dummy_password_hash(_hash_method()), password or "")
+            return None
+        return user if user.check_password(password) and user.active else None
 
     # The key of the signed-in session this object was loaded for (see UserSession).
     session_key = None  # type: str | None
@@ -292,6 +302,16 @@ class UserSession(db.Model):
         if not isinstance(duration, timedelta):
             duration = timedelta(seconds=int(duration))
         return utcnow() - duration
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+@functools.cache
+def _dummy_password_hash(method: str) -> str:
+    """A hash of a random password, checked for unknown addresses to cost the same time."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 append_only.guard(OrganisationReview.__table__)

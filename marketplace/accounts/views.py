@@ -67,8 +67,8 @@ def _login_limit() -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = User.authenticate(form.email.data, form.password.data)
+        if user is not None:
             user.last_login_at = utcnow()
             _sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("pages.home")))
