@@ -2,14 +2,18 @@
 secret it carries, and a deal's e-mail only when the deal is theirs."""
 
 import logging
+import os
 import re
 
+import pytest
 import sqlalchemy as sa
+from rq import SimpleWorker
 
 from marketplace import jobs
 from marketplace.accounts.models import User
-from marketplace.accounts.services import request_password_reset
+from marketplace.accounts.services import request_password_reset, user_for_reset_token
 from marketplace.extensions import db
+from marketplace.jobs import JobRun
 from marketplace.mail import services as mail_services
 from marketplace.mail.models import OutboxMessage
 from tests.conftest import login
@@ -99,3 +103,27 @@ def test_deal_mail_is_read_only_by_the_deals_staff_and_admins(app, parties):
     for who in ("staff", "admin"):
         page = outbox_as(who)
         assert subject in page and "Open the deal" in page
+
+
+def test_a_worker_writes_a_working_token_into_the_mail_it_sends(app, ctx, make_user, smtp_sink,
+                                                                monkeypatch):
+    """On the RQ path the token is made by the worker: neither Redis nor the job record ever
+    holds it."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    connection = jobs.redis_connection()
+    connection.flushdb()
+    user = make_user()
+    request_password_reset(user.email)
+    db.session.commit()
+    jobs.flush()
+    assert smtp_sink.messages == []
+    SimpleWorker([jobs.queue("mail")], connection=connection).work(burst=True)
+    [body] = smtp_sink.bodies_to(user.email)
+    token = LIVE_RESET_LINK.search(body).group(1)
+    db.session.expire_all()
+    assert user_for_reset_token(token).id == user.id
+    assert all(token not in str(run.args) for run in db.session.scalars(sa.select(JobRun)))
+    connection.flushdb()
