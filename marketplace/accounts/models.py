@@ -243,14 +243,11 @@ class User(UserMixin, db.Model):
         user_id, _, key = (session_id or "").partition(":")
         if not user_id.isdigit() or not key:
             return None
-        row = db.session.scalar(sa.select(UserSession).where(
-            UserSession.key_hash == UserSession.digest(key),
-            UserSession.user_id == int(user_id),
+        user = db.session.scalar(sa.select(cls).join(UserSession).where(
+            cls.id == int(user_id), UserSession.key_hash == UserSession.digest(key),
             UserSession.created_at >= UserSession.oldest_live()))
-        if row is None:
-            return None
-        user = db.session.get(cls, row.user_id)
-        user.session_key = key
+        if user is not None:
+            user.session_key = key
         return user
 
     def password_fingerprint(self) -> str:
