@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 from rq import SimpleWorker
 
 from marketplace import jobs
@@ -16,9 +17,10 @@ from marketplace.extensions import db
 from marketplace.jobs import JobRun
 from marketplace.mail import services as mail_services
 from marketplace.mail.models import OutboxMessage
-from tests.conftest import login
+from tests.conftest import login, make_test_app
 from tests.deals.conftest import load, open_deal
 from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)
+from tests.test_migrations import empty_database_url as empty_database_url  # noqa: F401
 
 LIVE_RESET_LINK = re.compile(r"/password/reset/([A-Za-z0-9_\-]+\.[A-Za-z0-9_.\-]+)")
 
@@ -127,3 +129,20 @@ def test_a_worker_writes_a_working_token_into_the_mail_it_sends(app, ctx, make_u
     assert user_for_reset_token(token).id == user.id
     assert all(token not in str(run.args) for run in db.session.scalars(sa.select(JobRun)))
     connection.flushdb()
+
+
+def test_the_upgrade_masks_reset_links_already_in_the_outbox(empty_database_url):
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="5e1f0a7c2b90")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO outbox_messages (recipient, subject, body, status, created_at) "
+                "VALUES ('a@example.com', 'Reset', :body, 'logged', CURRENT_TIMESTAMP)"),
+                {"body": "Open:\nhttp://localhost/en/password/reset/eyJ1aWQiOjF9.Z2x.abc-_9\n"
+                         "Thanks"})
+        upgrade()
+        with db.engine.connect() as conn:
+            body = conn.scalar(sa.text("SELECT body FROM outbox_messages"))
+        db.engine.dispose()
+    assert body == "Open:\nhttp://localhost/en/password/reset/********\nThanks"
