@@ -1,4 +1,6 @@
+import contextlib
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -291,3 +293,47 @@ def test_registering_a_taken_address_says_only_that(app, client, make_user):
             assert secret not in body
         answers.append(body.replace(email, "EMAIL"))
     assert answers[0] == answers[1]
+
+
+def test_a_reset_link_used_twice_at_once_changes_the_password_once(app, make_user, smtp_sink,
+                                                                   monkeypatch):
+    """Two browsers post the same link at the same moment, each on its own connection: one
+    sets the password, the other is told the link is used."""
+    from marketplace.accounts import services
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no row locks; production and CI run PostgreSQL")
+    user = make_user(lang="en")
+    app.test_client().post("/en/password/forgot", data={"email": user.email})
+    [body] = smtp_sink.bodies_to(user.email)
+    path = re.search(r"/en/password/reset/\S+", body).group(0)
+    both_read = threading.Barrier(2)
+    reset_password = services.reset_password
+
+    def after_both_read(target, password):
+        # with the row locked, the other request cannot get here until this one commits
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=2)
+        reset_password(target, password)
+
+    monkeypatch.setattr(services, "reset_password", after_both_read)
+    answers = {}
+
+    def post(password):
+        response = app.test_client().post(path, data={"password": password,
+                                                      "confirm": password})
+        answers[password] = response.headers.get("Location", str(response.status_code))
+
+    threads = [threading.Thread(target=post, args=(pw,)) for pw in ("first-password",
+                                                                      "second-password")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [pw for pw, where in answers.items() if "/login" in where]
+    assert len(winners) == 1, answers
+    loser = ({"first-password", "second-password"} - set(winners)).pop()
+    assert "/password/forgot" in answers[loser]
+    with app.app_context():
+        assert db.session.get(User, user.id).check_password(winners[0])

@@ -74,13 +74,15 @@ def make_reset_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "fp": user.password_fingerprint()})
 
 
-def user_for_reset_token(token: str) -> User | None:
-    """The user the token was issued to, if it is unexpired and unused, else None."""
+def user_for_reset_token(token: str, lock: bool = False) -> User | None:
+    """The user the token was issued to, if it is unexpired and unused, else None. With `lock`
+    (about to use it) the user's row stays locked until commit, so that of two requests using
+    the same link at once, the second sees it used."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
-    user = db.session.get(User, data.get("uid"))
+    user = db.session.get(User, data.get("uid"), with_for_update=lock, populate_existing=lock)
     if user is None or not user.active or user.password_fingerprint() != data.get("fp"):
         return None
     return user

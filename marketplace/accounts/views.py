@@ -111,7 +111,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    user = services.user_for_reset_token(token)
+    user = services.user_for_reset_token(token, lock=request.method == "POST")
     if user is None:
         flash(_("This reset link is invalid, already used or expired. Ask for a new one."),
               "danger")
