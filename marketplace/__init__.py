@@ -61,7 +61,6 @@ def _init_login(app: Flask, login_manager) -> None:
     from flask_babel import lazy_gettext as _l
 
     from .accounts.models import User
-    from .extensions import db
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -70,7 +69,7 @@ def _init_login(app: Flask, login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        return User.for_session_id(user_id)
 
 
 def _import_models() -> None:

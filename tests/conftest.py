@@ -137,6 +137,18 @@ def login_as(client):
     return lambda user, **kw: login(client, user, **kw)
 
 
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    """A local SMTP server the app delivers mail to (`.messages`, `.bodies_to(address)`)."""
+    from tests.support.smtp_sink import SmtpSink
+
+    with SmtpSink() as sink:
+        for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": sink.port,
+                           "MAIL_USE_TLS": False, "MAIL_USERNAME": None}.items():
+            monkeypatch.setitem(app.config, key, value)
+        yield sink
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -1,7 +1,10 @@
+import contextlib
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from marketplace.accounts.models import (
     Organisation,
@@ -108,19 +111,21 @@ def test_login_redirect_ignores_offsite_next(client, make_user):
     assert response.headers["Location"] == "/ko/"
 
 
-def _reset_link(app, email):
+def _reset_link(app, smtp_sink, email):
+    """The link in the reset e-mail as delivered over SMTP (the outbox keeps it masked)."""
     with app.app_context():
         message = db.session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.recipient == email)).one()
-        assert message.status == "logged"
-        return re.search(r"https?://\S+", message.body).group(0)
+        assert message.status == "sent"
+    [body] = smtp_sink.bodies_to(email)
+    return re.search(r"https?://\S+", body).group(0)
 
 
-def test_password_reset_is_emailed_single_use(app, client, make_user):
+def test_password_reset_is_emailed_single_use(app, client, make_user, smtp_sink):
     user = make_user(lang="en")
     response = client.post("/ko/password/forgot", data={"email": user.email})
     assert response.status_code == 302
-    link = _reset_link(app, user.email)
+    link = _reset_link(app, smtp_sink, user.email)
     assert "/en/password/reset/" in link
     path = link.split("localhost", 1)[1]
     assert client.get(path).status_code == 200
@@ -133,10 +138,10 @@ def test_password_reset_is_emailed_single_use(app, client, make_user):
     login(client, user, password=new_password)
 
 
-def test_password_reset_token_expires(app, client, make_user, monkeypatch):
+def test_password_reset_token_expires(app, client, make_user, monkeypatch, smtp_sink):
     user = make_user()
     client.post("/ko/password/forgot", data={"email": user.email})
-    path = _reset_link(app, user.email).split("localhost", 1)[1]
+    path = _reset_link(app, smtp_sink, user.email).split("localhost", 1)[1]
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
     assert "/password/forgot" in client.get(path).headers["Location"]
 
@@ -226,3 +231,109 @@ def test_users_create_cli(app, runner):
     no_org = runner.invoke(args=["users", "create", "--email", "y@example.com", "--password",
                                  "long-enough-pw", "--role", "member"])
     assert no_org.exit_code != 0 and "기관에 소속" in no_org.output
+
+
+def test_an_unknown_or_deactivated_address_costs_the_same_password_check(app, client,
+                                                                         make_user,
+                                                                         monkeypatch):
+    from marketplace.accounts import models
+
+    checks = []
+
+    def counted(pwhash, password):
+        checks.append(pwhash.split("$", 1)[0])
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counted)
+    known = make_user()
+    gone = make_user()
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+    for email in (known.email, "nobody@example.com", gone.email):
+        checks.clear()
+        response = client.post("/en/login", data={"email": email, "password": "wrong-password"})
+        assert response.status_code == 400
+        assert "Wrong e-mail address or password." in response.get_data(as_text=True)
+        assert checks == ["pbkdf2:sha256:1000"], email
+    assert client.post("/en/login", data={"email": gone.email, "password": TEST_PASSWORD}) \
+        .status_code == 400
+
+
+def test_the_dummy_password_check_uses_the_configured_method(app, monkeypatch):
+    from marketplace.accounts import models
+
+    methods = []
+
+    def counted(pwhash, password):
+        methods.append(pwhash.split(":", 1)[0])
+        return check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counted)
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
+    with app.test_request_context():
+        assert User.authenticate("nobody@example.com", "whatever") is None
+    assert methods == ["scrypt"]
+
+
+def test_registering_a_taken_address_says_only_that(app, client, make_user):
+    taken = make_user(kind="startup", name_ko="비밀기관", name_en="Secret Org")
+    gone = make_user(kind="startup")
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+    answers = []
+    for email in (taken.email, gone.email):
+        response = register(app.test_client(), lang="en", email=email,
+                            business_registration_no="124-81-00998")
+        assert response.status_code == 400
+        body = response.get_data(as_text=True)
+        assert "This e-mail address is already registered." in body
+        for secret in ("비밀기관", "Secret Org", taken.display_name, "deactivated", "inactive"):
+            assert secret not in body
+        answers.append(body.replace(email, "EMAIL"))
+    assert answers[0] == answers[1]
+
+
+def test_a_reset_link_used_twice_at_once_changes_the_password_once(app, make_user, smtp_sink,
+                                                                   monkeypatch):
+    """Two browsers post the same link at the same moment, each on its own connection: one
+    sets the password, the other is told the link is used."""
+    from marketplace.accounts import services
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no row locks; production and CI run PostgreSQL")
+    user = make_user(lang="en")
+    app.test_client().post("/en/password/forgot", data={"email": user.email})
+    [body] = smtp_sink.bodies_to(user.email)
+    path = re.search(r"/en/password/reset/\S+", body).group(0)
+    both_read = threading.Barrier(2)
+    reset_password = services.reset_password
+
+    def after_both_read(target, password):
+        # with the row locked, the other request cannot get here until this one commits
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=2)
+        reset_password(target, password)
+
+    monkeypatch.setattr(services, "reset_password", after_both_read)
+    answers = {}
+
+    def post(password):
+        response = app.test_client().post(path, data={"password": password,
+                                                      "confirm": password})
+        answers[password] = response.headers.get("Location", str(response.status_code))
+
+    threads = [threading.Thread(target=post, args=(pw,)) for pw in ("first-password",
+                                                                      "second-password")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [pw for pw, where in answers.items() if "/login" in where]
+    assert len(winners) == 1, answers
+    loser = ({"first-password", "second-password"} - set(winners)).pop()
+    assert "/password/forgot" in answers[loser]
+    with app.app_context():
+        assert db.session.get(User, user.id).check_password(winners[0])

@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from ..errors import DomainError
 from ..extensions import db
-from .models import OrgKind, Role
+from .models import OrgKind, Role, User
 from .services import create_account
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -44,3 +44,15 @@ def create_user_command(email, password, role, org_kind, org_name, country, brn,
 
 def _looks_korean(text: str) -> bool:
     return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+@users_cli.command("end-sessions")
+@click.argument("email")
+def end_sessions_command(email):
+    """Sign an account out everywhere: every session and remember cookie stops working."""
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with the address {email}")
+    user.end_all_sessions()
+    db.session.commit()
+    click.echo(f"ended every session of user {user.id} <{user.email}>")

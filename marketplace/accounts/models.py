@@ -1,8 +1,10 @@
 """Users and their organisations; verification rules live on the organisation."""
 
 import enum
+import functools
 import hashlib
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -186,11 +188,67 @@ class User(UserMixin, db.Model):
         return (email or "").strip().lower()
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password or "")
+
+    @classmethod
+    def authenticate(cls, email: str, password: str) -> "User | None":
+        """The active user with this address and password, else None. An unknown address
+        costs the same password check as a known one, so the time taken tells nothing."""
+        user = cls.by_email(email)
+        if user is None:
+            check_password_hash(_dummy_password_hash(_hash_method()), password or "")
+            return None
+        return user if user.check_password(password) and user.active else None
+
+    # The key of the signed-in session this object was loaded for (see UserSession).
+    session_key = None  # type: str | None
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in the session and remember cookies: the user and the
+        session key, so that a cookie only works while its UserSession row lives."""
+        return f"{self.id}:{self.session_key}"
+
+    def start_session(self) -> None:
+        """A new signed-in session (a sign-in); old expired ones of the user go."""
+        key = secrets.token_urlsafe(32)
+        db.session.execute(sa.delete(UserSession).where(
+            UserSession.user_id == self.id, UserSession.created_at < UserSession.oldest_live()))
+        db.session.add(UserSession(user_id=self.id, key_hash=UserSession.digest(key)))
+        self.session_key = key
+
+    def end_session(self) -> None:
+        """Ends the session this object was loaded for (a sign-out)."""
+        if self.session_key:
+            db.session.execute(sa.delete(UserSession).where(
+                UserSession.key_hash == UserSession.digest(self.session_key)))
+        self.session_key = None
+
+    def end_all_sessions(self) -> None:
+        """Every session and remember cookie of the account stops working (API tokens stay)."""
+        db.session.execute(sa.delete(UserSession).where(UserSession.user_id == self.id))
+
+    def end_all_sessions_by(self, actor: "User") -> None:
+        """Staff end an account's sessions; an administrator's only another administrator."""
+        actor.require_staff()
+        if self.is_admin and not actor.is_admin:
+            raise PermissionDenied(_l("Only an administrator can do this."))
+        self.end_all_sessions()
+
+    @classmethod
+    def for_session_id(cls, session_id: str) -> "User | None":
+        """The user of a live session, from Flask-Login's id; None once it has ended."""
+        user_id, _, key = (session_id or "").partition(":")
+        if not user_id.isdigit() or not key:
+            return None
+        user = db.session.scalar(sa.select(cls).join(UserSession).where(
+            cls.id == int(user_id), UserSession.key_hash == UserSession.digest(key),
+            UserSession.created_at >= UserSession.oldest_live()))
+        if user is not None:
+            user.session_key = key
+        return user
 
     def password_fingerprint(self) -> str:
         """Changes whenever the password does, which makes reset tokens single-use."""
@@ -215,6 +273,42 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(sa.select(cls).where(cls.email == cls.normalise_email(email)))
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its random key travels only in the signed session and remember
+    cookies (folded into `User.get_id`); the row keeps a digest. Deleting the row ends that
+    session, however often an old cookie is replayed."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def oldest_live() -> datetime:
+        """Sessions older than the longest a remember cookie lasts are over."""
+        duration = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+        if not isinstance(duration, timedelta):
+            duration = timedelta(seconds=int(duration))
+        return utcnow() - duration
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+@functools.cache
+def _dummy_password_hash(method: str) -> str:
+    """A hash of a random password, checked for unknown addresses to cost the same time."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 append_only.guard(OrganisationReview.__table__)

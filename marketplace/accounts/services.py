@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import DomainError
 from ..extensions import db
-from ..mail.services import send_email
+from ..mail.services import MASK, secret_filler, send_email
 from .models import Organisation, OrgKind, Role, User, normalise_brn
 
 MIN_PASSWORD_LENGTH = 10
@@ -74,35 +74,51 @@ def make_reset_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "fp": user.password_fingerprint()})
 
 
-def user_for_reset_token(token: str) -> User | None:
-    """The user the token was issued to, if it is unexpired and unused, else None."""
+def user_for_reset_token(token: str, lock: bool = False) -> User | None:
+    """The user the token was issued to, if it is unexpired and unused, else None. With `lock`
+    (about to use it) the user's row stays locked until commit, so that of two requests using
+    the same link at once, the second sees it used."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
-    user = db.session.get(User, data.get("uid"))
+    user = db.session.get(User, data.get("uid"), with_for_update=lock, populate_existing=lock)
     if user is None or not user.active or user.password_fingerprint() != data.get("fp"):
         return None
     return user
 
 
+RESET_SECRET = "password_reset"
+
+
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link when the address is known; say nothing either way (no enumeration)."""
+    """E-mail a reset link when the address is known; say nothing either way (no enumeration).
+
+    The stored message masks the token: delivery makes one (`_write_reset_token`), so no
+    outbox page or log line ever holds a live link."""
     user = User.by_email(email)
     if user is None or not user.active:
         return
-    token = make_reset_token(user)
-    link = url_for("accounts.reset_password", token=token, lang_code=user.preferred_language,
+    link = url_for("accounts.reset_password", token=MASK, lang_code=user.preferred_language,
                    _external=True)
     with force_locale(user.preferred_language):
         subject = gettext("Reset your Tech Trade-On password")
         body = gettext("Hello %(name)s,\n\nOpen this link within an hour to choose a new "
                        "password:\n%(link)s\n\nIf you did not ask for this, ignore this e-mail.",
                        name=user.display_name, link=link)
-    send_email(user.email, subject, body)
+    send_email(user.email, subject, body, secret=RESET_SECRET)
+
+
+@secret_filler(RESET_SECRET)
+def _write_reset_token(message) -> str | None:
+    user = User.by_email(message.recipient)
+    if user is None or not user.active:
+        return None
+    return message.body.replace(f"/{MASK}", f"/{make_reset_token(user)}")
 
 
 def reset_password(user: User, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise password_too_short()
     user.set_password(password)
+    user.end_all_sessions()

@@ -12,7 +12,14 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
 from . import services
-from .forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from .forms import (
+    ConfirmForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from .models import ROLE_LABELS, Organisation, User, utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/<lang:lang_code>")
@@ -45,7 +52,7 @@ def register():
             db.session.rollback()
             apply_domain_error(form, exc)
         else:
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome! Your organisation will be verified by staff."), "success")
             return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
@@ -60,18 +67,30 @@ def _login_limit() -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = User.authenticate(form.email.data, form.password.data)
+        if user is not None:
             user.last_login_at = utcnow()
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("pages.home")))
         form.form_errors.append(_("Wrong e-mail address or password."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
 
+def _sign_in(user: User, remember: bool = False) -> None:
+    """A new server-side session for the user (ending the one this browser had), then
+    Flask-Login's cookies naming it."""
+    if current_user.is_authenticated:
+        current_user.end_session()
+    user.start_session()
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_session()
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("pages.home"))
@@ -92,7 +111,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    user = services.user_for_reset_token(token)
+    user = services.user_for_reset_token(token, lock=request.method == "POST")
     if user is None:
         flash(_("This reset link is invalid, already used or expired. Ask for a new one."),
               "danger")
@@ -126,5 +145,8 @@ def organisation(org_id):
     is_member = current_user.is_authenticated and current_user.organisation_id == org.id
     can_see_private = is_member or (current_user.is_authenticated and current_user.is_staff)
     country_name = Locale.parse(str(get_locale())).territories.get(org.country, org.country)
+    staff_view = current_user.is_authenticated and current_user.is_staff
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
-                           can_see_private=can_see_private)
+                           can_see_private=can_see_private, staff_view=staff_view,
+                           role_labels=ROLE_LABELS,
+                           end_sessions_form=ConfirmForm() if staff_view else None)

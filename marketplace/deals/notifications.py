@@ -78,7 +78,7 @@ def email_event(event_id: int) -> int:
                 who=who, event=what, title=deal.title, id=deal.id,
                 state=str(deal.state_label),
                 link=_link("deals.detail", lang, f"/{lang}/deals/{deal.id}", deal_id=deal.id))
-        send_email(user.email, subject, body)
+        send_email(user.email, subject, body, deal_id=deal.id)
         notice.emailed_at = utcnow()
     return len(notices)
 
@@ -102,5 +102,5 @@ def email_help_request(event_id: int) -> int:
                 name=user.display_name, id=event.deal_id,
                 note=(event.payload or {}).get("note") or "—",
                 link=_link("deals.staff_queue", lang, f"/{lang}/deals/staff/queue"))
-        send_email(user.email, subject, body)
+        send_email(user.email, subject, body, deal_id=event.deal_id)
     return len(staff)

@@ -1,9 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm, RejectForm
-from ..accounts.models import Organisation, Verification
+from ..accounts.models import Organisation, User, Verification
 from ..extensions import db
 from ..listings.models import ConfidentialAccess
 from ..mail.models import OutboxMessage
@@ -64,11 +65,27 @@ def reject(org_id):
     return redirect(url_for("staff.verifications"))
 
 
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@staff_required
+def end_sessions(user_id):
+    """Sign an account out everywhere (a lost laptop, a shared computer)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        user.end_all_sessions_by(current_user)
+        db.session.commit()
+        flash(_("%(name)s is now signed out everywhere.", name=user.display_name), "success")
+    if user.organisation_id is None:
+        return redirect(url_for("staff.verifications"))
+    return redirect(url_for("accounts.organisation", org_id=user.organisation_id))
+
+
 @bp.route("/outbox")
 @staff_required
 def outbox():
     page = request.args.get("page", 1, type=int)
-    messages = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+    messages = db.paginate(db.select(OutboxMessage).options(selectinload(OutboxMessage.deal))
+                           .order_by(OutboxMessage.id.desc()),
                            page=page, per_page=PER_PAGE, error_out=False)
     return render_template("staff/outbox.html", messages=messages, status_labels={
-        "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)")})
+        "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)"),
+        "dropped": _("Not sent: the link could no longer be issued")})
