@@ -194,6 +194,9 @@ def start_draft(deal: Deal, actor) -> Contract:
     """Start the contract of an agreed deal: pick the template, fill what the Terms say, move
     the deal to drafting."""
     deal._lock()
+    if deal.state in (DealState.drafting, DealState.signing):
+        raise Conflict(_l("The contract draft has already been started. Reload the page to "
+                          "see it."))
     if deal.state != DealState.agreed:
         raise Conflict(_l("A contract is drafted once both sides agreed the same terms."))
     _require_fill(deal, actor)
