@@ -16,6 +16,7 @@ from marketplace.api.tokens import create_token
 from marketplace.deals.models import Deal, DealEvent, DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.listings.models import Listing
 from tests.agreements.conftest import agree
 from tests.conftest import login
 
@@ -29,20 +30,27 @@ def _postgres_only(app):
             pytest.skip("concurrent requests are served by PostgreSQL")
 
 
-def _race(monkeypatch, calls):
-    """Run every `call()` in its own thread; each waits at its first `Deal._lock` until all
-    have read the deal. Returns what each call returned (or raised)."""
+def _race(monkeypatch, calls, owner=Deal, name="_lock"):
+    """Run every `call()` in its own thread; each waits at its first use of `owner.name` (by
+    default the deal's row lock) until all have got there, having read what they act on.
+    Returns what each call returned (or raised)."""
     barrier = threading.Barrier(len(calls))
-    original = Deal._lock
+    original = owner.__dict__[name]
     waited = threading.local()
 
-    def gated(deal):
+    def wait():
         if not getattr(waited, "done", False):
             waited.done = True
             barrier.wait(timeout=20)
-        original(deal)
 
-    monkeypatch.setattr(Deal, "_lock", gated)
+    if isinstance(original, property):
+        gated = property(lambda obj: wait() or original.fget(obj))
+    else:
+        def gated(obj, *args, **kwargs):
+            wait()
+            return original(obj, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, gated)
     results = [None] * len(calls)
 
     def run(index, call):
@@ -56,7 +64,7 @@ def _race(monkeypatch, calls):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    monkeypatch.setattr(Deal, "_lock", original)
+    monkeypatch.setattr(owner, name, original)
     return results
 
 
@@ -135,14 +143,26 @@ def test_six_contract_starts_at_once_make_one_contract(app, parties, monkeypatch
     assert _events(app, deal_id, "start_drafting") == 1
 
 
-def _api_posts(app, user, url, count):
+def _api_posts(app, user, url, count, body=None):
     """`count` calls posting to `url`, each with its own token (a request records its token's
     last use, which would queue the requests one behind the other)."""
     with app.test_request_context():
         tokens = [create_token(db.session.merge(user), f"t{n}")[1] for n in range(count)]
         db.session.commit()
     return [lambda token=token: app.test_client().post(
-        url, json={}, headers={"Authorization": f"Bearer {token}"}) for token in tokens]
+        url, json=body or {}, headers={"Authorization": f"Bearer {token}"}) for token in tokens]
+
+
+def test_opening_the_same_deal_at_once_opens_it_once(app, parties, monkeypatch):
+    p = parties
+    body = {"offering_id": p["offering_id"], "deal_type": "license",
+            "message": "라이선스 조건을 협의하고 싶습니다."}
+    # every request has found the offering available before the first one opens the deal
+    responses = _race(monkeypatch, _api_posts(app, p["buyer"], "/api/v1/deals", 4, body),
+                      owner=Listing, name="is_public")
+    assert _statuses(responses) == [201, 409, 409, 409], responses
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Deal.id))) == 1
 
 
 def test_a_transition_repeated_at_once_is_one_success_and_409s_in_the_api(app, parties,
