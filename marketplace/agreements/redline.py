@@ -125,11 +125,6 @@ def normalise(text: str | None) -> str:
     return re.sub(r"\n\s*\n+", "\n\n", text)
 
 
-def literal(text: str) -> str:
-    """Text for the renderer's overrides with no live expression: every ``{`` stays a ``{``."""
-    return text.replace("{", '{{ "{" }}')
-
-
 def word_diff(before: str, after: str) -> Markup:
     """An HTML redline: unchanged text, <del> for removed words, <ins> for added ones.
 

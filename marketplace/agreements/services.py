@@ -34,7 +34,6 @@ from ..deals.events import digest
 from ..deals.models import SYSTEM, Deal, DealState, Side
 from ..documents import (
     DocumentError,
-    OverridesInvalid,
     VariablesInvalid,
     load_template,
     render_html,
@@ -195,6 +194,9 @@ def start_draft(deal: Deal, actor) -> Contract:
     """Start the contract of an agreed deal: pick the template, fill what the Terms say, move
     the deal to drafting."""
     deal._lock()
+    if deal.state in (DealState.drafting, DealState.signing):
+        raise Conflict(_l("The contract draft has already been started. Reload the page to "
+                          "see it."))
     if deal.state != DealState.agreed:
         raise Conflict(_l("A contract is drafted once both sides agreed the same terms."))
     _require_fill(deal, actor)
@@ -424,15 +426,14 @@ def template_clauses(contract: Contract) -> dict[str, dict[str, dict]]:
 def render_overrides(contract: Contract, defaults: dict | None = None,
                      overrides: dict | None = None) -> dict:
     """The renderer's overrides for a draft: each edited clause in both languages (the other
-    language keeps the template's wording, as literal text)."""
+    language keeps the template's wording). The renderer takes them as literal text."""
     overrides = contract.overrides if overrides is None else overrides
     if not overrides:
         return {}
     defaults = defaults or template_clauses(contract)
     out = {}
     for clause_id, texts in overrides.items():
-        out[clause_id] = {lang: texts.get(lang)
-                          or redline.literal(defaults[lang][clause_id]["text"])
+        out[clause_id] = {lang: texts.get(lang) or defaults[lang][clause_id]["text"]
                           for lang in ("ko", "en")}
     return out
 
@@ -511,15 +512,6 @@ def edit_clause(contract: Contract, actor, clause_id: str, texts: dict[str, str 
         overrides[clause_id] = entry
     else:
         overrides.pop(clause_id, None)
-    try:
-        full = render_overrides(contract, defaults, overrides)
-        for lang in ("ko", "en"):
-            _render(contract, lang, full)
-    except OverridesInvalid as exc:
-        raise DomainError(_l("The clause text could not be used: %(why)s",
-                             why="; ".join(exc.fields.values()) or exc.message),
-                          {f"text_{lang}": [_l("Check this text.")] for lang, *_ in changes}
-                          ) from exc
     for lang, before, after in changes:
         _record_edit(contract, actor, EditKind.clause, clause_id, before, after, lang)
     contract.overrides = overrides

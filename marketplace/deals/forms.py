@@ -158,8 +158,9 @@ def terms_from_form(deal_type, form) -> dict:
     try:
         clean = validate_terms(deal_type, {k: v for k, v in data.items() if k not in errors})
     except DomainError as exc:
-        errors = {**exc.fields, **errors}
-        raise DomainError(exc.message, errors) from None
+        if not errors:
+            raise
+        raise DomainError(exc.message, {**exc.fields, **errors}) from None
     if errors:
         raise DomainError(_l("Some terms are missing or not valid. Check the marked fields."),
                           errors)

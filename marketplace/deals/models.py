@@ -409,7 +409,9 @@ class Deal(db.Model):
         """Take the deal's row lock and reload it, so checks below see the latest commit.
 
         A no-op UPDATE locks the row on PostgreSQL and takes SQLite's write lock; the reload
-        (SELECT ... FOR UPDATE where supported) then reads what any earlier writer committed.
+        (SELECT ... FOR UPDATE where supported) then reads what any earlier writer committed
+        into this very object. The row has to be fetched: `populate_existing` only overwrites
+        the loaded attributes as the result is read.
         """
         if self.id is None:
             return
@@ -417,7 +419,7 @@ class Deal(db.Model):
                            .values(event_seq=Deal.event_seq)
                            .execution_options(synchronize_session=False))
         db.session.execute(sa.select(Deal).where(Deal.id == self.id).with_for_update()
-                           .execution_options(populate_existing=True))
+                           .execution_options(populate_existing=True)).scalar_one()
 
     def _rule(self, action: str, actor, target: DealState | None = None) -> Rule:
         """The rule allowing `action` from the current state, or the reason it is refused."""
@@ -656,8 +658,10 @@ class Deal(db.Model):
         return self.record_event("request_help", actor, {"note": self.help_note})
 
     def claim(self, actor) -> "DealEvent":
-        """A staff member picks the deal up from the help queue."""
+        """A staff member picks the deal up from the help queue (the first of several)."""
         self._lock()
+        if self.assigned_staff_id is not None and self.assigned_staff_id != actor.id:
+            raise Conflict(_l("Another staff member has already taken this deal on."))
         if not self.can_claim(actor):
             raise Conflict(_l("This deal is not waiting for staff."))
         self.assigned_staff_id, self.assigned_at = actor.id, utcnow()

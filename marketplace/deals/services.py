@@ -100,6 +100,9 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
     if len(text) > MAX_MESSAGE:
         raise DomainError(_l("The message is too long."),
                           {"message": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
+    # The offering's row lock: two requests opening the same deal run one after the other, so
+    # the second finds the first instead of opening a twin.
+    db.session.execute(sa.select(Listing.id).where(Listing.id == offering.id).with_for_update())
     same_need = Deal.need_id == need.id if need is not None else Deal.need_id.is_(None)
     existing = db.session.scalar(sa.select(Deal.id).where(
         Deal.buyer_org_id == buyer.id, Deal.offering_id == offering.id, same_need,

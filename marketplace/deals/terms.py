@@ -18,6 +18,9 @@ from ..i18n.formatting import money
 from .models import DealType
 
 CURRENCIES = ("KRW", "USD")
+#: The largest amount a terms field, and any payment derived from the terms (a supply total,
+#: the sum of a schedule), may come to. Payments keep amounts and fees in BIGINT columns; this
+#: bound keeps every one of them, and their sums, well inside.
 MAX_MONEY = 10**15
 MAX_TEXT = 5000
 MAX_SCHEDULE = 36
@@ -111,9 +114,17 @@ def fields_for(deal_type) -> tuple[TermField, ...]:
 REQUIRED = _l("This field is required.")
 
 
+class AmountOutOfRange(DomainError):
+    """Terms asking for more money than a deal can carry through to its payments."""
+
+    status = 422
+    code = "out_of_range"
+
+
 class _Invalid(Exception):
-    def __init__(self, message):
+    def __init__(self, message, out_of_range: bool = False):
         self.message = message
+        self.out_of_range = out_of_range
 
 
 def _integer(value, spec: TermField) -> int:
@@ -145,7 +156,7 @@ def _money(value, spec: TermField) -> int:
     except _Invalid:
         raise _Invalid(_l("Enter an amount in minor units (a whole number).")) from None
     if amount > MAX_MONEY:
-        raise _Invalid(_l("This amount is too large."))
+        raise _Invalid(_l("This amount is too large."), out_of_range=True)
     if spec.minimum is not None and amount < spec.minimum:
         raise _Invalid(_l("Enter an amount greater than zero.") if spec.minimum
                        else _l("The amount cannot be negative."))
@@ -221,11 +232,13 @@ def _is_empty(value) -> bool:
 
 
 def validate_terms(deal_type, data) -> dict:
-    """Clean terms for `deal_type`, or a DomainError naming every problem per field."""
+    """Clean terms for `deal_type`, or a DomainError naming every problem per field
+    (`AmountOutOfRange` when the only problem is an amount too large to be paid)."""
     if not isinstance(data, dict):
         raise DomainError(_l("The terms must be an object of fields."))
     specs = {spec.name: spec for spec in fields_for(deal_type)}
     errors: dict[str, list] = {}
+    too_large: set[str] = set()
     clean: dict = {}
     for name in data:
         if name not in specs:
@@ -240,10 +253,18 @@ def validate_terms(deal_type, data) -> dict:
             clean[name] = _CHECKS[spec.kind](value, spec)
         except _Invalid as exc:
             errors[name] = [exc.message]
+            if exc.out_of_range:
+                too_large.add(name)
         if clean.get(name) == "" and spec.required:
             errors[name] = [REQUIRED]
     if not errors:
         _cross_checks(DealType(deal_type), clean, errors)
+    if not errors:
+        errors = _derived_amount_errors(DealType(deal_type), clean)
+        too_large = set(errors)
+    if errors and set(errors) <= too_large:
+        raise AmountOutOfRange(_l("Some amounts are larger than one deal can ask for. Check "
+                                  "the marked fields."), errors)
     if errors:
         raise DomainError(_l("Some terms are missing or not valid. Check the marked fields."),
                           errors)
@@ -258,6 +279,22 @@ def _cross_checks(deal_type: DealType, clean: dict, errors: dict) -> None:
     schedule = clean.get("payment_schedule")
     if total and schedule and sum(item["amount"] for item in schedule) != total:
         errors["payment_schedule"] = [_l("The payments must add up to the price.")]
+
+
+def _derived_amount_errors(deal_type: DealType, clean: dict) -> dict[str, list]:
+    """The totals the payments will be made of, each at most MAX_MONEY (the instalments and
+    fees are parts of them, each field is checked on its own)."""
+    errors = {}
+    if deal_type == DealType.supply and clean["quantity"] * clean["unit_price"] > MAX_MONEY:
+        message = _l("Quantity × unit price comes to more than %(max)s, the most one deal can "
+                     "ask for.", max=money(MAX_MONEY, clean["currency"]))
+        errors["quantity"] = errors["unit_price"] = [message]
+    schedule = clean.get("payment_schedule") or []
+    if sum(item["amount"] for item in schedule) > MAX_MONEY:
+        errors["payment_schedule"] = [_l("The payments add up to more than %(max)s, the most "
+                                         "one deal can ask for.",
+                                         max=money(MAX_MONEY, clean["currency"]))]
+    return errors
 
 
 # ---- display and comparison ---------------------------------------------------------------

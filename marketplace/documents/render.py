@@ -7,8 +7,9 @@ stable id. The blocks of each language are rendered separately and put together 
 article, for ``bilingual``. Articles are numbered after rendering (so an override or an optional
 article never leaves a gap) and ``{{ "id"|ref }}`` becomes "제N조" / "Article N".
 
-Staff clause edits (``overrides``) are small templates too: their literal text is escaped, and
-their ``{{ ... }}`` expressions run in the same sandbox with the same variables.
+Clause edits (``overrides``) are literal text, never templates: what the parties read and approve
+is what the PDF says, word for word, with its paragraphs and line breaks and every character
+escaped. Only the platform's own template files run in the sandbox.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
     TemplateError,
-    TemplateSyntaxError,
-    UndefinedError,
-    nodes,
     pass_context,
 )
 from jinja2.exceptions import SecurityError
@@ -138,13 +136,6 @@ def _paragraphs(markup: str) -> Markup:
     return Markup("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in parts))
 
 
-def _escape_literals(tree: nodes.Template) -> nodes.Template:
-    """Turn every literal part of an override into escaped text; expressions stay live."""
-    for data in tree.find_all(nodes.TemplateData):
-        data.data = str(escape(data.data))
-    return tree
-
-
 def check_overrides(template: ContractTemplate, overrides: Mapping[str, Any] | None) -> dict:
     overrides = dict(overrides or {})
     errors = {}
@@ -166,22 +157,12 @@ def check_overrides(template: ContractTemplate, overrides: Mapping[str, Any] | N
     return overrides
 
 
-def _render_overrides(env, overrides: dict, context: dict, lang: str) -> dict[str, Markup]:
-    rendered = {}
-    for clause_id, text in overrides.items():
-        source = localise(text, lang)
-        try:
-            tree = _escape_literals(env.parse(source))
-            rendered[clause_id] = _paragraphs(env.from_string(tree).render(context))
-        except SecurityError as exc:
-            raise OverridesInvalid(
-                "clause override tried something the sandbox forbids", {clause_id: str(exc)}
-            ) from exc
-        except (TemplateSyntaxError, UndefinedError) as exc:
-            raise OverridesInvalid(
-                "clause override does not render", {clause_id: str(exc)}
-            ) from exc
-    return rendered
+def _render_overrides(overrides: dict, lang: str) -> dict[str, Markup]:
+    """Each edited clause body as escaped paragraphs of its literal text."""
+    return {
+        clause_id: _paragraphs(escape(localise(text, lang)))
+        for clause_id, text in overrides.items()
+    }
 
 
 def _number_articles(html: str, lang: str) -> list[tuple[str, Markup]]:
@@ -208,7 +189,7 @@ def _language_parts(
     context.update(localise(clean, lang))
     context["document"] = document
     context["lang"] = lang
-    context["overrides"] = _render_overrides(env, overrides, context, lang)
+    context["overrides"] = _render_overrides(overrides, lang)
     tmpl = env.get_template(f"tpl/{lang}.html")
     parts: dict[str, Any] = {}
     try:

@@ -31,6 +31,7 @@ from ..agreements.services import signed_contract
 from ..deals import services as deal_services
 from ..deals.events import canonical
 from ..deals.models import SYSTEM, Deal, DealEvent, DealState, DealType, Side
+from ..deals.terms import MAX_MONEY
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from . import stripe_gateway as gateway
@@ -47,7 +48,7 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-MAX_TOTAL = 10**15
+MAX_TOTAL = MAX_MONEY  # what the terms let through is what a payment may be
 MAX_REFERENCE = 100
 MAX_NOTE = 2000
 #: A Checkout Session stays open this long (Stripe allows 30 minutes to 24 hours).
