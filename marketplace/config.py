@@ -50,6 +50,10 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
 
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis unreachable: count in this process's memory (a warning is logged), never a 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_connect_timeout": 2, "socket_timeout": 2} if self.REDIS_URL else {})
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.PASSWORD_HASH_METHOD = "scrypt"  # tests use a cheaper one for speed

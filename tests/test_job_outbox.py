@@ -1,0 +1,101 @@
+"""The job outbox: a job is a row written with the change that asks for it, handed to the queue
+after the commit; when Redis is down it waits, and the relay hands it over later, once."""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import jobs
+from marketplace.extensions import db
+from marketplace.jobs import JobOutbox, JobRun
+from marketplace.mail.models import OutboxMessage
+from tests.support.sample_jobs import note
+
+CLOSED_REDIS = "redis://127.0.0.1:1/0"
+
+
+def _rows():
+    return db.session.scalars(sa.select(JobOutbox).order_by(JobOutbox.id)).all()
+
+
+def _mail(recipient):
+    return db.session.scalars(sa.select(OutboxMessage.status).where(
+        OutboxMessage.recipient == recipient)).all()
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    return url
+
+
+def test_the_job_row_is_written_in_the_transaction_that_asks_for_it(ctx):
+    jobs.enqueue(note, "same@example.com")
+    db.session.rollback()
+    assert _rows() == []  # rolled back with the change
+    jobs.enqueue(note, "same@example.com")
+    db.session.commit()
+    row = _rows()[0]
+    assert row.name.endswith("sample_jobs.note") and row.args == {
+        "args": ["same@example.com"], "kwargs": {}}
+    assert row.queue == "default" and row.handed_over_at is None
+    assert jobs.flush() == 1
+    assert _rows()[0].handed_over_at is not None  # inline: run, then marked
+    assert _mail("same@example.com") == ["logged"]
+
+
+def test_with_redis_down_the_job_waits_and_the_caller_goes_on(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_REDIS)
+    jobs.enqueue(note, "waits@example.com")
+    db.session.commit()
+    assert jobs.flush() == 0  # no exception: Redis refused, the row waits
+    row = _rows()[0]
+    assert row.handed_over_at is None and row.attempts == 1
+    assert "ConnectionError" in row.last_error
+    assert jobs.relay() == 0 and _rows()[0].attempts == 2
+    assert db.session.scalars(sa.select(JobRun)).all() == []
+
+
+def test_without_redis_the_relay_runs_what_waited(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_REDIS)
+    jobs.enqueue(note, "later@example.com")
+    db.session.commit()
+    jobs.flush()
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    assert jobs.relay() == 1
+    assert _mail("later@example.com") == ["logged"]
+    assert jobs.relay() == 0
+
+
+def test_the_relay_hands_over_to_redis_once(app, ctx, redis_url, monkeypatch):
+    from rq import SimpleWorker
+
+    monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_REDIS)
+    jobs.enqueue(note, "once@example.com")
+    db.session.commit()
+    jobs.flush()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    connection = jobs.redis_connection()
+    connection.flushdb()
+    try:
+        assert jobs.relay() == 1
+        row = _rows()[0]
+        assert row.handed_over_at is not None and row.last_error is None
+        default = jobs.queue("default")
+        assert default.job_ids == [row.job_id]  # the RQ job is named after the row
+        # handed over again (as after a crash before the row was marked): a no-op
+        db.session.execute(sa.update(JobOutbox).values(handed_over_at=None))
+        db.session.commit()
+        assert jobs.relay() == 1
+        assert default.job_ids == [row.job_id]
+        SimpleWorker([default, jobs.queue("mail")], connection=connection).work(burst=True)
+        db.session.expire_all()
+        assert _mail("once@example.com") == ["logged"]
+        runs = db.session.scalars(sa.select(JobRun).order_by(JobRun.id)).all()
+        assert [(r.status, r.job_id) for r in runs][0] == ("succeeded", row.job_id)
+        assert len(runs) == 2  # the job and the e-mail it sent, once each
+    finally:
+        connection.flushdb()
