@@ -35,6 +35,11 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_QUEUES = ("default", "mail", "documents", "matching")
+        # A worker says it is alive this often while it runs a job; a job whose worker stayed
+        # silent for three of these is abandoned, and RQ runs it again.
+        self.JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", 10))
+        # How often a worker looks for abandoned jobs and hands over jobs left waiting.
+        self.JOB_MAINTENANCE_SECONDS = int(os.environ.get("JOB_MAINTENANCE_SECONDS", 30))
 
         self.BABEL_DEFAULT_LOCALE = "ko"
         self.LANGUAGES = ("ko", "en")
