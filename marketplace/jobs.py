@@ -14,7 +14,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -281,6 +281,15 @@ def _finish(run_id: int, status: str, error: str | None) -> None:
     run = db.session.get(JobRun, run_id)
     run.status, run.error, run.finished_at = status, error, datetime.now(UTC)
     db.session.commit()
+
+
+@periodic(24 * 3600)
+@job(queue="default", timeout=300, retries=1)
+def forget_handed_over_jobs(days: int = 7) -> int:
+    """Delete the outbox rows handed over more than `days` ago (each run stays in `job_runs`)."""
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return db.session.execute(sa.delete(JobOutbox).where(
+        JobOutbox.handed_over_at < cutoff)).rowcount
 
 
 def init_app(app) -> None:

@@ -99,3 +99,18 @@ def test_the_relay_hands_over_to_redis_once(app, ctx, redis_url, monkeypatch):
         assert len(runs) == 2  # the job and the e-mail it sent, once each
     finally:
         connection.flushdb()
+
+
+def test_rows_handed_over_a_week_ago_are_forgotten_daily(ctx):
+    from datetime import UTC, datetime, timedelta
+
+    assert (jobs.forget_handed_over_jobs.job_spec.name, 24 * 3600) in jobs.PERIODIC
+    now = datetime.now(UTC)
+    for handed_over in (None, now - timedelta(days=1), now - timedelta(days=8)):
+        db.session.add(JobOutbox(name="x", args={"args": [], "kwargs": {}}, queue="default",
+                                 created_at=now - timedelta(days=9),
+                                 handed_over_at=handed_over))
+    db.session.commit()
+    assert jobs.forget_handed_over_jobs() == 1
+    db.session.commit()
+    assert sorted(str(r.handed_over_at is None) for r in _rows()) == ["False", "True"]
