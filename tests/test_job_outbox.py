@@ -114,3 +114,47 @@ def test_rows_handed_over_a_week_ago_are_forgotten_daily(ctx):
     assert jobs.forget_handed_over_jobs() == 1
     db.session.commit()
     assert sorted(str(r.handed_over_at is None) for r in _rows()) == ["False", "True"]
+
+
+def test_relays_racing_hand_each_job_over_once(app, redis_url, monkeypatch):
+    """Workers relay at the same time: each waiting row goes to one of them (PostgreSQL locks
+    the rows it hands over; SQLite has no row locks and runs a single host)."""
+    import threading
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's")
+    monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_REDIS)
+    with app.test_request_context():
+        for n in range(60):
+            jobs.enqueue(note, f"race{n}@example.com")
+        db.session.commit()
+        jobs.flush()  # Redis down: all wait
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    with app.app_context():
+        connection = jobs.redis_connection()
+        connection.flushdb()
+    barrier = threading.Barrier(4)
+    handed = []
+
+    def relay():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            handed.append(jobs.relay())
+            db.session.remove()
+
+    threads = [threading.Thread(target=relay) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sum(handed) == 60 and len(handed) == 4
+        with app.app_context():
+            queued = jobs.queue("default").job_ids
+        assert len(queued) == len(set(queued)) == 60
+    finally:
+        connection.flushdb()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(JobOutbox.id)).where(
+            JobOutbox.handed_over_at.is_(None))) == 0
