@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from marketplace import jobs
 from marketplace.agreements.models import Contract, ContractStatus
+from marketplace.api.tokens import create_token
 from marketplace.extensions import db, limiter
 from marketplace.jobs import JobOutbox, JobRun
 from marketplace.mail.models import OutboxMessage
@@ -26,6 +27,7 @@ MAIL = "marketplace.mail.services.deliver"
 DEAL_MAIL = "marketplace.deals.notifications.email_event"
 MATCHES = "marketplace.matching.jobs.recompute_listing_job"
 RENDER = "marketplace.agreements.jobs.render_contract"
+HELP = "marketplace.deals.notifications.email_help_request"
 
 OFFERING = {
     "title_ko": "배터리 수명 예측 AI", "summary_ko": "전기차 배터리의 열화를 예측합니다",
@@ -78,9 +80,12 @@ class Outbox:
 
 
 def _before_the_outage(app, p):
-    """A deal agreed on a fresh offering (for the contract) and one signed with its payment
-    requested (for the transfer), with jobs still running inline."""
+    """A deal agreed on a fresh offering (for the contract), one signed with its payment
+    requested (for the transfer) and API tokens, with jobs still running inline."""
     with app.test_request_context():
+        for name in ("outsider", "seller"):
+            user = db.session.merge(p[name])
+            p[f"{name}_api"] = {"Authorization": f"Bearer {create_token(user, 't')[1]}"}
         deal = open_deal(p, fresh=True)
         deal.accept_inquiry(load(p["seller"]))
         deal.propose_terms(load(p["buyer"]), None, LICENSE)
@@ -129,8 +134,20 @@ def test_with_redis_down_nothing_fails_and_every_job_runs_once_it_is_back(
                  DEAL_MAIL)
     outbox.added(buyer.post(f"/ko/deals/{deal_id}/terms/new", data=TERMS), DEAL_MAIL)
     outbox.added(seller.post(f"/en/deals/{deal_id}/terms/1/accept"), DEAL_MAIL)
-    outbox.added(buyer.post(f"/ko/deals/{deal_id}/withdraw", data={"reason": "other"}),
+    outbox.added(buyer.post(f"/ko/deals/{deal_id}/withdraw", data={"note": "다음에"}),
                  DEAL_MAIL)
+
+    api = down.test_client()
+    opened = outbox.added(api.post("/api/v1/deals", headers=p["outsider_api"], json={
+        "offering_id": offering_id, "deal_type": "poc", "message": "PoC를 제안합니다."}),
+        DEAL_MAIL)
+    assert opened.status_code == 201, opened.get_json()
+    declined = outbox.added(api.post(f"/api/v1/deals/{opened.get_json()['id']}/decline",
+                                     headers=p["seller_api"], json={"reason": "timing"}),
+                            DEAL_MAIL)
+    assert declined.get_json()["state"] == "declined"
+    outbox.added(buyer.post(f"/ko/deals/{agreed_id}/help", data={"note": "계약서 검토 부탁"}),
+                 HELP)
 
     outbox.added(buyer.post(f"/ko/deals/{agreed_id}/contract/start"), DEAL_MAIL)
     form = buyer.get(f"/ko/deals/{agreed_id}/contract/details").get_data(as_text=True)
