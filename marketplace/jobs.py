@@ -148,10 +148,22 @@ def hand_over(ids: list[int] | None) -> int:
              .order_by(JobOutbox.id).with_for_update(skip_locked=True))
     if ids is not None:
         query = query.where(JobOutbox.id.in_(ids))
-    rows = db.session.scalars(query).all()
+    rows = [row for row in db.session.scalars(query) if _known(row)]
     if current_app.config.get("REDIS_URL"):
         return _to_redis(rows)
     return _run_inline(rows)
+
+
+def _known(row: JobOutbox) -> bool:
+    """A row naming a job this code no longer has stays waiting, with the reason, for a person
+    to look at (rather than stopping the rows behind it)."""
+    try:
+        _lookup(row.name)
+    except (ImportError, KeyError):
+        row.last_error = "This version of the code has no such job."
+        log.error("job outbox row %s names an unknown job %s", row.id, row.name)
+        return False
+    return True
 
 
 def _to_redis(rows: list[JobOutbox]) -> int:
@@ -193,13 +205,14 @@ def _send(row: JobOutbox) -> None:
 
 
 def _run_inline(rows: list[JobOutbox]) -> int:
-    work = [(row.id, row.name, row.args) for row in rows]
+    """Without Redis: mark the rows handed over (so that no nested or concurrent hand-over runs
+    them too), then run their jobs here, as inline work always ran."""
+    work = [(row.name, row.args) for row in rows]
+    for row in rows:
+        row.handed_over_at, row.attempts = datetime.now(UTC), row.attempts + 1
     db.session.commit()
-    for row_id, name, payload in work:
+    for name, payload in work:
         execute(name, list(payload["args"]), dict(payload["kwargs"]), raise_errors=False)
-        db.session.execute(sa.update(JobOutbox).where(JobOutbox.id == row_id).values(
-            handed_over_at=datetime.now(UTC), attempts=JobOutbox.attempts + 1))
-        db.session.commit()
     return len(work)
 
 

@@ -158,3 +158,15 @@ def test_relays_racing_hand_each_job_over_once(app, redis_url, monkeypatch):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(JobOutbox.id)).where(
             JobOutbox.handed_over_at.is_(None))) == 0
+
+
+def test_a_row_naming_an_unknown_job_waits_without_stopping_the_others(ctx):
+    db.session.add(JobOutbox(name="marketplace.gone.job", args={"args": [], "kwargs": {}},
+                             queue="default", created_at=db.func.now()))
+    jobs.enqueue(note, "after-unknown@example.com")
+    db.session.commit()
+    assert jobs.relay() == 1
+    gone, done, delivery = _rows()  # the job, and the e-mail delivery it asked for
+    assert gone.handed_over_at is None and "no such job" in gone.last_error
+    assert done.handed_over_at and delivery.handed_over_at
+    assert _mail("after-unknown@example.com") == ["logged"]
