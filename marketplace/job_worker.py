@@ -53,6 +53,8 @@ class Scheduler(RQScheduler):
 
 
 class Worker(SimpleWorker):
+    """SimpleWorker plus a heartbeat thread while a job runs, and the relay at maintenance."""
+
     def execute_job(self, job, queue):
         execution = self.prepare_execution(job)
         done = threading.Event()

@@ -271,7 +271,7 @@ def execute(name: str, args: list, kwargs: dict, raise_errors: bool = True):
     return result
 
 
-RERUN_NOTE = "The worker stopped (killed or lost) during this run; the job ran again."
+RERUN_NOTE = "The worker stopped (killed or lost) during this run; the job runs again."
 
 
 def mark_abandoned(job_id: str, note: str) -> int:
