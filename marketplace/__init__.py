@@ -87,7 +87,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, listings, payments
+    from . import api, health, listings, payments
     from .accounts.views import bp as accounts_bp
     from .agreements.views import admin_bp as contract_templates_bp
     from .agreements.views import bp as agreements_bp
@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
+    health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.

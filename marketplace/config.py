@@ -35,6 +35,11 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_QUEUES = ("default", "mail", "documents", "matching")
+        # A worker says it is alive this often while it runs a job; a job whose worker stayed
+        # silent for three of these is abandoned, and RQ runs it again.
+        self.JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", 10))
+        # How often a worker looks for abandoned jobs and hands over jobs left waiting.
+        self.JOB_MAINTENANCE_SECONDS = int(os.environ.get("JOB_MAINTENANCE_SECONDS", 30))
 
         self.BABEL_DEFAULT_LOCALE = "ko"
         self.LANGUAGES = ("ko", "en")
@@ -50,6 +55,10 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
 
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis unreachable: count in this process's memory (a warning is logged), never a 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_connect_timeout": 2, "socket_timeout": 2} if self.REDIS_URL else {})
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.PASSWORD_HASH_METHOD = "scrypt"  # tests use a cheaper one for speed

@@ -1,9 +1,12 @@
 """The one way to run background work: RQ on Redis when `REDIS_URL` is set, inline otherwise.
 
-`enqueue(fn, *args)` only records the wish on the database session; the job is sent once that
-session's transaction commits (and dropped if it rolls back), so a worker never sees ids of rows
-that do not exist. Jobs receive ids and plain values, never ORM objects, and every run records
-its outcome in `job_runs`.
+`enqueue(fn, *args)` writes the wish to the `job_outbox` table in the same transaction as the
+change that asks for it: both are committed, or neither. Once that transaction commits, its rows
+are handed to RQ (or run inline) and marked handed over. When Redis cannot be reached they stay
+waiting, and `relay()` hands them over later: a worker relays when it starts and at each of its
+maintenance rounds. Jobs receive ids and plain values, never ORM objects, and must be idempotent
+(a retry, a killed worker or a repeated hand-over may run one twice); every run records its
+outcome in `job_runs`.
 """
 
 import importlib
@@ -11,7 +14,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -67,20 +70,46 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     args: Mapped[dict] = mapped_column(sa.JSON)
-    status: Mapped[str] = mapped_column(sa.String(20))  # running | succeeded | failed
+    status: Mapped[str] = mapped_column(sa.String(20))  # running|succeeded|failed|abandoned
     error: Mapped[str | None] = mapped_column(sa.Text)
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The RQ job id, so that the run of a worker that died can be found when RQ runs it again.
+    job_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+
+
+class JobOutbox(db.Model):
+    """A job asked for by a committed change, kept until it is handed to the queue."""
+
+    __tablename__ = "job_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    args: Mapped[dict] = mapped_column(sa.JSON)  # {"args": [...], "kwargs": {...}}
+    queue: Mapped[str] = mapped_column(sa.String(50))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    handed_over_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True),
+                                                            index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    @property
+    def job_id(self) -> str:
+        """The RQ job id: handing the same row over twice names the same RQ job."""
+        return f"outbox-{self.id}"
 
 
 def enqueue(fn: Callable, *args, **kwargs) -> None:
+    """Ask for `fn(*args, **kwargs)` once the current transaction commits."""
     spec = getattr(fn, "job_spec", None)
     if spec is None:
         raise TypeError(f"{fn!r} is not registered with @job")
     session = db.session()
-    if not session.in_transaction():
-        session.begin()  # so that a rollback with no other work still drops the job
-    session.info.setdefault(PENDING, []).append((spec.name, args, kwargs))
+    # A Core insert: it may run inside a flush (the hooks that enqueue listen to after_flush).
+    result = session.execute(sa.insert(JobOutbox.__table__).values(
+        name=spec.name, args={"args": list(args), "kwargs": dict(kwargs)}, queue=spec.queue,
+        created_at=datetime.now(UTC), attempts=0))
+    session.info.setdefault(PENDING, []).append(result.inserted_primary_key[0])
 
 
 @event.listens_for(Session, "after_commit")
@@ -92,32 +121,99 @@ def _promote_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return  # a savepoint: rows written before it still stand (those after it are gone)
     session.info.pop(PENDING, None)
 
 
 def flush() -> int:
-    """Send the jobs whose transaction committed. Called after each request and CLI command."""
+    """Hand over the jobs whose transaction committed. Called after each request, job and CLI
+    command; returns how many were handed over."""
     sent = 0
     while committed := db.session.info.pop(COMMITTED, []):
-        for name, args, kwargs in committed:
-            _dispatch(name, args, kwargs)
-            sent += 1
+        sent += hand_over(committed)
     return sent
 
 
-def _dispatch(name: str, args, kwargs) -> None:
-    _, spec = _lookup(name)
-    if current_app.config.get("REDIS_URL"):
-        from rq import Retry
+def relay() -> int:
+    """Hand over every job still waiting: Redis was down when its change committed, or the
+    process died in between."""
+    return hand_over(None)
 
-        queue(spec.queue).enqueue(
-            execute, name, list(args), dict(kwargs), job_timeout=spec.timeout,
-            retry=Retry(max=spec.retries, interval=[10, 60, 300][: spec.retries]) if spec.retries
-            else None,
-            description=name,
-        )
-    else:
-        execute(name, list(args), dict(kwargs), raise_errors=False)
+
+def hand_over(ids: list[int] | None) -> int:
+    """Give the waiting outbox rows (of `ids`, or all) to RQ, or run them here without Redis.
+    Rows Redis refuses stay waiting for the relay. Returns how many were handed over."""
+    query = (sa.select(JobOutbox).where(JobOutbox.handed_over_at.is_(None))
+             .order_by(JobOutbox.id).with_for_update(skip_locked=True))
+    if ids is not None:
+        query = query.where(JobOutbox.id.in_(ids))
+    rows = [row for row in db.session.scalars(query) if _known(row)]
+    if current_app.config.get("REDIS_URL"):
+        return _to_redis(rows)
+    return _run_inline(rows)
+
+
+def _known(row: JobOutbox) -> bool:
+    """A row naming a job this code no longer has stays waiting, with the reason, for a person
+    to look at (rather than stopping the rows behind it)."""
+    try:
+        _lookup(row.name)
+    except (ImportError, KeyError):
+        row.last_error = "This version of the code has no such job."
+        log.error("job outbox row %s names an unknown job %s", row.id, row.name)
+        return False
+    return True
+
+
+def _to_redis(rows: list[JobOutbox]) -> int:
+    from redis.exceptions import RedisError
+
+    sent = 0
+    for row in rows:
+        row.attempts += 1
+        try:
+            _send(row)
+        except RedisError as exc:
+            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            log.warning("Redis unreachable, %d job(s) wait in the outbox: %s",
+                        len(rows) - sent, exc)
+            break
+        row.handed_over_at, row.last_error = datetime.now(UTC), None
+        sent += 1
+    db.session.commit()
+    return sent
+
+
+def _send(row: JobOutbox) -> None:
+    """Enqueue the row's job, unless RQ still holds it (so a second hand-over is a no-op; one
+    that RQ already ran or dropped runs again, which a job must bear)."""
+    from rq import Retry
+    from rq.job import JobStatus
+
+    _, spec = _lookup(row.name)
+    rq_queue = queue(spec.queue)
+    known = rq_queue.fetch_job(row.job_id)
+    if known is not None and known.get_status() in (
+            JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+        return
+    rq_queue.enqueue(
+        execute, row.name, list(row.args["args"]), dict(row.args["kwargs"]),
+        job_id=row.job_id, job_timeout=spec.timeout, description=row.name,
+        retry=Retry(max=spec.retries, interval=[10, 60, 300][: spec.retries])
+        if spec.retries else None)
+
+
+def _run_inline(rows: list[JobOutbox]) -> int:
+    """Without Redis: mark the rows handed over (so that no nested or concurrent hand-over runs
+    them too), then run their jobs here, as inline work always ran."""
+    work = [(row.name, row.args) for row in rows]
+    for row in rows:
+        row.handed_over_at, row.attempts = datetime.now(UTC), row.attempts + 1
+    db.session.commit()
+    for name, payload in work:
+        execute(name, list(payload["args"]), dict(payload["kwargs"]), raise_errors=False)
+    return len(work)
 
 
 def _lookup(name: str) -> tuple[Callable, JobSpec]:
@@ -127,9 +223,15 @@ def _lookup(name: str) -> tuple[Callable, JobSpec]:
 
 
 def redis_connection():
+    """One client per process and URL, with short timeouts: an unreachable Redis costs a
+    request seconds, not minutes."""
     from redis import Redis
 
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    url = current_app.config["REDIS_URL"]
+    clients = current_app.extensions.setdefault("redis_clients", {})
+    if url not in clients:
+        clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return clients[url]
 
 
 def queue(name: str):
@@ -146,8 +248,11 @@ def execute(name: str, args: list, kwargs: dict, raise_errors: bool = True):
         with create_app().app_context():
             return execute(name, args, kwargs, raise_errors)
     fn, _ = _lookup(name)
+    job_id = _current_rq_job_id()
+    if job_id:
+        mark_abandoned(job_id, RERUN_NOTE)
     run = JobRun(name=name, args={"args": args, "kwargs": kwargs}, status="running",
-                 started_at=datetime.now(UTC))
+                 started_at=datetime.now(UTC), job_id=job_id)
     db.session.add(run)
     db.session.commit()
     run_id = run.id
@@ -166,10 +271,38 @@ def execute(name: str, args: list, kwargs: dict, raise_errors: bool = True):
     return result
 
 
+RERUN_NOTE = "The worker stopped (killed or lost) during this run; the job runs again."
+
+
+def mark_abandoned(job_id: str, note: str) -> int:
+    """Close the runs of `job_id` still marked running: their worker died mid-job."""
+    result = db.session.execute(
+        sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.status == "running")
+        .values(status="abandoned", error=note, finished_at=datetime.now(UTC)))
+    db.session.commit()
+    return result.rowcount
+
+
+def _current_rq_job_id() -> str | None:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else None
+
+
 def _finish(run_id: int, status: str, error: str | None) -> None:
     run = db.session.get(JobRun, run_id)
     run.status, run.error, run.finished_at = status, error, datetime.now(UTC)
     db.session.commit()
+
+
+@periodic(24 * 3600)
+@job(queue="default", timeout=300, retries=1)
+def forget_handed_over_jobs(days: int = 7) -> int:
+    """Delete the outbox rows handed over more than `days` ago (each run stays in `job_runs`)."""
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return db.session.execute(sa.delete(JobOutbox).where(
+        JobOutbox.handed_over_at < cutoff)).rowcount
 
 
 def init_app(app) -> None:

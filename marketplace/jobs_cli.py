@@ -16,15 +16,17 @@ def _require_redis():
 
 
 @jobs_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--burst", is_flag=True,
+              help="Hand over the waiting jobs, run everything queued, then stop.")
 def worker_command(burst):
-    """Process jobs from every queue (with RQ's scheduler for retries and delayed jobs)."""
-    from rq import SimpleWorker
+    """Process jobs from every queue (with RQ's scheduler for retries and delayed jobs), after
+    handing over the jobs that waited while Redis or the workers were down."""
+    from .job_worker import make_worker, relay
 
-    connection = _require_redis()
-    queues = [jobs.queue(name) for name in current_app.config["JOB_QUEUES"]]
-    # SimpleWorker runs jobs in this process, inside the app context the CLI pushed.
-    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+    _require_redis()
+    worker = make_worker()
+    relay()
+    worker.work(burst=burst, with_scheduler=True)
 
 
 @jobs_cli.command("cron")
@@ -42,7 +44,9 @@ def cron_command():
 
 @jobs_cli.command("run-periodic")
 def run_periodic_command():
-    """Run every periodic job once, now (for machines without a worker)."""
+    """Run every periodic job once, now (for machines without a worker), after handing over
+    the jobs left waiting."""
+    click.echo(f"handed over {jobs.relay()} waiting job(s)")
     for name, _ in jobs.PERIODIC:
         jobs.execute(name, [], {}, raise_errors=False)
         click.echo(f"ran {name}")
