@@ -22,6 +22,7 @@ from ..accounts.models import Organisation, User, utcnow
 from ..config import INSTANCE_DIR
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..i18n.formatting import parse_integer
 from . import text
 from .models import (
     CURRENCIES,
@@ -83,7 +84,7 @@ def _int(value, field: str, errors: _Errors) -> int | None:
         errors.add(field, _l("Enter a whole number."))
         return None
     try:
-        return int(value)
+        return parse_integer(value) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
         errors.add(field, _l("Enter a whole number."))
         return None
