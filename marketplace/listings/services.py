@@ -281,7 +281,7 @@ def kind_for_organisation(org: Organisation) -> ListingKind | None:
 def create_listing(org: Organisation, user: User, data: dict,
                    kind: str | None = None) -> Listing:
     """A new draft: firms and agencies post needs, startups post offerings. Version 1."""
-    if user is None or user.organisation_id != org.id:
+    if org is None or user is None or user.organisation_id != org.id:  # staff have no org
         raise PermissionDenied(_l("You can only post listings for your own organisation."))
     allowed = kind_for_organisation(org)
     kind = ListingKind(kind) if kind else allowed
