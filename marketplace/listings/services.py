@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from .. import jobs
 from ..accounts.models import Organisation, User, utcnow
 from ..config import INSTANCE_DIR
-from ..errors import DomainError, NotFound, PermissionDenied
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..i18n.formatting import parse_integer
 from . import text
@@ -304,7 +304,7 @@ def update_listing(listing: Listing, user: User, data: dict) -> Listing:
         raise PermissionDenied(_l("Only the organisation that posted this listing can do "
                                   "this."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     current = _current(listing)
     values = clean_listing_data(listing.kind, data, current)
     if all(values[name] == current[name] for name in values):
@@ -478,7 +478,7 @@ def add_attachment(listing: Listing, user: User, filename: str, data: bytes,
         raise PermissionDenied(_l("Only the organisation that posted this listing can do "
                                   "this."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     if len(listing.attachments) >= MAX_ATTACHMENTS:
         message = _l("A listing has at most %(n)d attachments.", n=MAX_ATTACHMENTS)
         raise DomainError(message, {"file": [message]})
@@ -531,7 +531,7 @@ def open_challenge(listing: Listing, user: User, data: dict) -> Challenge:
     if listing.challenge is not None:
         raise DomainError(_l("This need is already a challenge."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     errors = _Errors()
     deadline = parse_deadline(data.get("deadline"), "deadline", errors)
     if deadline is None and "deadline" not in errors:
