@@ -11,7 +11,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from ..extensions import csrf
 from ..routing import IdConverter
 from .auth import authenticate_first
-from .schemas import ErrorSchema
+from .schemas import ErrorSchema, SchemaRulesPlugin
 
 
 class MarketplaceApi(Api):
@@ -22,6 +22,7 @@ class MarketplaceApi(Api):
 
 
 api = MarketplaceApi(spec_kwargs={
+    "extra_plugins": [SchemaRulesPlugin()],
     "info": {"description": "Tech Trade-On: technology needs, offerings, matches and deals."},
 })
 

@@ -2,8 +2,9 @@
 
 from flask import abort
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..extensions import db
 from ..listings import search, services
@@ -17,13 +18,13 @@ from ..listings.models import (
     can_see_confidential,
 )
 from .auth import api_user, token_required
-from .schemas import OrganisationRefSchema, PageQuerySchema, page_schema
+from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, PageQuerySchema, page_schema, text
 
 SECURITY = [{"bearer": []}]
 
 
 class ListingQuerySchema(PageQuerySchema):
-    q = fields.String(validate=validate.Length(max=200))
+    q = text(max_length=200)
     sector = fields.String(validate=validate.OneOf(SECTORS))
     trl_min = fields.Integer(validate=validate.Range(1, 9))
     trl_max = fields.Integer(validate=validate.Range(1, 9))
@@ -34,35 +35,170 @@ class ListingQuerySchema(PageQuerySchema):
     sort = fields.String(validate=validate.OneOf(search.SORTS), load_default="relevance")
 
 
+#: A patent number as the listing rules take it: 5 to 40 characters, at least five digits.
+PATENT = r"^(?=(?:[^0-9]*[0-9]){5})" + services.PATENT_NUMBER.pattern.lstrip("^")
+
+
 def _text_fields():
-    return {f"{name}_{lang}": fields.String(allow_none=True)
-            for name in ("title", "summary", "description") for lang in ("ko", "en")}
+    return {f"{name}_{lang}": text(allow_none=True, max_length=limit,
+                                   pattern=ONE_LINE if name != "description" else NO_NUL)
+            for name, limit in services.LENGTHS.items() for lang in ("ko", "en")}
 
 
-COMMON_IN = {
-    **_text_fields(),
-    "sector": fields.String(validate=validate.OneOf(SECTORS)),
-    "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES))),
-    "keywords": fields.List(fields.String(validate=validate.Length(max=40))),
-    "price_min": fields.Integer(allow_none=True, metadata={"description": "minor units"}),
-    "price_max": fields.Integer(allow_none=True, metadata={"description": "minor units"}),
-    "currency": fields.String(allow_none=True, validate=validate.OneOf(["KRW", "USD"])),
-    "confidential_text": fields.String(allow_none=True),
-}
-OfferingInSchema = Schema.from_dict({
-    **COMMON_IN,
-    "trl": fields.Integer(validate=validate.Range(1, 9)),
-    "ip_status": fields.String(validate=validate.OneOf([s.value for s in IPStatus])),
-    "patent_applications": fields.List(fields.String()),
-    "patent_registrations": fields.List(fields.String()),
-    "evidence": fields.String(allow_none=True),
-}, name="OfferingIn")
-NeedInSchema = Schema.from_dict({
-    **COMMON_IN,
-    "min_trl": fields.Integer(validate=validate.Range(1, 9)),
-    "expected_benefit": fields.String(allow_none=True),
-    "deadline": fields.Date(allow_none=True, metadata={"description": "last day for answers"}),
-}, name="NeedIn")
+def _in_fields(kind: ListingKind) -> dict:
+    """The fields of a new listing or of a change, each with its own rules."""
+    price = {"allow_none": True, "validate": validate.Range(0, services.MAX_PRICE - 1),
+             "metadata": {"description": "minor units; not below `price_min` for `price_max`"}}
+    common = {
+        **_text_fields(),
+        "sector": fields.String(validate=validate.OneOf(SECTORS)),
+        "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES)),
+                                  metadata={"minItems": 1}),
+        "keywords": fields.List(text(max_length=services.MAX_KEYWORD_LENGTH),
+                                validate=validate.Length(max=services.MAX_KEYWORDS)),
+        "price_min": fields.Integer(**price),
+        "price_max": fields.Integer(**price),
+        "currency": fields.String(allow_none=True, validate=validate.OneOf(["KRW", "USD"]),
+                                  metadata={"description": "required with a price"}),
+        "confidential_text": text(allow_none=True, max_length=services.MAX_CONFIDENTIAL),
+    }
+    if kind == ListingKind.offering:
+        patents = fields.List(fields.String(validate=validate.Regexp(PATENT)),
+                              validate=validate.Length(max=services.MAX_PATENTS))
+        return {**common,
+                "trl": fields.Integer(validate=validate.Range(1, 9)),
+                "ip_status": fields.String(validate=validate.OneOf([s.value for s in IPStatus])),
+                "patent_applications": patents, "patent_registrations": patents,
+                "evidence": text(allow_none=True, max_length=services.MAX_TEXT)}
+    return {**common,
+            "min_trl": fields.Integer(validate=validate.Range(1, 9)),
+            "expected_benefit": text(allow_none=True, max_length=services.MAX_TEXT),
+            "deadline": fields.Date(allow_none=True, metadata={
+                "description": "last day for answers, in the future"})}
+
+
+def _filled(lang: str) -> dict:
+    names = [f"{name}_{lang}" for name in services.LENGTHS]
+    return {"required": names,
+            "properties": {n: {"type": "string", "pattern": r"\S"} for n in names}}
+
+
+def _blank(lang: str) -> dict:
+    return {"properties": {f"{name}_{lang}": {"not": {"type": "string", "pattern": r"\S"}}
+                           for name in services.LENGTHS}}
+
+
+def _patents_for(status: str, field: str) -> dict:
+    return {"required": ["ip_status", field], "properties": {
+        "ip_status": {"enum": [status]}, field: {"type": "array", "minItems": 1}}}
+
+
+#: What a new listing needs beyond each field's own rules: title, summary and description in
+#: Korean or English (a language is complete or empty), a currency with a price, and the
+#: patent numbers its IP status names.
+NEW_LISTING_RULES = {"allOf": [
+    {"anyOf": [_filled("ko"), _blank("ko")]},
+    {"anyOf": [_filled("en"), _blank("en")]},
+    {"anyOf": [_filled("ko"), _filled("en")]},
+    {"anyOf": [{"properties": {"price_min": {"not": {"type": "integer"}},
+                               "price_max": {"not": {"type": "integer"}}}},
+               {"required": ["currency"], "properties": {"currency": {"type": "string"}}}]},
+]}
+NEW_OFFERING_RULES = {"allOf": [*NEW_LISTING_RULES["allOf"], {"anyOf": [
+    {"properties": {"ip_status": {"not": {"enum": ["applied", "registered"]}}}},
+    _patents_for("applied", "patent_applications"),
+    _patents_for("registered", "patent_registrations")]}]}
+
+
+def _untouched_prices() -> dict:
+    return {"not": {"anyOf": [{"required": ["price_min"]}, {"required": ["price_max"]}]}}
+
+
+def _untouched(lang: str) -> dict:
+    return {"not": {"anyOf": [{"required": [f"{name}_{lang}"]} for name in services.LENGTHS]}}
+
+
+def _blank_given(lang: str) -> dict:
+    return {"required": [f"{name}_{lang}" for name in services.LENGTHS], **_blank(lang)}
+
+
+#: A change is laid over the listing as it stands, and must be valid over any listing: a
+#: language is changed whole (or emptied while the other is given), both prices are changed
+#: together with their currency, and an IP status comes with its patent numbers.
+CHANGE_RULES = {"allOf": [
+    *({"anyOf": [_untouched(lang), _filled(lang), _blank_given(lang)]} for lang in ("ko", "en")),
+    {"anyOf": [{"not": _blank_given("ko")}, _filled("en")]},
+    {"anyOf": [{"not": _blank_given("en")}, _filled("ko")]},
+    {"anyOf": [
+        {**_untouched_prices(), "properties": {"currency": {"type": "string"}}},
+        {"required": ["price_min", "price_max"], "properties": {
+            "price_min": {"not": {"type": "integer"}},
+            "price_max": {"not": {"type": "integer"}}}},
+        {"required": ["price_min", "price_max", "currency"], "properties": {
+            "price_min": {"type": "integer"}, "price_max": {"type": "integer"},
+            "currency": {"type": "string"}}}]},
+    NEW_OFFERING_RULES["allOf"][-1],
+]}
+
+
+def _is_filled(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+class ListingChangeSchema(Schema):
+    """Enforces CHANGE_RULES, which the document states."""
+
+    OPENAPI_RULES = CHANGE_RULES
+
+    @validates_schema
+    def _whole_changes(self, data, **kwargs):
+        errors = {}
+        given = {lang: [data[f"{n}_{lang}"] for n in services.LENGTHS if f"{n}_{lang}" in data]
+                 for lang in ("ko", "en")}
+        for lang, values in given.items():
+            whole = len(values) == len(services.LENGTHS)
+            if values and not (whole and len({_is_filled(v) for v in values}) == 1):
+                errors[f"title_{lang}"] = [_l("Send the title, summary and description of a "
+                                              "language together.")]
+        for lang, other in (("ko", "en"), ("en", "ko")):
+            emptied = len(given[lang]) == len(services.LENGTHS) and not any(
+                map(_is_filled, given[lang]))
+            filled = len(given[other]) == len(services.LENGTHS) and all(
+                map(_is_filled, given[other]))
+            if emptied and not filled:
+                errors[f"title_{lang}"] = [_l("To remove one language, give the other in the "
+                                              "same change.")]
+        if not _prices_whole(data):
+            errors["price_min"] = [_l("Change both prices together with their currency (or "
+                                      "set both to null).")]
+        wanted = {"applied": "patent_applications", "registered": "patent_registrations"}
+        name = wanted.get(data.get("ip_status"))
+        if name and not data.get(name):
+            errors[name] = [_l("Give the patent numbers for this IP status.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _prices_whole(data: dict) -> bool:
+    if "price_min" not in data and "price_max" not in data:
+        return isinstance(data.get("currency", ""), str)
+    if "price_min" not in data or "price_max" not in data:
+        return False
+    prices = (data["price_min"], data["price_max"])
+    return prices == (None, None) or (None not in prices
+                                      and isinstance(data.get("currency"), str))
+
+
+def _in_schema(kind: ListingKind, new: bool):
+    if not new:
+        return ListingChangeSchema.from_dict(_in_fields(kind), name=kind.value.capitalize()
+                                             + "In")
+    schema = Schema.from_dict(_in_fields(kind), name="New" + kind.value.capitalize() + "In")
+    # the service answers a missing field with its own message: stated here only
+    trl = "trl" if kind == ListingKind.offering else "min_trl"
+    rules = NEW_OFFERING_RULES if kind == ListingKind.offering else NEW_LISTING_RULES
+    schema.OPENAPI_RULES = {"required": ["sector", "deal_types", trl], **rules}
+    return schema
 
 
 class CloseSchema(Schema):
@@ -121,7 +257,7 @@ def _incoming(data: dict) -> dict:
     return data
 
 
-def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
+def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
     blp = Blueprint(f"api_{path}", __name__, url_prefix=f"/api/v1/{path}",
                     description=f"Technology {path}.")
 
@@ -135,7 +271,7 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
             return {"items": items, "page": query["page"], "per_page": query["per_page"],
                     "total": total}
 
-        @blp.arguments(in_schema)
+        @blp.arguments(_in_schema(kind, new=True))
         @blp.response(201, ListingSchema)
         @blp.doc(security=SECURITY)
         @token_required
@@ -153,7 +289,7 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
             """One listing: published ones for everyone, drafts for their organisation."""
             return _listing_or_404(kind, listing_id)
 
-        @blp.arguments(in_schema)
+        @blp.arguments(_in_schema(kind, new=False), required=False)  # none: nothing changes
         @blp.response(200, ListingSchema)
         @blp.doc(security=SECURITY)
         @token_required
@@ -190,5 +326,5 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
     return blp
 
 
-offerings_api = make_blueprint(ListingKind.offering, "offerings", OfferingInSchema)
-needs_api = make_blueprint(ListingKind.need, "needs", NeedInSchema)
+offerings_api = make_blueprint(ListingKind.offering, "offerings")
+needs_api = make_blueprint(ListingKind.need, "needs")
