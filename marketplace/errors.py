@@ -52,7 +52,8 @@ TITLES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API and Stripe's webhook are answered in JSON; everything else with a page."""
+    return request.path.startswith("/api/") or request.path == "/payments/stripe/webhook"
 
 
 def error_response(status: int, message=None, code: str | None = None, fields=None):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from marketplace.api.tokens import ApiToken
@@ -50,3 +52,28 @@ def test_openapi_document_is_served(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def _last_used(app, token_id):
+    with app.app_context():
+        return db.session.get(ApiToken, token_id).last_used_at
+
+
+def test_last_use_is_recorded_on_reads_at_most_once_a_minute(app, client, make_user, runner):
+    owner = make_user()
+    secret = runner.invoke(args=["api-token", "create", owner.email]).output.strip()
+    auth = {"Authorization": f"Bearer {secret}"}
+    with app.app_context():
+        token_id = db.session.scalars(sa.select(ApiToken.id)).one()
+    assert _last_used(app, token_id) is None
+    assert client.get("/api/v1/deals", headers=auth).status_code == 200
+    first = _last_used(app, token_id)
+    assert first is not None
+    assert client.get("/api/v1/offerings", headers=auth).status_code == 200
+    assert _last_used(app, token_id) == first  # within the minute: not written again
+    with app.app_context():
+        earlier = first - timedelta(minutes=2)
+        db.session.get(ApiToken, token_id).last_used_at = earlier
+        db.session.commit()
+    assert client.get("/api/v1/deals", headers=auth).status_code == 200
+    assert _last_used(app, token_id) > earlier

@@ -9,6 +9,7 @@ ids that do not exist), then fetched with GET and posted with an empty form.
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
 from marketplace.agreements import services as agreements
@@ -124,3 +125,89 @@ def test_every_form_survives_junk_in_every_field(app, world):
                         failures.append(f"{action} from {url} as {who} ({junk[:12]!r}): {status}")
     assert not failures, "\n".join(failures)
     assert posted > 100
+
+
+# ---- input that parsers choke on -----------------------------------------------------------
+
+def _token(app, user) -> dict:
+    from marketplace.api.tokens import create_token
+
+    with app.test_request_context():
+        _, secret = create_token(db.session.merge(user), "tests")
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _is_error_shape(response) -> bool:
+    error = response.get_json()["error"]
+    return set(error) == {"code", "message", "fields"} and error["message"]
+
+
+OFFERING = {"title_en": "Drone battery", "summary_en": "s", "description_en": "d",
+            "sector": "drone", "trl": 5, "deal_types": ["license"]}
+BAD_JSON = {
+    "nested 50,000 deep": "[" * 50_000 + "]" * 50_000,
+    "an integer of 5,000 digits": '{"trl": ' + "9" * 5000 + "}",
+    "a lone surrogate": '{"title_en": "drone \\ud800", "summary_en": "s", "description_en": '
+                        '"d", "sector": "drone", "trl": 5, "deal_types": ["license"]}',
+}
+
+
+@pytest.mark.parametrize("body", BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_unreadable_json_is_a_translated_400(app, client, make_user, body):
+    from marketplace.listings.models import Listing
+
+    auth = _token(app, make_user(kind="startup"))
+    response = client.post("/api/v1/offerings", data=body, content_type="application/json",
+                           headers=auth | {"Accept-Language": "ko"})
+    assert response.status_code == 400 and _is_error_shape(response)
+    assert "JSON" in response.get_json()["error"]["message"] or "문자" in \
+        response.get_json()["error"]["message"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Listing)) == 0
+    fine = client.post("/api/v1/offerings", json=OFFERING | {"title_en": "drone \U0001F681"},
+                       headers=auth)
+    assert fine.status_code == 201  # a real character beyond the BMP is fine
+
+
+def test_a_lone_surrogate_in_a_query_or_form_field_is_no_server_error(client, make_user,
+                                                                       login_as):
+    login_as(make_user(kind="firm"))
+    surrogate = "%ED%A0%80"  # what "\ud800" would be in UTF-8, if it could be encoded
+    assert client.get(f"/ko/offerings?q={surrogate}").status_code < 500
+    assert client.get(f"/api/v1/offerings?q={surrogate}").status_code < 500
+    response = client.post("/ko/profile/tokens", data=f"name=a{surrogate}b",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("number", ["²", "①", "٣", "9" * 5000])
+def test_only_ascii_digits_make_a_number_in_terms(app, client, world, number):
+    from tests.deals.conftest import LICENSE, negotiating_deal
+
+    with app.app_context():
+        deal = negotiating_deal(world, fresh=True)
+        db.session.commit()
+        deal_id = deal.id
+    auth = _token(app, world["buyer"])
+    api = client.post(f"/api/v1/deals/{deal_id}/terms", headers=auth, json={
+        "based_on_version": 0, "terms": {**LICENSE, "upfront_fee": number}})
+    assert api.status_code == 400 and "upfront_fee" in api.get_json()["error"]["fields"]
+    login(client, world["buyer"])
+    page = client.post(f"/ko/deals/{deal_id}/terms/new", data={
+        "based_on_version": number, "currency": "KRW", "upfront_fee": "50,000,000",
+        "royalty_percent": "3.5", "field_of_use": "EV", "territory": "대한민국",
+        "exclusivity": "exclusive", "term_months": "36"})
+    assert page.status_code == 400 and "정수" in page.get_data(as_text=True)
+
+
+def test_staff_without_an_organisation_cannot_post_a_need(app, client, make_user):
+    from marketplace.listings.models import Listing
+
+    auth = _token(app, make_user(kind=None, role="staff"))
+    response = client.post("/api/v1/needs", headers=auth, json={
+        "title_en": "Need", "summary_en": "s", "description_en": "d", "sector": "drone",
+        "min_trl": 5, "deal_types": ["license"]})
+    assert response.status_code == 403 and _is_error_shape(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Listing)) == 0

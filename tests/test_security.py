@@ -3,7 +3,8 @@ import io
 import pytest
 
 from marketplace import create_app
-from marketplace.extensions import limiter
+from marketplace.api.tokens import create_token
+from marketplace.extensions import db, limiter
 from tests.conftest import TEST_PASSWORD
 
 
@@ -116,7 +117,11 @@ def test_nul_characters_are_refused_in_queries_forms_and_json(app, client, make_
     assert page.status_code == 400
     assert "NUL 문자" in page.get_data(as_text=True)
     assert client.get("/en/listings?q=%00").status_code == 400
-    api = client.post("/api/v1/needs", json={"title_en": "x\u0000"})
+    with app.test_request_context():
+        _, secret = create_token(db.session.merge(user), "tests")
+        db.session.commit()
+    api = client.post("/api/v1/needs", json={"title_en": "x\u0000"},
+                      headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 400 and "NUL" in api.get_json()["error"]["message"]
     upload = client.post("/ko/profile/tokens", data={
         "name": "fine", "file": (io.BytesIO(b"%PDF-1.4\x00\x00"), "x.pdf")},

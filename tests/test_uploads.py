@@ -1,14 +1,22 @@
 """Uploads that a rolled-back transaction left behind are swept away once they are a day old."""
 
+import io
 import os
 import time
+import zipfile
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace import uploads
+from marketplace.deals import services as deals
+from marketplace.deals.models import DealAttachment
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings import services as listings
-from tests.deals.conftest import load, make_listing
+from tests.conftest import login
+from tests.deals.conftest import load, make_listing, open_deal
+from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -47,3 +55,59 @@ def test_the_sweep_removes_only_old_files_that_no_row_names(ctx, stores, make_us
     assert uploads.sweep_orphaned_files() == 0  # idempotent
     _age(fresh, 25)
     assert uploads.sweep_orphaned_files() == 1 and not fresh.exists()
+
+
+# ---- zip archives (Word, Excel, PowerPoint, HWPX) ------------------------------------------
+
+def _docx(parts: dict[str, bytes | int]) -> bytes:
+    """A zip with the given parts; an int is that many zero bytes, streamed in (fast)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            with archive.open(name, "w", force_zip64=True) as member:
+                if isinstance(content, bytes):
+                    member.write(content)
+                else:
+                    chunk = bytes(1024 * 1024)
+                    for _ in range(content // len(chunk)):
+                        member.write(chunk)
+    return out.getvalue()
+
+
+DOCX = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+
+
+def test_a_zip_bomb_disguised_as_docx_is_refused_with_a_translated_message(app, client,
+                                                                          parties, stores):
+    bomb = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": 200 * 1024 * 1024})
+    assert len(bomb) < 1024 * 1024  # 200 MB of zeros in well under a megabyte
+    with app.test_request_context():
+        deal = open_deal(parties)
+        db.session.commit()
+        deal_id = deal.id
+    login(client, parties["buyer"])
+    response = client.post(f"/ko/deals/{deal_id}/messages", data={
+        "body": "제안서", "attachment": (io.BytesIO(bomb), "제안서.docx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "zip 폭탄" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DealAttachment)) == 0
+    assert not (stores / "deals").exists() or not any((stores / "deals").rglob("*.*"))
+
+
+@pytest.mark.parametrize("parts", [
+    {"word/document.xml": b"<w:document/>", **{f"media/{n}.xml": b"" for n in range(1001)}},
+    {"word/document.xml": b"<w:document/>", "a.bin": 101 * 1024 * 1024},
+], ids=["too many parts", "too large unpacked"])
+def test_zips_past_the_limits_are_refused(ctx, parts):
+    with pytest.raises(DomainError) as exc:
+        deals.check_file("big.docx", _docx(parts))
+    assert "attachment" in exc.value.fields
+
+
+def test_a_broken_zip_is_refused_and_a_real_docx_passes(ctx):
+    with pytest.raises(DomainError) as exc:
+        deals.check_file("broken.docx", DOCX[:len(DOCX) // 2])
+    assert "손상" in str(exc.value.message)
+    assert deals.check_file("plan.docx", DOCX)[0] == "plan.docx"

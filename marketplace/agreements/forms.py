@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..documents.templates import ContractTemplate
 from ..errors import DomainError
 from ..forms import choices
-from ..i18n.formatting import major_to_minor, minor_to_major
+from ..i18n.formatting import major_to_minor, minor_to_major, parse_integer
 from .models import LANGUAGE_LABELS
 
 PARTY_KEY_LABELS = {
@@ -195,10 +195,10 @@ def _parse(spec, key, raw: dict[str, str], currency: str):
         except ValueError:
             raise ValueError(_l("Write the date as YYYY-MM-DD.")) from None
     if spec.type == "integer":
-        digits = text.replace(",", "")
-        if not digits.lstrip("-").isdigit():
-            raise ValueError(_l("Enter a whole number."))
-        return int(digits)
+        try:
+            return parse_integer(text.replace(",", ""))
+        except ValueError:
+            raise ValueError(_l("Enter a whole number.")) from None
     if spec.type == "percent":
         try:
             number = float(text.replace(",", "").rstrip("%"))

@@ -96,7 +96,7 @@ def format_brn(number: str | None) -> str | None:
     """A Korean business registration number as written on documents: 123-45-67890."""
     if not number:
         return None
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = "".join(ch for ch in number if "0" <= ch <= "9")  # not "²" or "①"
     if len(digits) == 10:
         return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
     return number

@@ -4,12 +4,14 @@ Authentication is a personal access token sent as `Authorization: Bearer <token>
 cookies never authorise an API call, so the API needs no CSRF token.
 """
 
+from flask import request
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 
 from ..extensions import csrf
 from ..routing import IdConverter
-from .schemas import ErrorSchema
+from .auth import authenticate_first
+from .schemas import ErrorSchema, SchemaRulesPlugin
 
 
 class MarketplaceApi(Api):
@@ -20,6 +22,7 @@ class MarketplaceApi(Api):
 
 
 api = MarketplaceApi(spec_kwargs={
+    "extra_plugins": [SchemaRulesPlugin()],
     "info": {"description": "Tech Trade-On: technology needs, offerings, matches and deals."},
 })
 
@@ -40,6 +43,14 @@ def init_app(app, blueprints=()) -> None:
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer",
                    "description": "A personal access token from your profile page."})
+    names = {blueprint.name for blueprint in blueprints}
+
+    def authenticate_api_requests():
+        if request.blueprint in names:
+            authenticate_first()
+
+    # First of all hooks: it reads only the header, and the checks of the body come after it.
+    app.before_request_funcs.setdefault(None, []).insert(0, authenticate_api_requests)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

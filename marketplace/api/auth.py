@@ -2,11 +2,11 @@
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError
-from .tokens import user_for_token
+from .tokens import active_token, record_use
 
 
 class Unauthorized(DomainError):
@@ -19,17 +19,41 @@ def api_user():
     if "api_user" not in g:
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
-        g.api_user = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
-        if header and g.api_user is None:
+        token = active_token(secret.strip()) if scheme.lower() == "bearer" else None
+        if header and token is None:
             raise Unauthorized(_l("The access token is missing, wrong or revoked."))
+        if token is not None:
+            record_use(token)
+        g.api_user = token.user if token is not None else None
     return g.api_user
+
+
+def _require_user():
+    if api_user() is None:
+        raise Unauthorized(_l("This needs an access token: Authorization: Bearer <token>."))
 
 
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if api_user() is None:
-            raise Unauthorized(_l("This needs an access token: Authorization: Bearer <token>."))
+        _require_user()
         return view(*args, **kwargs)
 
+    wrapper.requires_token = True  # copied outwards by the decorators that wrap it
     return wrapper
+
+
+def _view_needs_token() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView: the method for this request
+        view = getattr(view_class, request.method.lower(), None)
+    return getattr(view, "requires_token", False)
+
+
+def authenticate_first() -> None:
+    """Before the body is parsed: a bad token is a 401 everywhere, and so is no token on a
+    route that needs one, whatever the body (validation would otherwise answer first)."""
+    api_user()
+    if _view_needs_token():
+        _require_user()

@@ -5,17 +5,72 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..deals import services
+from ..deals import services, terms
 from ..deals.models import DECLINE_REASONS, DealType
 from ..errors import NotFound
 from ..extensions import db
 from ..listings.models import Listing
 from .auth import api_user, token_required
-from .schemas import OrganisationRefSchema, PageQuerySchema, page_schema
+from .schemas import (
+    FILLED,
+    OrganisationRefSchema,
+    PageQuerySchema,
+    page_schema,
+    text,
+    text_schema,
+)
 
 blp = Blueprint("api_deals", __name__, url_prefix="/api/v1/deals",
                 description="Deals between a buyer organisation and a startup.")
 SECURITY = [{"bearer": []}]
+
+
+def _term_schema(spec: terms.TermField) -> dict:
+    low = 0 if spec.minimum is None else spec.minimum
+    if spec.kind == "money":
+        return {"type": "integer", "minimum": int(low), "maximum": terms.MAX_MONEY}
+    if spec.kind == "integer":
+        return {"type": "integer", "minimum": int(low), "maximum": int(spec.maximum)}
+    if spec.kind == "percent":
+        return {"type": "number", "minimum": float(low), "maximum": float(spec.maximum),
+                "description": "at most two decimal places"}
+    if spec.kind == "text":
+        return text_schema(terms.MAX_TEXT, filled=spec.required)
+    if spec.kind == "bool":
+        return {"type": "boolean"}
+    if spec.kind == "currency":
+        return {"type": "string", "enum": list(terms.CURRENCIES)}
+    if spec.kind == "schedule":
+        return {"type": "array", "maxItems": terms.MAX_SCHEDULE, "items": {
+            "type": "object", "required": ["amount", "due"], "additionalProperties": False,
+            "properties": {"amount": {"type": "integer", "minimum": 1,
+                                      "maximum": terms.MAX_MONEY},
+                           "due": {"type": "string", "format": "date"}}}}
+    return {"type": "string", "enum": list(spec.choices)}  # choice
+
+
+def terms_schemas() -> list[dict]:
+    """One JSON schema per deal type (investment and acquisition share theirs)."""
+    out, seen = [], []
+    for deal_type in DealType:
+        specs = terms.fields_for(deal_type)
+        if specs in seen:
+            continue
+        seen.append(specs)
+        names = [t.value for t in DealType if terms.fields_for(t) == specs]
+        schema = {"title": " | ".join(names), "type": "object", "additionalProperties": False,
+                  "required": [s.name for s in specs if s.required],
+                  "properties": {s.name: _term_schema(s) for s in specs}}
+        out.append(schema | CROSS_RULES.get(deal_type, {}))
+    return out
+
+
+#: What the terms of a type need beyond each field (a licence: a fee, a royalty or both).
+#: Not stated: a transfer's schedule must add up to its price.
+CROSS_RULES = {DealType.license: {"anyOf": [
+    {"required": ["upfront_fee"], "properties": {"upfront_fee": {"minimum": 1}}},
+    {"required": ["royalty_percent"], "properties": {"royalty_percent": {
+        "exclusiveMinimum": True, "minimum": 0}}}]}}
 
 
 class DealQuerySchema(PageQuerySchema):
@@ -26,7 +81,7 @@ class OpenDealSchema(Schema):
     offering_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
     need_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1))
     deal_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DealType]))
-    message = fields.String(required=True)
+    message = text(required=True, max_length=services.MAX_MESSAGE, pattern=FILLED)
     require_nda = fields.Boolean(load_default=False)
 
 
@@ -36,22 +91,23 @@ class AcceptSchema(Schema):
 
 class DeclineSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(DECLINE_REASONS)))
-    note = fields.String(allow_none=True)
+    note = text(allow_none=True)
 
 
 class NoteSchema(Schema):
-    note = fields.String(allow_none=True)
+    note = text(allow_none=True)
 
 
 class ProposeTermsSchema(Schema):
     based_on_version = fields.Integer(required=True, allow_none=True,
                                       validate=validate.Range(0, 2**31 - 1))
     terms = fields.Dict(keys=fields.String(), required=True, metadata={
-        "description": "fields for the deal type, money in minor units, `currency` always"})
+        "description": "the fields of the deal's type, money in minor units, `currency` always",
+        "oneOf": terms_schemas()})
 
 
 class MessageInSchema(Schema):
-    body = fields.String(required=True)
+    body = text(required=True)
 
 
 class DealSchema(Schema):

@@ -17,13 +17,14 @@ from ..listings.models import (
     can_see_confidential,
 )
 from .auth import api_user, token_required
-from .schemas import OrganisationRefSchema, PageQuerySchema, page_schema
+from .listing_rules import NEW_LISTING_RULES, NEW_OFFERING_RULES, ListingChangeSchema
+from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, PageQuerySchema, page_schema, text
 
 SECURITY = [{"bearer": []}]
 
 
 class ListingQuerySchema(PageQuerySchema):
-    q = fields.String(validate=validate.Length(max=200))
+    q = text(max_length=200)
     sector = fields.String(validate=validate.OneOf(SECTORS))
     trl_min = fields.Integer(validate=validate.Range(1, 9))
     trl_max = fields.Integer(validate=validate.Range(1, 9))
@@ -34,35 +35,58 @@ class ListingQuerySchema(PageQuerySchema):
     sort = fields.String(validate=validate.OneOf(search.SORTS), load_default="relevance")
 
 
+#: A patent number as the listing rules take it: 5 to 40 characters, at least five digits.
+PATENT = r"^(?=(?:[^0-9]*[0-9]){5})" + services.PATENT_NUMBER.pattern.lstrip("^")
+
+
 def _text_fields():
-    return {f"{name}_{lang}": fields.String(allow_none=True)
-            for name in ("title", "summary", "description") for lang in ("ko", "en")}
+    return {f"{name}_{lang}": text(allow_none=True, max_length=limit,
+                                   pattern=ONE_LINE if name != "description" else NO_NUL)
+            for name, limit in services.LENGTHS.items() for lang in ("ko", "en")}
 
 
-COMMON_IN = {
-    **_text_fields(),
-    "sector": fields.String(validate=validate.OneOf(SECTORS)),
-    "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES))),
-    "keywords": fields.List(fields.String(validate=validate.Length(max=40))),
-    "price_min": fields.Integer(allow_none=True, metadata={"description": "minor units"}),
-    "price_max": fields.Integer(allow_none=True, metadata={"description": "minor units"}),
-    "currency": fields.String(allow_none=True, validate=validate.OneOf(["KRW", "USD"])),
-    "confidential_text": fields.String(allow_none=True),
-}
-OfferingInSchema = Schema.from_dict({
-    **COMMON_IN,
-    "trl": fields.Integer(validate=validate.Range(1, 9)),
-    "ip_status": fields.String(validate=validate.OneOf([s.value for s in IPStatus])),
-    "patent_applications": fields.List(fields.String()),
-    "patent_registrations": fields.List(fields.String()),
-    "evidence": fields.String(allow_none=True),
-}, name="OfferingIn")
-NeedInSchema = Schema.from_dict({
-    **COMMON_IN,
-    "min_trl": fields.Integer(validate=validate.Range(1, 9)),
-    "expected_benefit": fields.String(allow_none=True),
-    "deadline": fields.Date(allow_none=True, metadata={"description": "last day for answers"}),
-}, name="NeedIn")
+def _in_fields(kind: ListingKind) -> dict:
+    """The fields of a new listing or of a change, each with its own rules."""
+    price = {"allow_none": True, "validate": validate.Range(0, services.MAX_PRICE - 1),
+             "metadata": {"description": "minor units; not below `price_min` for `price_max`"}}
+    common = {
+        **_text_fields(),
+        "sector": fields.String(validate=validate.OneOf(SECTORS)),
+        "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES)),
+                                  metadata={"minItems": 1}),
+        "keywords": fields.List(text(max_length=services.MAX_KEYWORD_LENGTH),
+                                validate=validate.Length(max=services.MAX_KEYWORDS)),
+        "price_min": fields.Integer(**price),
+        "price_max": fields.Integer(**price),
+        "currency": fields.String(allow_none=True, validate=validate.OneOf(["KRW", "USD"]),
+                                  metadata={"description": "required with a price"}),
+        "confidential_text": text(allow_none=True, max_length=services.MAX_CONFIDENTIAL),
+    }
+    if kind == ListingKind.offering:
+        patents = fields.List(fields.String(validate=validate.Regexp(PATENT)),
+                              validate=validate.Length(max=services.MAX_PATENTS))
+        return {**common,
+                "trl": fields.Integer(validate=validate.Range(1, 9)),
+                "ip_status": fields.String(validate=validate.OneOf([s.value for s in IPStatus])),
+                "patent_applications": patents, "patent_registrations": patents,
+                "evidence": text(allow_none=True, max_length=services.MAX_TEXT)}
+    return {**common,
+            "min_trl": fields.Integer(validate=validate.Range(1, 9)),
+            "expected_benefit": text(allow_none=True, max_length=services.MAX_TEXT),
+            "deadline": fields.Date(allow_none=True, metadata={
+                "description": "last day for answers, in the future"})}
+
+
+def _in_schema(kind: ListingKind, new: bool):
+    if not new:
+        return ListingChangeSchema.from_dict(_in_fields(kind), name=kind.value.capitalize()
+                                             + "In")
+    schema = Schema.from_dict(_in_fields(kind), name="New" + kind.value.capitalize() + "In")
+    # the service answers a missing field with its own message: stated here only
+    trl = "trl" if kind == ListingKind.offering else "min_trl"
+    rules = NEW_OFFERING_RULES if kind == ListingKind.offering else NEW_LISTING_RULES
+    schema.OPENAPI_RULES = {"required": ["sector", "deal_types", trl], **rules}
+    return schema
 
 
 class CloseSchema(Schema):
@@ -121,7 +145,7 @@ def _incoming(data: dict) -> dict:
     return data
 
 
-def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
+def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
     blp = Blueprint(f"api_{path}", __name__, url_prefix=f"/api/v1/{path}",
                     description=f"Technology {path}.")
 
@@ -135,7 +159,7 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
             return {"items": items, "page": query["page"], "per_page": query["per_page"],
                     "total": total}
 
-        @blp.arguments(in_schema)
+        @blp.arguments(_in_schema(kind, new=True))
         @blp.response(201, ListingSchema)
         @blp.doc(security=SECURITY)
         @token_required
@@ -153,7 +177,7 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
             """One listing: published ones for everyone, drafts for their organisation."""
             return _listing_or_404(kind, listing_id)
 
-        @blp.arguments(in_schema)
+        @blp.arguments(_in_schema(kind, new=False), required=False)  # none: nothing changes
         @blp.response(200, ListingSchema)
         @blp.doc(security=SECURITY)
         @token_required
@@ -190,5 +214,5 @@ def make_blueprint(kind: ListingKind, path: str, in_schema) -> Blueprint:
     return blp
 
 
-offerings_api = make_blueprint(ListingKind.offering, "offerings", OfferingInSchema)
-needs_api = make_blueprint(ListingKind.need, "needs", NeedInSchema)
+offerings_api = make_blueprint(ListingKind.offering, "offerings")
+needs_api = make_blueprint(ListingKind.need, "needs")

@@ -17,6 +17,9 @@ FIXED = {
     "Invalid input type.": _l("Not a valid value."),
     "Invalid value.": _l("Not a valid value."),
     "Invalid input.": _l("Not a valid value."),
+    "Use a single line.": _l("Use a single line."),
+    "This field is required.": _l("This field is required."),
+    "Not a valid text.": _l("Not a valid text."),
 }
 PATTERNS = [
     (re.compile(r"^Must be one of: (?P<choices>.*)\.$"),

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,8 @@ from ..extensions import db
 
 PREFIX = "tto_"
 MAX_ACTIVE_TOKENS = 20
+#: `last_used_at` is written at most this often per token, so reading the API rarely writes.
+USE_RESOLUTION = timedelta(minutes=1)
 
 
 def digest(token: str) -> str:
@@ -71,11 +73,26 @@ def revoke_token(user: User, token_id: int) -> None:
         token.revoked_at = utcnow()
 
 
-def user_for_token(secret: str) -> User | None:
+def active_token(secret: str) -> ApiToken | None:
+    """The active token of an active user with this secret, or None."""
     if not secret or not secret.startswith(PREFIX):
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or not token.active or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def record_use(token: ApiToken) -> None:
+    """Note when the token was last used, committed at once (a GET commits nothing else), but
+    at most once a USE_RESOLUTION; the guarded UPDATE keeps concurrent requests to one write."""
+    now = utcnow()
+    last = token.last_used_at
+    if last is not None and last.replace(tzinfo=last.tzinfo or UTC) > now - USE_RESOLUTION:
+        return
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token.id, sa.or_(ApiToken.last_used_at.is_(None),
+                                               ApiToken.last_used_at <= now - USE_RESOLUTION))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    db.session.commit()

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..errors import DomainError
 from ..forms import choices
@@ -68,7 +68,8 @@ LONG_TEXT = {"scope", "success_criteria", "delivery", "field_of_use", "condition
 
 
 class TermsFormBase(FlaskForm):
-    based_on_version = HiddenField()
+    based_on_version = HiddenField(validators=[
+        Optional(), Regexp(r"[0-9]{1,9}\Z", message=_l("Enter a whole number."))])
 
 
 def terms_form(deal_type, *args, **kwargs) -> TermsFormBase:

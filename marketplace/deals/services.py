@@ -4,16 +4,14 @@ and its attachments, the NDA text, staff queues, the expiry job. Services flush;
 
 import hashlib
 import secrets
-import zipfile
 from datetime import timedelta
-from io import BytesIO
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import jobs
+from .. import jobs, uploads
 from ..accounts.models import Organisation, OrgKind, User, utcnow
 from ..config import INSTANCE_DIR
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -288,11 +286,7 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, ValueError):
-            return None
+        names = set(uploads.zip_member_names(data))
         for marker, kind in _ZIP_MARKERS:
             if marker in names:
                 return kind
@@ -323,7 +317,10 @@ def check_file(filename: str, data: bytes) -> tuple[str, str]:
     if len(data) > limit:
         message = _l("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
         raise DomainError(message, {"attachment": [message]})
-    kind = sniff(data)
+    try:
+        kind = sniff(data)
+    except DomainError as exc:  # a broken zip or a zip bomb
+        raise DomainError(exc.message, {"attachment": [exc.message]}) from None
     if kind is None or not name.lower().endswith(ATTACHMENT_TYPES[kind][1]):
         message = _l("Only PDF, PNG, JPEG, Word, Excel, PowerPoint and HWPX files are "
                      "accepted, and the file's content must match its name.")

@@ -14,7 +14,7 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError
-from ..i18n.formatting import money
+from ..i18n.formatting import money, parse_integer
 from .models import DealType
 
 CURRENCIES = ("KRW", "USD")
@@ -131,10 +131,10 @@ def _integer(value, spec: TermField) -> int:
     if isinstance(value, bool) or value is None:
         raise _Invalid(_l("Enter a whole number."))
     if isinstance(value, str):
-        value = value.strip()
-        if not value.lstrip("-").isdigit():
-            raise _Invalid(_l("Enter a whole number."))
-        value = int(value)
+        try:
+            value = parse_integer(value)
+        except ValueError:
+            raise _Invalid(_l("Enter a whole number.")) from None
     if not isinstance(value, int):
         raise _Invalid(_l("Enter a whole number."))
     return _in_range(value, spec)

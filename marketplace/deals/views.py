@@ -264,6 +264,7 @@ def new_terms(deal_id):
                     version=number), "success")
             return redirect(_detail_url(deal_id, "terms"), code=303)
     elif form.errors:
+        form.form_errors.extend(form.based_on_version.errors)  # a hidden field shows none
         status = 400
     return render_template("deals/terms_form.html", deal=deal, form=form, current=current,
                            terms_rows=terms.display_rows), status

@@ -4,6 +4,7 @@ Money is stored as integer minor units plus an ISO currency code; the number of 
 comes from Babel's currency data (KRW 0, USD 2), never from a float.
 """
 
+import re
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision
@@ -14,8 +15,29 @@ def minor_to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(int(amount_minor)).scaleb(-get_currency_precision(currency))
 
 
+#: Digits are ASCII only: `str.isdigit()`, `int()` and `Decimal()` also take "²", "①" or "٣",
+#: and `int()` of more than 4300 digits raises.
+INTEGER = re.compile(r"-?[0-9]{1,30}")
+DECIMAL = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
+
+
+def parse_integer(text: str) -> int:
+    """A whole number written in ASCII digits (at most 30); ValueError otherwise."""
+    text = text.strip()
+    if not INTEGER.fullmatch(text):
+        raise ValueError("not a whole number in ASCII digits")
+    return int(text)
+
+
 def major_to_minor(amount: Decimal | int | str, currency: str) -> int:
-    value = Decimal(str(amount)).scaleb(get_currency_precision(currency))
+    """Minor units of an amount in major units; ValueError for anything but plain ASCII
+    digits with an optional point, or more decimals than the currency has."""
+    if isinstance(amount, Decimal):  # from a form's DecimalField: "1e3" is 1000, "1e999" is not
+        amount = format(amount, "f") if amount.is_finite() and amount.adjusted() < 30 else "x"
+    text = str(amount).strip()
+    if not DECIMAL.fullmatch(text):
+        raise ValueError("not an amount in ASCII digits")
+    value = Decimal(text).scaleb(get_currency_precision(currency))
     if value != value.to_integral_value():
         raise ValueError(f"too many decimal places for {currency}")
     return int(value)

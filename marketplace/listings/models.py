@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import append_only
 from ..accounts.models import Organisation, OrgKind, User, utcnow
 from ..db_types import AwareDateTime, enum_column
-from ..errors import DomainError, NotFound, PermissionDenied
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 
 
@@ -312,7 +312,7 @@ class Listing(db.Model):
         """draft -> published. Needs a verified organisation and a complete listing."""
         self._require_owner(actor)
         if self.status != ListingStatus.draft:
-            raise DomainError(_l("Only a draft can be published."))
+            raise Conflict(_l("Only a draft can be published."))
         if not self.organisation.is_verified:
             raise DomainError(_l("Your organisation must be verified by staff before it can "
                                  "publish listings."))
@@ -342,7 +342,7 @@ class Listing(db.Model):
         else:
             self._require_owner(actor)
         if self.status != ListingStatus.published:
-            raise DomainError(_l("Only a published listing can be closed."))
+            raise Conflict(_l("Only a published listing can be closed."))
         self.status = ListingStatus.closed
         self.closed_reason = reason
         self.closed_at = self.updated_at = utcnow()

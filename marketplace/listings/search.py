@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ..accounts.models import Organisation, Verification, utcnow
 from ..extensions import db
+from ..i18n.formatting import parse_integer
 from . import text
 from .models import DEAL_TYPES, SECTORS, Challenge, Listing, ListingKind, ListingTerm
 
@@ -43,7 +44,7 @@ class SearchParams:
 
 def _int(value, low: int, high: int) -> int | None:
     try:
-        number = int(value)
+        number = parse_integer(value) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
         return None
     return number if low <= number <= high else None

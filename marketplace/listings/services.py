@@ -20,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 from .. import jobs
 from ..accounts.models import Organisation, User, utcnow
 from ..config import INSTANCE_DIR
-from ..errors import DomainError, NotFound, PermissionDenied
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..i18n.formatting import parse_integer
 from . import text
 from .models import (
     CURRENCIES,
@@ -83,7 +84,7 @@ def _int(value, field: str, errors: _Errors) -> int | None:
         errors.add(field, _l("Enter a whole number."))
         return None
     try:
-        return int(value)
+        return parse_integer(value) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
         errors.add(field, _l("Enter a whole number."))
         return None
@@ -280,7 +281,7 @@ def kind_for_organisation(org: Organisation) -> ListingKind | None:
 def create_listing(org: Organisation, user: User, data: dict,
                    kind: str | None = None) -> Listing:
     """A new draft: firms and agencies post needs, startups post offerings. Version 1."""
-    if user is None or user.organisation_id != org.id:
+    if org is None or user is None or user.organisation_id != org.id:  # staff have no org
         raise PermissionDenied(_l("You can only post listings for your own organisation."))
     allowed = kind_for_organisation(org)
     kind = ListingKind(kind) if kind else allowed
@@ -303,7 +304,7 @@ def update_listing(listing: Listing, user: User, data: dict) -> Listing:
         raise PermissionDenied(_l("Only the organisation that posted this listing can do "
                                   "this."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     current = _current(listing)
     values = clean_listing_data(listing.kind, data, current)
     if all(values[name] == current[name] for name in values):
@@ -477,7 +478,7 @@ def add_attachment(listing: Listing, user: User, filename: str, data: bytes,
         raise PermissionDenied(_l("Only the organisation that posted this listing can do "
                                   "this."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     if len(listing.attachments) >= MAX_ATTACHMENTS:
         message = _l("A listing has at most %(n)d attachments.", n=MAX_ATTACHMENTS)
         raise DomainError(message, {"file": [message]})
@@ -530,7 +531,7 @@ def open_challenge(listing: Listing, user: User, data: dict) -> Challenge:
     if listing.challenge is not None:
         raise DomainError(_l("This need is already a challenge."))
     if listing.status not in EDITABLE_STATUSES:
-        raise DomainError(_l("A closed or archived listing cannot be edited."))
+        raise Conflict(_l("A closed or archived listing cannot be edited."))
     errors = _Errors()
     deadline = parse_deadline(data.get("deadline"), "deadline", errors)
     if deadline is None and "deadline" not in errors:

@@ -1,12 +1,14 @@
 """Payment forms. None of them carries an amount the payer chooses: what is paid comes from the
 payment request and its ledger. Only staff type an amount, for a partial refund."""
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
 
-from .services import MAX_NOTE, MAX_REFERENCE
+from .services import MAX_NOTE, MAX_REFERENCE, NONCE
 
 
 class ActionForm(FlaskForm):
@@ -29,3 +31,10 @@ class RefundForm(FlaskForm):
     amount = StringField(_l("Amount to refund"), validators=[DataRequired(), Length(max=30)],
                          description=_l("In the payment's currency, e.g. 1,000,000 or 12.50."))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_NOTE)])
+    # One per form shown (see `shown`): sending the same form twice makes one refund.
+    nonce = HiddenField(validators=[DataRequired(), Regexp(NONCE.pattern + r"\Z")])
+
+    @classmethod
+    def shown(cls, **kwargs) -> "RefundForm":
+        """A new form to show, with a nonce of its own."""
+        return cls(nonce=secrets.token_urlsafe(24), **kwargs)

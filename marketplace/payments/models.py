@@ -189,6 +189,9 @@ class LedgerEntry(db.Model):
     provider_event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("payment_provider_events.id", ondelete="RESTRICT"))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(300), unique=True)
+    # The one-time nonce of the staff form that asked for this refund: the same form sent twice
+    # (a double click, a reload) is recognised by it and gets the first answer.
+    action_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     related_entry_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("payment_ledger.id", ondelete="RESTRICT"))
     reference: Mapped[str | None] = mapped_column(sa.String(100))   # bank transfer reference

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 MAX_TOTAL = MAX_MONEY  # what the terms let through is what a payment may be
 MAX_REFERENCE = 100
 MAX_NOTE = 2000
+#: A staff form's one-time nonce (`secrets.token_urlsafe`).
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 #: A Checkout Session stays open this long (Stripe allows 30 minutes to 24 hours).
 CHECKOUT_MINUTES = 60
 
@@ -330,7 +333,8 @@ def _append(req: PaymentRequest, kind: EntryKind, amount: int, *, currency: str 
             provider_event: ProviderEvent | None = None, dedupe_key: str | None = None,
             related: LedgerEntry | None = None, reference: str | None = None,
             value_date: date | None = None, note: str | None = None,
-            payload: dict | None = None, actor=None) -> LedgerEntry | None:
+            payload: dict | None = None, actor=None,
+            action_nonce: str | None = None) -> LedgerEntry | None:
     """Write one fact; None when the same fact (its `dedupe_key`) is already recorded.
     The caller holds the deal's lock."""
     if dedupe_key and db.session.scalar(sa.select(LedgerEntry.id).where(
@@ -345,7 +349,7 @@ def _append(req: PaymentRequest, kind: EntryKind, amount: int, *, currency: str 
         provider_event_id=provider_event.id if provider_event is not None else None,
         dedupe_key=dedupe_key, related_entry_id=related.id if related is not None else None,
         reference=reference, value_date=value_date, note=note,
-        payload=_json(payload or {}),
+        payload=_json(payload or {}), action_nonce=action_nonce,
         actor_user_id=getattr(actor, "id", None))
     db.session.add(entry)
     db.session.flush()
@@ -559,12 +563,23 @@ def _record_refund(req: PaymentRequest, refund: gateway.Refund, *, event=None,
         related = db.session.scalar(sa.select(LedgerEntry).where(
             LedgerEntry.provider_payment_intent == payment_intent,
             LedgerEntry.kind == EntryKind.succeeded))
-    note = note or (refund.raw.get("metadata") or {}).get("reason")
+    metadata = refund.raw.get("metadata") or {}
     return _append(req, EntryKind.refunded, refund.amount, currency=refund.currency or None,
                    method=Method.card, provider="stripe", provider_ref=refund.id,
                    payment_intent=payment_intent, provider_event=event,
-                   dedupe_key=f"stripe:refund:{refund.id}", related=related, note=note,
-                   payload=refund.raw, actor=actor)
+                   dedupe_key=f"stripe:refund:{refund.id}", related=related,
+                   note=note or metadata.get("reason"), payload=refund.raw, actor=actor,
+                   action_nonce=_nonce(metadata.get("action_nonce")))
+
+
+def _nonce(value) -> str | None:
+    """A refund form's nonce as it may be stored (anything else is not one of ours)."""
+    return value if isinstance(value, str) and NONCE.fullmatch(value) else None
+
+
+def refund_already_made(nonce: str) -> LedgerEntry | None:
+    """The refund the staff form with this nonce already made (here or seen by webhook)."""
+    return db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.action_nonce == nonce))
 
 
 def confirm_from_success_page(req: PaymentRequest, session_id: str | None) -> bool:
@@ -580,12 +595,24 @@ def confirm_from_success_page(req: PaymentRequest, session_id: str | None) -> bo
     return balance(req).settled
 
 
-def refund(entry: LedgerEntry, user, amount: int, reason: str) -> LedgerEntry:
-    """Staff give back part or all of a card payment through Stripe, with a reason."""
+def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> LedgerEntry:
+    """Staff give back part or all of a card payment through Stripe, with a reason.
+
+    `nonce` identifies the staff action (the form shown once): the same nonce again returns the
+    refund it already made, and Stripe gets the same idempotency key for it."""
     _lock_deal(entry.deal_id)
     deal = db.session.get(Deal, entry.deal_id)
     if not deal.is_deal_staff(user):
         raise PermissionDenied(_l("Only the staff assigned to this deal can refund."))
+    if _nonce(nonce) is None:
+        raise DomainError(_l("The form expired or was sent from elsewhere. Please reload the "
+                             "page and try again."))
+    done = refund_already_made(nonce)
+    if done is not None:
+        if done.related_entry_id != entry.id:
+            raise Conflict(_l("This form was already used for another payment. Reload the "
+                              "page and try again."))
+        return done
     if entry.kind != EntryKind.succeeded or not entry.provider_payment_intent:
         raise Conflict(_l("Only a card payment can be refunded here."))
     reason = (reason or "").strip()
@@ -607,8 +634,8 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str) -> LedgerEntry:
         payment_intent=entry.provider_payment_intent, amount=amount,
         metadata={"payment_request_id": str(entry.payment_request_id),
                   "deal_id": str(entry.deal_id), "ledger_entry_id": str(entry.id),
-                  "reason": reason[:500]},
-        idempotency_key=f"tto-refund-{entry.id}-{card.refunded}-{amount}")
+                  "reason": reason[:500], "action_nonce": nonce},
+        idempotency_key=f"tto-refund-{nonce}")
     if result.status in ("failed", "canceled"):
         raise gateway.GatewayError(f"refund {result.id} {result.status}")
     recorded = _record_refund(entry.payment_request, result,

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/payments")
 
+FORM_EXPIRED = _l("The form expired or was sent from elsewhere. Please reload the page and try "
+                  "again.")
 GATEWAY_FAILED = _l("The card payment service could not be reached. Nothing was charged; "
                     "please try again in a moment.")
 
@@ -79,8 +81,8 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
         transfer_forms={b.request.id: forms.get(("transfer", b.request.id))
                         or TransferForm(prefix=f"t{b.request.id}") for b in rows},
         refund_forms={c.entry.id: forms.get(("refund", c.entry.id))
-                      or RefundForm(prefix=f"r{c.entry.id}",
-                                    amount=str(minor_to_major(c.refundable, c.entry.currency)))
+                      or RefundForm.shown(prefix=f"r{c.entry.id}", amount=str(
+                          minor_to_major(c.refundable, c.entry.currency)))
                       for b in rows for c in b.card_payments},
         reject_forms={e.id: forms.get(("reject", e.id)) or RejectTransferForm(prefix=f"x{e.id}")
                       for b in rows for e in b.pending_transfers},
@@ -210,7 +212,10 @@ def refund(entry_id):
     entry = services.entry_for_viewer_or_404(entry_id, current_user)
     deal_id, request_id = entry.deal_id, entry.payment_request_id
     form = RefundForm(prefix=f"r{entry.id}")
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.nonce.errors:  # not a refund form we showed: show fresh ones
+        return _render(deal_id, error=FORM_EXPIRED), 400
+    if not valid:
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
     try:
@@ -220,7 +225,7 @@ def refund(entry_id):
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
     try:
-        services.refund(entry, current_user, amount, form.reason.data)
+        services.refund(entry, current_user, amount, form.reason.data, form.nonce.data)
         db.session.commit()
     except DomainError as exc:
         return _failed(deal_id, exc, {("refund", entry.id): form})

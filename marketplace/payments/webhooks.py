@@ -23,6 +23,22 @@ log = logging.getLogger(__name__)
 bp = Blueprint("payments_webhooks", __name__)
 
 
+#: What reading a signed event of an unexpected shape raises (a missing key, a list where an
+#: object belongs): the event cannot be handled, so it is a 400 and nothing is written.
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError, OverflowError)
+
+
+def _well_formed(event) -> bool:
+    """An event as Stripe sends them: an id, a type, a creation time and a data object."""
+    if not isinstance(event, dict):
+        return False
+    data, created = event.get("data"), event.get("created")
+    return (isinstance(event.get("id"), str) and bool(event["id"])
+            and isinstance(event.get("type"), str)
+            and (created is None or isinstance(created, int) and 0 <= created < 2**32)
+            and isinstance(data, dict) and isinstance(data.get("object"), dict))
+
+
 def _answer(status: int, **body):
     return jsonify(body), status
 
@@ -37,11 +53,17 @@ def stripe_webhook():
     except gateway.SignatureError:
         log.warning("stripe webhook with a bad signature from %s", request.remote_addr)
         return _answer(400, error="invalid signature")
-    except ValueError:
+    except (*MALFORMED, RecursionError):  # signed, but not a JSON object
+        return _answer(400, error="invalid payload")
+    if not _well_formed(event):
         return _answer(400, error="invalid payload")
     try:
         outcome = services.handle_event(event)
         db.session.commit()
+    except MALFORMED as exc:
+        db.session.rollback()
+        log.warning("stripe event %s has an unexpected shape: %r", event["id"], exc)
+        return _answer(400, error="invalid payload")
     except gateway.GatewayError:
         db.session.rollback()
         log.warning("stripe event %s could not be completed now", event.get("id"))

@@ -104,3 +104,35 @@ def test_session_cookie_does_not_authorise_the_api(client, make_user):
 
     login(client, make_user(kind="startup"))
     assert client.post("/api/v1/offerings", json=OFFERING).status_code == 401
+
+
+def test_a_change_must_be_valid_over_any_listing(client, make_user, token_for):
+    auth = token_for(make_user(kind="startup"))
+    listing_id = client.post("/api/v1/offerings", json=OFFERING, headers=auth).get_json()["id"]
+    url = f"/api/v1/offerings/{listing_id}"
+    part = client.patch(url, json={"title_ko": "새 제목"}, headers=auth)
+    assert part.status_code == 422 and "title_ko" in part.get_json()["error"]["fields"]
+    one_price = client.patch(url, json={"price_max": 200_000_000}, headers=auth)
+    assert one_price.status_code == 422 and "price_min" in one_price.get_json()["error"]["fields"]
+    emptied = client.patch(url, json={"title_ko": "", "summary_ko": "", "description_ko": ""},
+                           headers=auth)
+    assert emptied.status_code == 422
+    whole = client.patch(url, json={"title_ko": "새 제목", "summary_ko": "요약",
+                                    "description_ko": "설명", "price_min": 1, "price_max": 2,
+                                    "currency": "KRW"}, headers=auth)
+    assert whole.status_code == 200 and whole.get_json()["title_ko"] == "새 제목"
+
+
+def test_a_change_of_state_that_no_longer_applies_is_a_conflict(client, make_user, token_for):
+    auth = token_for(make_user(kind="startup"))
+    listing_id = client.post("/api/v1/offerings", json=OFFERING, headers=auth).get_json()["id"]
+    close = {"reason": "withdrawn"}
+    assert client.post(f"/api/v1/offerings/{listing_id}/close", json=close,
+                       headers=auth).status_code == 409  # a draft is not published
+    assert client.post(f"/api/v1/offerings/{listing_id}/publish", headers=auth).status_code == 200
+    again = client.post(f"/api/v1/offerings/{listing_id}/publish", headers=auth)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+    assert client.post(f"/api/v1/offerings/{listing_id}/close", json=close,
+                       headers=auth).status_code == 200
+    edit = client.patch(f"/api/v1/offerings/{listing_id}", json={"trl": 9}, headers=auth)
+    assert edit.status_code == 409

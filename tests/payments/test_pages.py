@@ -2,6 +2,7 @@
 and the platform without Stripe keys."""
 
 import subprocess
+import threading
 from datetime import date
 
 from flask_babel import refresh
@@ -10,6 +11,7 @@ from marketplace.deals.models import Deal, DealState
 from marketplace.extensions import db
 from marketplace.payments import services
 from marketplace.payments.models import EntryKind, PaymentRequest
+from tests.conftest import login
 
 from .conftest import sign_deal
 from .test_webhooks import kinds, open_checkout, state
@@ -141,7 +143,8 @@ def test_staff_refund_goes_through_stripe_and_is_recorded_once(
     client.post("/ko/logout")
     # A party is not staff.
     login_as(parties["buyer"], lang="en")
-    form = {f"r{paid.id}-amount": "10,000,000", f"r{paid.id}-reason": "Scope reduced"}
+    form = {f"r{paid.id}-amount": "10,000,000", f"r{paid.id}-reason": "Scope reduced",
+            f"r{paid.id}-nonce": "staff-refund-form-1"}
     assert client.post(f"/en/payments/entries/{paid.id}/refund", data=form).status_code == 403
     client.post("/en/logout")
     login_as(parties["staff"], lang="en")
@@ -149,7 +152,8 @@ def test_staff_refund_goes_through_stripe_and_is_recorded_once(
     assert client.post(f"/en/payments/entries/{paid.id}/refund", data=too_much).status_code \
         == 400
     assert client.post(f"/en/payments/entries/{paid.id}/refund", data={
-        f"r{paid.id}-amount": "1000"}).status_code == 400  # a reason is required
+        f"r{paid.id}-amount": "1000", f"r{paid.id}-nonce": "staff-refund-form-1"}
+    ).status_code == 400  # a reason is required
     response = client.post(f"/en/payments/entries/{paid.id}/refund", data=form)
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     [call] = [c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]
@@ -257,3 +261,81 @@ def test_the_payee_can_say_a_declared_transfer_never_arrived(
     login_as(parties["seller"], lang="ko")
     assert client.post(f"/ko/payments/entries/{second.id}/confirm").status_code == 303
     assert state(deal_id) == DealState.paid and services.balance(req).paid == req.amount
+
+
+def _paid_with_staff(client, login_as, parties, stripe_stub, post_event):
+    """A deal paid by card, with its assigned staff signed in; returns (deal id, entry)."""
+    deal_id = sign_deal(parties)
+    db.session.get(Deal, deal_id).assigned_staff_id = parties["staff"].id
+    db.session.commit()
+    _, session_id = open_checkout(client, login_as, parties, deal_id)
+    post_event(stripe_stub.event("checkout.session.completed", stripe_stub.complete(session_id)))
+    client.post("/ko/logout")
+    login_as(parties["staff"], lang="ko")
+    return deal_id, services.ledger_of(deal_id)[-1]
+
+
+def _refunds(deal_id):
+    db.session.expire_all()
+    return [e for e in services.ledger_of(deal_id) if e.kind == EntryKind.refunded]
+
+
+def test_a_refund_form_sent_twice_refunds_once(ctx, client, login_as, parties, stripe_stub,
+                                               post_event):
+    deal_id, paid = _paid_with_staff(client, login_as, parties, stripe_stub, post_event)
+    page = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
+    nonce = page.split(f'name="r{paid.id}-nonce" type="hidden" value="')[1].split('"')[0]
+    form = {f"r{paid.id}-amount": "50,000,000", f"r{paid.id}-reason": "계약 해지",
+            f"r{paid.id}-nonce": nonce}
+    first = client.post(f"/ko/payments/entries/{paid.id}/refund", data=form)
+    second = client.post(f"/ko/payments/entries/{paid.id}/refund", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    [refund] = _refunds(deal_id)
+    assert (refund.amount, refund.action_nonce) == (50_000_000, nonce)
+    calls = [c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]
+    assert len(calls) == 1 and len(stripe_stub.refunds) == 1
+    assert calls[0]["headers"]["Idempotency-Key"] == f"tto-refund-{nonce}"
+    # a new form (a new nonce) is a new staff action
+    fresh = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
+    assert nonce not in fresh
+
+
+def test_a_refund_form_without_its_nonce_is_refused(ctx, client, login_as, parties,
+                                                    stripe_stub, post_event):
+    deal_id, paid = _paid_with_staff(client, login_as, parties, stripe_stub, post_event)
+    for nonce in (None, "short", "x" * 65, "bad nonce with spaces!"):
+        form = {f"r{paid.id}-amount": "1,000", f"r{paid.id}-reason": "x"}
+        if nonce is not None:
+            form[f"r{paid.id}-nonce"] = nonce
+        response = client.post(f"/ko/payments/entries/{paid.id}/refund", data=form)
+        assert response.status_code == 400
+        assert "페이지를 새로 고친 뒤" in response.get_data(as_text=True)
+    assert _refunds(deal_id) == []
+
+
+
+def test_two_refund_posts_racing_with_one_nonce_refund_once(ctx, app, client, login_as, parties,
+                                                            stripe_stub, post_event):
+    """A double click: both requests at once, each on its own connection."""
+    deal_id, paid = _paid_with_staff(client, login_as, parties, stripe_stub, post_event)
+    url = f"/ko/payments/entries/{paid.id}/refund"
+    form = {f"r{paid.id}-amount": "20,000,000", f"r{paid.id}-reason": "중복 클릭",
+            f"r{paid.id}-nonce": "double-click-nonce-0001"}
+    clients = [app.test_client() for _ in range(2)]
+    for each in clients:
+        login(each, parties["staff"])
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def post(each):
+        barrier.wait(timeout=10)
+        statuses.append(each.post(url, data=form).status_code)
+
+    threads = [threading.Thread(target=post, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [303, 303]
+    assert [r.amount for r in _refunds(deal_id)] == [20_000_000]
+    assert len([c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]) == 1

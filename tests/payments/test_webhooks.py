@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.deals.models import Deal, DealState
@@ -170,3 +171,27 @@ def test_event_for_an_unknown_request_is_acknowledged_and_ignored(
     response = post_event(stripe_stub.event("checkout.session.completed", session))
     assert response.status_code == 200 and response.json["outcome"] == "unmatched"
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))) == 0
+
+
+MALFORMED_EVENTS = {
+    "a list": "[]",
+    "a number": "42",
+    "no id": '{"type": "charge.refunded", "data": {"object": {}}}',
+    "data not an object": '{"id": "evt_1", "type": "charge.refunded", "data": []}',
+    "session without id": '{"id": "evt_2", "type": "checkout.session.completed", '
+                          '"data": {"object": {}}}',
+    "metadata not an object": '{"id": "evt_3", "type": "payment_intent.payment_failed", '
+                              '"data": {"object": {"id": "pi_1", "metadata": "x"}}}',
+    "created out of range": '{"id": "evt_4", "type": "charge.refunded", '
+                            '"created": 99999999999999999999, "data": {"object": {}}}',
+    "nested 50,000 deep": "[" * 50_000 + "]" * 50_000,
+}
+
+
+@pytest.mark.parametrize("payload", MALFORMED_EVENTS.values(), ids=MALFORMED_EVENTS.keys())
+def test_a_signed_but_malformed_event_is_a_json_400_and_writes_nothing(ctx, stripe_stub,
+                                                                       post_event, payload):
+    response = post_event(payload)
+    assert response.status_code == 400
+    assert response.is_json and response.get_json()["error"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProviderEvent)) == 0

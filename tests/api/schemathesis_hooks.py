@@ -1,0 +1,55 @@
+"""What OpenAPI 3.0 cannot state about a request, for schemathesis (loaded through
+SCHEMATHESIS_HOOKS): generated bodies that break such a rule are left out instead of being
+reported as valid requests the server refused. Everything a field or a body alone must satisfy
+is in the document itself."""
+
+import schemathesis
+
+TEXTS = ("title", "summary", "description")
+
+
+def _filled(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+@schemathesis.hook
+def filter_body(context, body) -> bool:
+    if not isinstance(body, dict):
+        return True
+    low, high = body.get("price_min"), body.get("price_max")
+    # a listing's price range: the maximum is not below the minimum
+    return not (isinstance(low, int) and isinstance(high, int) and high < low)
+
+
+@schemathesis.hook("filter_body").apply_to(method="POST", path="/api/v1/deals")
+def need_named_by_a_startup(context, body) -> bool:
+    # the fuzzing user is a startup, and a startup opens a deal by proposing for a need
+    return not isinstance(body, dict) or body.get("need_id") is not None
+
+
+@schemathesis.hook("filter_body").apply_to(method="PATCH")
+def change_valid_over_any_listing(context, body) -> bool:
+    """A change is laid over the listing as it stands, so whether the result is complete
+    depends on that listing: keep the changes that are valid over any listing."""
+    if not isinstance(body, dict):
+        return True
+    complete, blanked = set(), set()
+    for lang in ("ko", "en"):
+        given = [body[f"{t}_{lang}"] for t in TEXTS if f"{t}_{lang}" in body]
+        if not given:
+            continue
+        if len(given) < len(TEXTS) or len({_filled(v) for v in given}) > 1:
+            return False  # part of a language
+        (complete if _filled(given[0]) else blanked).add(lang)
+    if blanked and not complete:
+        return False  # the other language may be empty
+    prices = [body.get(name) for name in ("price_min", "price_max")]
+    if ("price_min" in body or "price_max" in body) and not (
+            prices == [None, None] or all(isinstance(p, int) for p in prices)
+            and isinstance(body.get("currency"), str)):
+        return False  # the other bound or the currency may not fit
+    if body.get("currency", "") is None:
+        return False  # the listing may have a price
+    wanted = {"applied": "patent_applications", "registered": "patent_registrations"}
+    name = wanted.get(body.get("ip_status"))
+    return name is None or bool(body.get(name))
