@@ -178,3 +178,20 @@ def test_an_unknown_particle_in_a_clause_edit_is_a_named_error():
             template, template.sample(), overrides={"purpose": '{{ licensor.name|josa("의") }}'}
         )
     assert "purpose" in caught.value.fields
+
+
+@pytest.mark.parametrize(
+    ("key", "expected", "wrong"),
+    [
+        ("mou", ["본협약은그대상에관한", "본협약과관련하여분쟁이"], "본계약"),
+        ("investment", ["본합의서는그대상에관한", "본합의서와관련하여분쟁이"], "본계약은그대상에"),
+    ],
+)
+def test_general_articles_call_the_document_by_its_own_name(tmp_path, key, expected, wrong):
+    """The shared articles say 본 협약 / 본 합의서, with agreeing particles: in a term sheet
+    "본계약" is the investment contract still to be signed."""
+    template = load_template(key)
+    text = _render_text(tmp_path, template, template.sample())
+    for words in expected:
+        assert words in text
+    assert wrong not in text
