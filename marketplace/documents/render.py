@@ -76,7 +76,7 @@ class Coded(str):
     """An enum variable in a template: compares as its code, prints as its label.
 
     ``{% if dispute_resolution == "court" %}`` still tests the code, while
-    ``{{ dispute_resolution }}`` (in a template or a staff clause edit) shows "소송", never
+    ``{{ dispute_resolution }}`` (in a template or a staff clause edit) shows "법원 소송", never
     "court".
     """
 
