@@ -88,6 +88,21 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _check_keys(
+    value: dict,
+    path: str,
+    errors: dict[str, str],
+    required: tuple[str, ...] = (),
+    optional: tuple[str, ...] = (),
+) -> None:
+    """Name every missing and every unknown key of a nested value by its dotted path."""
+    for key in required:
+        if key not in value:
+            errors[f"{path}.{key}"] = "required"
+    for key in sorted(set(value) - set(required) - set(optional), key=str):
+        errors[f"{path}.{key}"] = "unknown key"
+
+
 def _check_localised(value: Any, path: str, errors: dict[str, str]) -> Any:
     if isinstance(value, str):
         if not value.strip():
@@ -125,8 +140,11 @@ def _check_date(spec: FieldSpec | None, value: Any, path: str, errors: dict[str,
 
 
 def _check_money(spec: FieldSpec | None, value: Any, path: str, errors: dict[str, str]) -> Any:
-    if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
+    if not isinstance(value, dict):
         errors[path] = 'expected {"amount": <int minor units>, "currency": "<ISO code>"}'
+        return value
+    _check_keys(value, path, errors, required=("amount", "currency"))
+    if not {"amount", "currency"} <= set(value):
         return value
     amount, currency = value["amount"], value["currency"]
     if not _is_int(amount):
@@ -174,12 +192,7 @@ def _check_schedule(spec: FieldSpec, value: Any, path: str, errors: dict[str, st
         if not isinstance(item, dict):
             errors[where] = "expected {amount, due}"
             continue
-        extra = set(item) - {"amount", "due", "milestone"}
-        if extra:
-            errors[where] = f"unknown keys {', '.join(sorted(extra))}"
-        for key in ("amount", "due"):
-            if key not in item:
-                errors[f"{where}.{key}"] = "required"
+        _check_keys(item, where, errors, required=("amount", "due"), optional=("milestone",))
         clean = {}
         if "amount" in item:
             clean["amount"] = _check_money(None, item["amount"], f"{where}.amount", errors)
@@ -195,9 +208,7 @@ def _check_party(spec: FieldSpec, value: Any, path: str, errors: dict[str, str])
     if not isinstance(value, dict):
         errors[path] = f"expected a party {{{', '.join(PARTY_KEYS)}}}"
         return value
-    extra = set(value) - set(PARTY_KEYS)
-    if extra:
-        errors[path] = f"unknown keys {', '.join(sorted(extra))}"
+    _check_keys(value, path, errors, optional=PARTY_KEYS)
     clean = {}
     for key in PARTY_KEYS:
         if key not in value or value[key] in (None, ""):

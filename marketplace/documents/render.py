@@ -6,6 +6,8 @@ stable id. The blocks of each language are rendered separately and put together 
 ``_base/document.html``: one after the other for ``ko`` / ``en``, side by side, article by
 article, for ``bilingual``. Articles are numbered after rendering (so an override or an optional
 article never leaves a gap) and ``{{ "id"|ref }}`` becomes "제N조" / "Article N".
+A Korean particle after a variable agrees with it: ``{{ licensor.name|josa("은/는") }}``; an
+enum variable prints as its label in the document's language, never as its code.
 
 Clause edits (``overrides``) are literal text, never templates: what the parties read and approve
 is what the PDF says, word for word, with its paragraphs and line breaks and every character
@@ -27,12 +29,14 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
     TemplateError,
+    TemplateRuntimeError,
     pass_context,
 )
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from . import korean_particles
 from .errors import DocumentError, OverridesInvalid, SignaturesInvalid, TemplateInvalid
 from .fields import (
     LANGUAGES,
@@ -64,6 +68,46 @@ def _labels() -> dict[str, dict[str, str]]:
 
 def _lang(ctx) -> str:
     return ctx.get("lang", "ko")
+
+
+class Coded(str):
+    """An enum variable in a template: compares as its code, prints as its label.
+
+    ``{% if dispute_resolution == "court" %}`` still tests the code, while
+    ``{{ dispute_resolution }}`` (in a template or a staff clause edit) shows "법원 소송", never
+    "court".
+    """
+
+    label: str
+
+    def __new__(cls, code: str, label: str):
+        value = super().__new__(cls, code)
+        value.label = label
+        return value
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __html__(self) -> str:
+        return str(escape(self.label))
+
+
+def _coded(template: ContractTemplate, variables: dict, lang: str) -> dict:
+    """`variables` with every enum value wrapped as `Coded` with its label in `lang`."""
+    out = dict(variables)
+    for name, spec in template.fields.items():
+        if spec.type == "enum" and out.get(name) is not None:
+            out[name] = Coded(out[name], spec.labels[lang][out[name]])
+    return out
+
+
+def josa(value, name: str) -> Markup:
+    """`value` followed by the Korean particle `name` ("은/는", "으로", ...) agreeing with it."""
+    text = value.striptags() if isinstance(value, Markup) else str(value)
+    try:
+        return escape(value) + korean_particles.particle(text, name)
+    except ValueError as exc:
+        raise TemplateRuntimeError(str(exc)) from exc
 
 
 def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironment:
@@ -116,6 +160,7 @@ def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironmen
         ref=ref,
         paras=paras,
         times=multiply_money,
+        josa=josa,
     )
     return env
 
@@ -186,7 +231,7 @@ def _language_parts(
 ) -> dict[str, Any]:
     env = environment_for(template)
     context = {name: None for name in template.fields}
-    context.update(localise(clean, lang))
+    context.update(_coded(template, localise(clean, lang), lang))
     context["document"] = document
     context["lang"] = lang
     context["overrides"] = _render_overrides(overrides, lang)
