@@ -90,6 +90,15 @@ def client(app):
 
 
 @pytest.fixture
+def redis_url():
+    """The Redis database of the job-path tests (TEST_REDIS_URL); skipped without one."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    return url
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -1,10 +1,7 @@
 """`GET /healthz`: the database and Redis as this process sees them."""
 
 import logging
-import os
 import urllib.request
-
-import pytest
 
 from marketplace.extensions import db, limiter
 from tests.conftest import make_test_app
@@ -23,11 +20,8 @@ def test_an_unreachable_redis_is_down_and_still_200(app, client, monkeypatch):
     assert response.get_json() == {"database": "ok", "redis": "down"}
 
 
-def test_a_reachable_redis_is_ok(app, client, monkeypatch):
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    monkeypatch.setitem(app.config, "REDIS_URL", url)
+def test_a_reachable_redis_is_ok(app, client, monkeypatch, redis_url):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     assert client.get("/healthz").get_json() == {"database": "ok", "redis": "ok"}
 
 

@@ -1,7 +1,6 @@
 """The job outbox: a job is a row written with the change that asks for it, handed to the queue
 after the commit; when Redis is down it waits, and the relay hands it over later, once."""
 
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -22,14 +21,6 @@ def _rows():
 def _mail(recipient):
     return db.session.scalars(sa.select(OutboxMessage.status).where(
         OutboxMessage.recipient == recipient)).all()
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 def test_the_job_row_is_written_in_the_transaction_that_asks_for_it(ctx):

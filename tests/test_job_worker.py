@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace import jobs
@@ -19,14 +18,6 @@ from marketplace.mail.models import OutboxMessage
 from tests.support.sample_jobs import hold_then_note
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 def _start_worker(app, redis_url, log_path) -> subprocess.Popen:

@@ -1,4 +1,3 @@
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -53,14 +52,6 @@ def test_jobs_are_sent_after_a_request_commits(app, client, make_user):
 def test_unregistered_function_is_refused(ctx):
     with pytest.raises(TypeError):
         jobs.enqueue(print, "x")
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 def test_rq_worker_runs_the_job_from_redis(app, ctx, redis_url, monkeypatch):

@@ -2,10 +2,8 @@
 secret it carries, and a deal's e-mail only when the deal is theirs."""
 
 import logging
-import os
 import re
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from rq import SimpleWorker
@@ -105,12 +103,9 @@ def test_deal_mail_is_read_only_by_the_staff_assigned_to_the_deal(app, parties):
 
 
 def test_a_worker_writes_a_working_token_into_the_mail_it_sends(app, ctx, make_user, smtp_sink,
-                                                                monkeypatch):
+                                                                monkeypatch, redis_url):
     """On the RQ path the token is made by the worker: neither Redis nor the job record ever
     holds it."""
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if not redis_url:
-        pytest.skip("TEST_REDIS_URL is not set")
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     connection = jobs.redis_connection()
     connection.flushdb()

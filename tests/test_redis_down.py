@@ -1,7 +1,6 @@
 """With Redis unreachable every page still answers and every job waits in the outbox; once Redis
 is back, a burst worker hands them over and runs them all."""
 
-import os
 from datetime import date
 
 import pytest
@@ -52,14 +51,6 @@ def down(app):
     with down.app_context():
         db.engine.dispose()
     limiter.init_app(app)  # one limiter for every app: give it the session app's storage back
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 class Outbox:
