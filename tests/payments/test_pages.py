@@ -324,7 +324,8 @@ def test_two_refund_posts_racing_with_one_nonce_refund_once(ctx, app, client, lo
             f"r{paid.id}-nonce": "double-click-nonce-0001"}
     clients = [app.test_client() for _ in range(2)]
     for each in clients:
-        login(each, parties["staff"])
+        with app.app_context():  # a fresh `g`: the ctx's signed-in user is not this client's
+            login(each, parties["staff"])
     barrier, statuses = threading.Barrier(len(clients)), []
 
     def post(each):
