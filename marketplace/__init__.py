@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from .matching import init_app as init_matching
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
+    from .stats import init_app as init_stats
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     listings.init_app(app)
     init_matching(app)
     payments.init_app(app)
+    init_stats(app)
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
 

@@ -1,0 +1,307 @@
+"""The programme's figures: one function per figure, each ONE aggregate SQL query that reads the
+same on SQLite and PostgreSQL.
+
+Every function takes `Filters` (an optional period, by calendar day in UTC, and a sector) and
+returns plain Python data. What each figure counts:
+
+- listings: needs and offerings that were published and are not hidden by staff; a closed
+  listing still counts (it was on the market), a draft, an archived or a hidden one does not.
+  The period is on `published_at`, the month is its UTC month.
+- gap: listings open now (published, not hidden), needs minus offerings by sector.
+- matches: stored need x offering and investor x offering matches (period on `computed_at`),
+  how many either side dismissed and how many became a deal between the same two parties.
+  "I am interested" opens the deal form, so a deal opened is the interest the records keep.
+- deals: by state and type; the funnel counts deals that EVER reached a stage, from the event
+  log; the period is on the deal's opening, the sector is its offering's.
+- stage days: per-deal times each stage was first reached come from one query; the medians
+  are taken in Python (SQLite has no median or percentile function).
+- contracts: signed contracts by currency with the value of the signed terms (KRW and USD are
+  never added together).
+- organisations: by kind, all and verified; overseas ones (country other than KR) by country;
+  members (not staff) who prefer English. The period is on `created_at`; the sector does not apply.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..accounts.models import Organisation, OrgKind, Role, User, Verification
+from ..agreements.models import Contract, ContractStatus
+from ..deals.models import Deal, DealEvent, DealState, DealTerms, DealType
+from ..errors import DomainError
+from ..extensions import db
+from ..listings.models import SECTORS, Listing, ListingKind, ListingStatus
+from ..matching.records import InvestorMatch, Match
+
+FUNNEL_STAGES = ("inquiry", "agreed", "signed", "paid")
+STAGE_SPANS = (("inquiry", "agreed"), ("agreed", "signed"), ("signed", "paid"))
+CURRENCIES = ("KRW", "USD")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None  # first day, inclusive
+    end: date | None = None    # last day, inclusive
+    sector: str | None = None
+
+    def __post_init__(self):
+        errors = {}
+        if self.start and self.end and self.start > self.end:
+            errors["from"] = [_l("The start date must not be after the end date.")]
+        if self.sector is not None and self.sector not in SECTORS:
+            errors["sector"] = [_l("Choose a sector from the list.")]
+        if errors:
+            raise DomainError(_l("Check the filters."), errors)
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """Filters from a query string (`from`, `to` as YYYY-MM-DD, `sector`)."""
+        errors, values = {}, {}
+        for key, name in (("from", "start"), ("to", "end")):
+            raw = (args.get(key) or "").strip()
+            try:
+                values[name] = date.fromisoformat(raw) if raw else None
+            except ValueError:
+                errors[key] = [_l("Enter a date as YYYY-MM-DD.")]
+        if errors:
+            raise DomainError(_l("Check the filters."), errors)
+        return cls(sector=(args.get("sector") or "").strip() or None, **values)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.start or self.end or self.sector)
+
+    def as_args(self) -> dict:
+        args = {"from": self.start and self.start.isoformat(),
+                "to": self.end and self.end.isoformat(), "sector": self.sector}
+        return {key: value for key, value in args.items() if value}
+
+    def period(self, column) -> list:
+        """Conditions keeping `column` (a UTC timestamp) within the period."""
+        conditions = []
+        if self.start:
+            conditions.append(column >= datetime.combine(self.start, time(), UTC))
+        if self.end:
+            conditions.append(column < datetime.combine(self.end + timedelta(days=1), time(),
+                                                         UTC))
+        return conditions
+
+    def in_sector(self, column) -> list:
+        return [column == self.sector] if self.sector else []
+
+
+class month_of(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
+    """`YYYY-MM` of a UTC timestamp."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def _count_if(condition):
+    return sa.func.count(sa.case((condition, 1)))
+
+
+# -- listings -----------------------------------------------------------------------------------
+
+def listings_by_sector_month(f: Filters) -> list[dict]:
+    """[{sector, month, needs, offerings}] of posted listings, by sector and month."""
+    month = month_of(Listing.published_at)
+    rows = db.session.execute(
+        sa.select(Listing.sector, month.label("month"),
+                  _count_if(Listing.kind == ListingKind.need),
+                  _count_if(Listing.kind == ListingKind.offering))
+        .where(Listing.status.in_([ListingStatus.published, ListingStatus.closed]),
+               Listing.hidden_at.is_(None), Listing.published_at.is_not(None),
+               *f.period(Listing.published_at), *f.in_sector(Listing.sector))
+        .group_by(Listing.sector, month).order_by(month, Listing.sector))
+    return [{"sector": s, "month": m, "needs": n, "offerings": o} for s, m, n, o in rows]
+
+
+def listing_totals(rows: list[dict]) -> dict:
+    """The API's listing block from `listings_by_sector_month` rows (no further query)."""
+    by_sector: dict[str, dict] = {}
+    for row in rows:
+        entry = by_sector.setdefault(row["sector"], {"needs": 0, "offerings": 0})
+        entry["needs"] += row["needs"]
+        entry["offerings"] += row["offerings"]
+    return {"needs": sum(e["needs"] for e in by_sector.values()),
+            "offerings": sum(e["offerings"] for e in by_sector.values()),
+            "by_sector": dict(sorted(by_sector.items()))}
+
+
+def supply_demand_gap(f: Filters) -> list[dict]:
+    """[{sector, needs, offerings, gap}] of listings open now; gap > 0: more demand."""
+    rows = db.session.execute(
+        sa.select(Listing.sector, _count_if(Listing.kind == ListingKind.need),
+                  _count_if(Listing.kind == ListingKind.offering))
+        .where(Listing.status == ListingStatus.published, Listing.hidden_at.is_(None),
+               *f.period(Listing.published_at), *f.in_sector(Listing.sector))
+        .group_by(Listing.sector).order_by(Listing.sector))
+    return [{"sector": s, "needs": n, "offerings": o, "gap": n - o} for s, n, o in rows]
+
+
+# -- matches ------------------------------------------------------------------------------------
+
+def matches(f: Filters) -> dict:
+    """{"listings"|"investors": {made, dismissed, deal_opened}}."""
+    offering = sa.orm.aliased(Listing)
+    pair_deal = sa.exists().where(Deal.offering_id == Match.offering_id,
+                                  Deal.need_id == Match.need_id)
+    investor_deal = sa.exists().where(Deal.offering_id == InvestorMatch.offering_id,
+                                      Deal.buyer_org_id == InvestorMatch.investor_org_id)
+    pairs = (sa.select(sa.literal("listings").label("kind"),
+                       sa.or_(Match.need_dismissed_at.is_not(None),
+                              Match.offering_dismissed_at.is_not(None)).label("dismissed"),
+                       pair_deal.label("deal"))
+             .join(offering, offering.id == Match.offering_id)
+             .where(*f.period(Match.computed_at), *f.in_sector(offering.sector)))
+    investors = (sa.select(sa.literal("investors").label("kind"),
+                           InvestorMatch.dismissed_at.is_not(None).label("dismissed"),
+                           investor_deal.label("deal"))
+                 .join(offering, offering.id == InvestorMatch.offering_id)
+                 .where(*f.period(InvestorMatch.computed_at), *f.in_sector(offering.sector)))
+    both = sa.union_all(pairs, investors).subquery()
+    rows = db.session.execute(
+        sa.select(both.c.kind, sa.func.count(), _count_if(both.c.dismissed),
+                  _count_if(both.c.deal)).group_by(both.c.kind))
+    out = {kind: {"made": 0, "dismissed": 0, "deal_opened": 0}
+           for kind in ("listings", "investors")}
+    for kind, made, dismissed, deal in rows:
+        out[kind] = {"made": made, "dismissed": dismissed, "deal_opened": deal}
+    return out
+
+
+# -- deals --------------------------------------------------------------------------------------
+
+def _deal_filters(f: Filters) -> list:
+    conditions = f.period(Deal.created_at)
+    if f.sector:
+        conditions.append(Deal.offering_id.in_(
+            sa.select(Listing.id).where(Listing.sector == f.sector)))
+    return conditions
+
+
+def deals_by_state_and_type(f: Filters) -> dict:
+    """{"by_state": {state: n}, "by_type": {deal_type: n}} (every state and type, zeros too)."""
+    rows = db.session.execute(
+        sa.select(Deal.state, Deal.deal_type, sa.func.count())
+        .where(*_deal_filters(f)).group_by(Deal.state, Deal.deal_type))
+    by_state = {s.value: 0 for s in DealState}
+    by_type = {t.value: 0 for t in DealType}
+    for state, deal_type, n in rows:
+        by_state[str(state)] += n
+        by_type[str(deal_type)] += n
+    return {"by_state": by_state, "by_type": by_type}
+
+
+def funnel(f: Filters) -> dict:
+    """{stage: deals that ever reached it} for inquiry, agreed, signed, paid."""
+    columns = [sa.func.count(sa.distinct(sa.case((DealEvent.to_state == stage,
+                                                   DealEvent.deal_id))))
+               for stage in FUNNEL_STAGES]
+    row = db.session.execute(
+        sa.select(*columns).join(Deal, Deal.id == DealEvent.deal_id)
+        .where(DealEvent.to_state.in_(FUNNEL_STAGES), *_deal_filters(f))).one()
+    return dict(zip(FUNNEL_STAGES, row, strict=True))
+
+
+def stage_days(f: Filters) -> list[dict]:
+    """[{from, to, deals, median_days}]: days from first reaching one stage to the next, median
+    over the deals that reached both (None when none did)."""
+    firsts = [sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at)))
+              for stage in FUNNEL_STAGES]
+    rows = db.session.execute(
+        sa.select(*firsts).join(Deal, Deal.id == DealEvent.deal_id)
+        .where(DealEvent.to_state.in_(FUNNEL_STAGES), *_deal_filters(f))
+        .group_by(DealEvent.deal_id)).all()
+    out = []
+    for start, end in STAGE_SPANS:
+        i, j = FUNNEL_STAGES.index(start), FUNNEL_STAGES.index(end)
+        spans = [_days(row[i], row[j]) for row in rows if row[i] and row[j]]
+        out.append({"from": start, "to": end, "deals": len(spans),
+                    "median_days": round(median(spans), 1) if spans else None})
+    return out
+
+
+def _days(start, end) -> float:
+    if isinstance(start, str):  # SQLite hands back a MIN over a CASE as text
+        start, end = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    return (end - start).total_seconds() / 86400
+
+
+# -- contracts ----------------------------------------------------------------------------------
+
+def _term(name: str):
+    return sa.cast(DealTerms.fields[name].as_string(), sa.BigInteger)
+
+
+def contract_value():
+    """The headline amount of a deal's terms, in minor units: the licence's upfront fee, the
+    transfer price, the PoC fee, quantity x unit price of a supply, the investment amount.
+    Joint development names no amount (0)."""
+    return sa.func.coalesce(_term("price"), _term("upfront_fee"), _term("fee"), _term("amount"),
+                            _term("quantity") * _term("unit_price"), 0)
+
+
+def contracts_signed(f: Filters) -> dict:
+    """{currency: {"contracts": n, "value": minor units}} for KRW and USD (zeros too)."""
+    rows = db.session.execute(
+        sa.select(DealTerms.currency, sa.func.count(), sa.func.sum(contract_value()))
+        .select_from(Contract)
+        .join(DealTerms, sa.and_(DealTerms.deal_id == Contract.deal_id,
+                                 DealTerms.version == Contract.terms_version))
+        .join(Deal, Deal.id == Contract.deal_id)
+        .where(Contract.status == ContractStatus.signed, *f.period(Contract.signed_at),
+               *_deal_filters(Filters(sector=f.sector)))
+        .group_by(DealTerms.currency))
+    out = {c: {"contracts": 0, "value": 0} for c in CURRENCIES}
+    for currency, n, value in rows:
+        out[currency] = {"contracts": n, "value": int(value or 0)}
+    return out
+
+
+# -- organisations ------------------------------------------------------------------------------
+
+def organisations_by_kind(f: Filters) -> dict:
+    """{kind: {"all": n, "verified": n}} (every kind, zeros too)."""
+    rows = db.session.execute(
+        sa.select(Organisation.kind, sa.func.count(),
+                  _count_if(Organisation.verification == Verification.verified))
+        .where(*f.period(Organisation.created_at)).group_by(Organisation.kind))
+    out = {k.value: {"all": 0, "verified": 0} for k in OrgKind}
+    for kind, n, verified in rows:
+        out[str(kind)] = {"all": n, "verified": verified}
+    return out
+
+
+def overseas_organisations(f: Filters) -> dict:
+    """{country: organisations} for every country other than KR, largest first."""
+    n = sa.func.count()
+    rows = db.session.execute(
+        sa.select(Organisation.country, n)
+        .where(Organisation.country != "KR", *f.period(Organisation.created_at))
+        .group_by(Organisation.country).order_by(n.desc(), Organisation.country))
+    return dict(rows.all())
+
+
+def english_users(f: Filters) -> int:
+    """Active members (not staff) whose preferred language is English."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(User)
+        .where(User.preferred_language == "en", User.active.is_(True), User.role == Role.member,
+               *f.period(User.created_at)))
