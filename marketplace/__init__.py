@@ -84,6 +84,7 @@ def _import_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .stats import models as _stats  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -37,6 +37,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..listings.models import SECTORS, Listing, ListingKind, ListingStatus
 from ..matching.records import InvestorMatch, Match
+from . import models as _indexes  # noqa: F401 - the indexes these queries use
 
 FUNNEL_STAGES = ("inquiry", "agreed", "signed", "paid")
 STAGE_SPANS = (("inquiry", "agreed"), ("agreed", "signed"), ("signed", "paid"))
@@ -159,7 +160,10 @@ def supply_demand_gap(f: Filters) -> list[dict]:
 
 def matches(f: Filters) -> dict:
     """{"listings"|"investors": {made, dismissed, deal_opened}}."""
-    offering = sa.orm.aliased(Listing)
+    def in_sector(column) -> list:
+        return ([column.in_(sa.select(Listing.id).where(Listing.sector == f.sector))]
+                if f.sector else [])
+
     pair_deal = sa.exists().where(Deal.offering_id == Match.offering_id,
                                   Deal.need_id == Match.need_id)
     investor_deal = sa.exists().where(Deal.offering_id == InvestorMatch.offering_id,
@@ -168,13 +172,12 @@ def matches(f: Filters) -> dict:
                        sa.or_(Match.need_dismissed_at.is_not(None),
                               Match.offering_dismissed_at.is_not(None)).label("dismissed"),
                        pair_deal.label("deal"))
-             .join(offering, offering.id == Match.offering_id)
-             .where(*f.period(Match.computed_at), *f.in_sector(offering.sector)))
+             .where(*f.period(Match.computed_at), *in_sector(Match.offering_id)))
     investors = (sa.select(sa.literal("investors").label("kind"),
                            InvestorMatch.dismissed_at.is_not(None).label("dismissed"),
                            investor_deal.label("deal"))
-                 .join(offering, offering.id == InvestorMatch.offering_id)
-                 .where(*f.period(InvestorMatch.computed_at), *f.in_sector(offering.sector)))
+                 .where(*f.period(InvestorMatch.computed_at),
+                        *in_sector(InvestorMatch.offering_id)))
     both = sa.union_all(pairs, investors).subquery()
     rows = db.session.execute(
         sa.select(both.c.kind, sa.func.count(), _count_if(both.c.dismissed),
@@ -222,13 +225,14 @@ def funnel(f: Filters) -> dict:
 
 def stage_days(f: Filters) -> list[dict]:
     """[{from, to, deals, median_days}]: days from first reaching one stage to the next, median
-    over the deals that reached both (None when none did)."""
+    over the deals that reached both (None when none did). Every span ends at or after
+    `agreed`, so only deals that agreed are fetched."""
     firsts = [sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at)))
               for stage in FUNNEL_STAGES]
     rows = db.session.execute(
         sa.select(*firsts).join(Deal, Deal.id == DealEvent.deal_id)
         .where(DealEvent.to_state.in_(FUNNEL_STAGES), *_deal_filters(f))
-        .group_by(DealEvent.deal_id)).all()
+        .group_by(DealEvent.deal_id).having(firsts[1].is_not(None))).all()
     out = []
     for start, end in STAGE_SPANS:
         i, j = FUNNEL_STAGES.index(start), FUNNEL_STAGES.index(end)
