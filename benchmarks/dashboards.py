@@ -186,21 +186,26 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--keep", action="store_true",
+                        help=f"keep the database {DB_NAME} afterwards")
+    parser.add_argument("--reuse", action="store_true", help="time a kept database again")
     args = parser.parse_args()
 
-    with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    if not args.reuse:
+        with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
     url = f"{args.pg_url.replace('postgresql://', 'postgresql+psycopg://', 1)}/{DB_NAME}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "REDIS_URL": None,
                       "LOGIN_RATE_LIMIT": "10000 per minute", "SESSION_COOKIE_SECURE": False})
     try:
         with app.app_context():
-            db.create_all()
-            began = time.perf_counter()
-            load(args.listings, args.deals, random.Random(7))
-            print(f"load: {time.perf_counter() - began:.1f} s")
+            if not args.reuse:
+                db.create_all()
+                began = time.perf_counter()
+                load(args.listings, args.deals, random.Random(7))
+                print(f"load: {time.perf_counter() - began:.1f} s")
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE"))
         with app.test_request_context():
@@ -228,8 +233,9 @@ def main() -> None:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if not args.keep:
+            with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 if __name__ == "__main__":

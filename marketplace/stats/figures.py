@@ -113,6 +113,25 @@ def _month_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
+class days_between(FunctionElement):  # noqa: N801
+    """Days (with fractions) from the first UTC timestamp to the second."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end}) - ({start})) / 86400.0)"
+
+
 def _count_if(condition):
     return sa.func.count(sa.case((condition, 1)))
 
@@ -129,8 +148,10 @@ def listings_by_sector_month(f: Filters) -> list[dict]:
         .where(Listing.status.in_([ListingStatus.published, ListingStatus.closed]),
                Listing.hidden_at.is_(None), Listing.published_at.is_not(None),
                *f.period(Listing.published_at), *f.in_sector(Listing.sector))
-        .group_by(Listing.sector, month).order_by(month, Listing.sector))
-    return [{"sector": s, "month": m, "needs": n, "offerings": o} for s, m, n, o in rows]
+        .group_by(Listing.sector, month))
+    # Sorted here: an ORDER BY made PostgreSQL sort every row instead of hashing the groups.
+    return [{"sector": s, "month": m, "needs": n, "offerings": o}
+            for s, m, n, o in sorted(rows, key=lambda r: (r[1], r[0]))]
 
 
 def listing_totals(rows: list[dict]) -> dict:
@@ -164,29 +185,25 @@ def matches(f: Filters) -> dict:
         return ([column.in_(sa.select(Listing.id).where(Listing.sector == f.sector))]
                 if f.sector else [])
 
-    pair_deal = sa.exists().where(Deal.offering_id == Match.offering_id,
-                                  Deal.need_id == Match.need_id)
-    investor_deal = sa.exists().where(Deal.offering_id == InvestorMatch.offering_id,
-                                      Deal.buyer_org_id == InvestorMatch.investor_org_id)
-    pairs = (sa.select(sa.literal("listings").label("kind"),
-                       sa.or_(Match.need_dismissed_at.is_not(None),
-                              Match.offering_dismissed_at.is_not(None)).label("dismissed"),
-                       pair_deal.label("deal"))
+    pair_deals = sa.select(Deal.offering_id, Deal.need_id).distinct().subquery()
+    investor_deals = sa.select(Deal.offering_id, Deal.buyer_org_id).distinct().subquery()
+    pairs = (sa.select(sa.literal("listings"), sa.func.count(),
+                       _count_if(sa.or_(Match.need_dismissed_at.is_not(None),
+                                        Match.offering_dismissed_at.is_not(None))),
+                       sa.func.count(pair_deals.c.offering_id))
+             .outerjoin(pair_deals, sa.and_(pair_deals.c.offering_id == Match.offering_id,
+                                            pair_deals.c.need_id == Match.need_id))
              .where(*f.period(Match.computed_at), *in_sector(Match.offering_id)))
-    investors = (sa.select(sa.literal("investors").label("kind"),
-                           InvestorMatch.dismissed_at.is_not(None).label("dismissed"),
-                           investor_deal.label("deal"))
+    investors = (sa.select(sa.literal("investors"), sa.func.count(),
+                           _count_if(InvestorMatch.dismissed_at.is_not(None)),
+                           sa.func.count(investor_deals.c.offering_id))
+                 .outerjoin(investor_deals, sa.and_(
+                     investor_deals.c.offering_id == InvestorMatch.offering_id,
+                     investor_deals.c.buyer_org_id == InvestorMatch.investor_org_id))
                  .where(*f.period(InvestorMatch.computed_at),
                         *in_sector(InvestorMatch.offering_id)))
-    both = sa.union_all(pairs, investors).subquery()
-    rows = db.session.execute(
-        sa.select(both.c.kind, sa.func.count(), _count_if(both.c.dismissed),
-                  _count_if(both.c.deal)).group_by(both.c.kind))
-    out = {kind: {"made": 0, "dismissed": 0, "deal_opened": 0}
-           for kind in ("listings", "investors")}
-    for kind, made, dismissed, deal in rows:
-        out[kind] = {"made": made, "dismissed": dismissed, "deal_opened": deal}
-    return out
+    return {kind: {"made": made, "dismissed": dismissed, "deal_opened": deal}
+            for kind, made, dismissed, deal in db.session.execute(sa.union_all(pairs, investors))}
 
 
 # -- deals --------------------------------------------------------------------------------------
@@ -225,27 +242,22 @@ def funnel(f: Filters) -> dict:
 
 def stage_days(f: Filters) -> list[dict]:
     """[{from, to, deals, median_days}]: days from first reaching one stage to the next, median
-    over the deals that reached both (None when none did). Every span ends at or after
+    over the deals that reached both (None when none did). One query gives each deal's days per
+    span; the median is taken here (SQLite has no median). Every span ends at or after
     `agreed`, so only deals that agreed are fetched."""
-    firsts = [sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at)))
-              for stage in FUNNEL_STAGES]
+    firsts = {stage: sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at)))
+              for stage in FUNNEL_STAGES}
     rows = db.session.execute(
-        sa.select(*firsts).join(Deal, Deal.id == DealEvent.deal_id)
+        sa.select(*[days_between(firsts[start], firsts[end]) for start, end in STAGE_SPANS])
+        .join(Deal, Deal.id == DealEvent.deal_id)
         .where(DealEvent.to_state.in_(FUNNEL_STAGES), *_deal_filters(f))
-        .group_by(DealEvent.deal_id).having(firsts[1].is_not(None))).all()
+        .group_by(DealEvent.deal_id).having(firsts["agreed"].is_not(None))).all()
     out = []
-    for start, end in STAGE_SPANS:
-        i, j = FUNNEL_STAGES.index(start), FUNNEL_STAGES.index(end)
-        spans = [_days(row[i], row[j]) for row in rows if row[i] and row[j]]
+    for i, (start, end) in enumerate(STAGE_SPANS):
+        spans = [row[i] for row in rows if row[i] is not None]
         out.append({"from": start, "to": end, "deals": len(spans),
                     "median_days": round(median(spans), 1) if spans else None})
     return out
-
-
-def _days(start, end) -> float:
-    if isinstance(start, str):  # SQLite hands back a MIN over a CASE as text
-        start, end = datetime.fromisoformat(start), datetime.fromisoformat(end)
-    return (end - start).total_seconds() / 86400
 
 
 # -- contracts ----------------------------------------------------------------------------------
@@ -309,3 +321,22 @@ def english_users(f: Filters) -> int:
         sa.select(sa.func.count()).select_from(User)
         .where(User.preferred_language == "en", User.active.is_(True), User.role == Role.member,
                *f.period(User.created_at)))
+
+
+# -- programme targets --------------------------------------------------------------------------
+
+def programme_counts() -> dict:
+    """{"firms", "startups": verified organisations, "matches": all stored matches}, over the
+    whole programme: what the targets are measured against."""
+    def verified(kind):
+        return (sa.select(sa.func.count()).select_from(Organisation)
+                .where(Organisation.kind == kind,
+                       Organisation.verification == Verification.verified).scalar_subquery())
+
+    def rows(model):
+        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
+
+    firms, startups, pairs, investors = db.session.execute(sa.select(
+        verified(OrgKind.firm), verified(OrgKind.startup), rows(Match),
+        rows(InvestorMatch))).one()
+    return {"firms": firms, "startups": startups, "matches": pairs + investors}

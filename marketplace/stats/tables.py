@@ -177,10 +177,7 @@ def progress() -> list[dict]:
     """[{label, value, target, percent}] against the configured programme targets, over the
     whole programme (filters do not apply)."""
     targets = current_app.config["PROGRAMME_TARGETS"]
-    kinds = figures.organisations_by_kind(Filters())
-    made = figures.matches(Filters())
-    values = {"firms": kinds["firm"]["verified"], "startups": kinds["startup"]["verified"],
-              "matches": made["listings"]["made"] + made["investors"]["made"]}
+    values = figures.programme_counts()
     return [{"label": TARGET_LABELS[key], "value": values[key], "target": targets[key],
              "percent": min(100, round(100 * values[key] / targets[key])) if targets[key] else 0}
             for key in TARGET_LABELS]

@@ -106,3 +106,7 @@ def test_filters_refuse_a_reversed_period_and_an_unknown_sector():
     with pytest.raises(DomainError) as err:
         Filters.from_args({"from": "2026-13-01"})
     assert set(err.value.fields) == {"from"}
+
+
+def test_programme_counts_for_the_targets(counted):
+    assert figures.programme_counts() == {"firms": 2, "startups": 2, "matches": 6}
