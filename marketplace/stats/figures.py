@@ -7,7 +7,8 @@ returns plain Python data. What each figure counts:
 - listings: needs and offerings that were published and are not hidden by staff; a closed
   listing still counts (it was on the market), a draft, an archived or a hidden one does not.
   The period is on `published_at`, the month is its UTC month.
-- gap: listings open now (published, not hidden), needs minus offerings by sector.
+- gap: listings open now (published, not hidden), needs minus offerings by sector (from the
+  same query as the listings).
 - matches: stored need x offering and investor x offering matches (period on `computed_at`),
   how many either side dismissed and how many became a deal between the same two parties.
   "I am interested" opens the deal form, so a deal opened is the interest the records keep.
@@ -96,10 +97,20 @@ class Filters:
         return [column == self.sector] if self.sector else []
 
 
-class month_of(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
-    """`YYYY-MM` of a UTC timestamp."""
+class MonthText(sa.types.TypeDecorator):
+    """`YYYY-MM` from either a month's text (SQLite) or its first moment (PostgreSQL)."""
 
-    type = sa.String()
+    impl = sa.String()
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return value.strftime("%Y-%m") if isinstance(value, datetime) else value
+
+
+class month_of(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
+    """The UTC month of a timestamp, grouped by cheaply on each database."""
+
+    type = MonthText()
     inherit_cache = True
 
 
@@ -110,7 +121,7 @@ def _month_sqlite(element, compiler, **kw):
 
 @compiles(month_of, "postgresql")
 def _month_postgresql(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return f"date_trunc('month', {compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')"
 
 
 class days_between(FunctionElement):  # noqa: N801
@@ -139,19 +150,23 @@ def _count_if(condition):
 # -- listings -----------------------------------------------------------------------------------
 
 def listings_by_sector_month(f: Filters) -> list[dict]:
-    """[{sector, month, needs, offerings}] of posted listings, by sector and month."""
+    """[{sector, month, needs, offerings, open_needs, open_offerings}] of posted listings by
+    sector and month; `open_*` count those still published (not closed)."""
     month = month_of(Listing.published_at)
+    is_open = Listing.status == ListingStatus.published
     rows = db.session.execute(
         sa.select(Listing.sector, month.label("month"),
                   _count_if(Listing.kind == ListingKind.need),
-                  _count_if(Listing.kind == ListingKind.offering))
+                  _count_if(Listing.kind == ListingKind.offering),
+                  _count_if(sa.and_(is_open, Listing.kind == ListingKind.need)),
+                  _count_if(sa.and_(is_open, Listing.kind == ListingKind.offering)))
         .where(Listing.status.in_([ListingStatus.published, ListingStatus.closed]),
                Listing.hidden_at.is_(None), Listing.published_at.is_not(None),
                *f.period(Listing.published_at), *f.in_sector(Listing.sector))
         .group_by(Listing.sector, month))
     # Sorted here: an ORDER BY made PostgreSQL sort every row instead of hashing the groups.
-    return [{"sector": s, "month": m, "needs": n, "offerings": o}
-            for s, m, n, o in sorted(rows, key=lambda r: (r[1], r[0]))]
+    keys = ("sector", "month", "needs", "offerings", "open_needs", "open_offerings")
+    return [dict(zip(keys, row, strict=True)) for row in sorted(rows, key=lambda r: (r[1], r[0]))]
 
 
 def listing_totals(rows: list[dict]) -> dict:
@@ -166,15 +181,17 @@ def listing_totals(rows: list[dict]) -> dict:
             "by_sector": dict(sorted(by_sector.items()))}
 
 
-def supply_demand_gap(f: Filters) -> list[dict]:
-    """[{sector, needs, offerings, gap}] of listings open now; gap > 0: more demand."""
-    rows = db.session.execute(
-        sa.select(Listing.sector, _count_if(Listing.kind == ListingKind.need),
-                  _count_if(Listing.kind == ListingKind.offering))
-        .where(Listing.status == ListingStatus.published, Listing.hidden_at.is_(None),
-               *f.period(Listing.published_at), *f.in_sector(Listing.sector))
-        .group_by(Listing.sector).order_by(Listing.sector))
-    return [{"sector": s, "needs": n, "offerings": o, "gap": n - o} for s, n, o in rows]
+def supply_demand_gap(f: Filters, rows: list[dict] | None = None) -> list[dict]:
+    """[{sector, needs, offerings, gap}] of listings open now; gap > 0: more demand. Summed
+    from `listings_by_sector_month` (its rows may be passed in, to spare the query)."""
+    rows = listings_by_sector_month(f) if rows is None else rows
+    by_sector: dict[str, list[int]] = {}
+    for row in rows:
+        counts = by_sector.setdefault(row["sector"], [0, 0])
+        counts[0] += row["open_needs"]
+        counts[1] += row["open_offerings"]
+    return [{"sector": s, "needs": n, "offerings": o, "gap": n - o}
+            for s, (n, o) in sorted(by_sector.items()) if n or o]
 
 
 # -- matches ------------------------------------------------------------------------------------

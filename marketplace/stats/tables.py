@@ -65,8 +65,8 @@ def listings(f: Filters, rows=None) -> Table:
                          "hidden listings are not counted."))
 
 
-def gap(f: Filters) -> Table:
-    rows = figures.supply_demand_gap(f)
+def gap(f: Filters, listing_rows=None) -> Table:
+    rows = figures.supply_demand_gap(f, listing_rows)
     return Table("gap", _l("Demand and supply by sector (open listings)"),
                  [_l("Sector"), _l("Needs"), _l("Offerings"), _l("Needs minus offerings")],
                  [[_sector(r["sector"]), r["needs"], r["offerings"], r["gap"]] for r in rows],
@@ -157,7 +157,7 @@ def staff_tables(f: Filters) -> list[Table]:
     for key, build in STAFF_TABLES.items():
         if key in ("deal_states", "deal_types"):
             out.append(build(f, deals))
-        elif key == "listings":
+        elif key in ("listings", "gap"):
             out.append(build(f, rows))
         else:
             out.append(build(f))
@@ -206,5 +206,5 @@ def participation(f: Filters) -> Table:
 
 def public_tables(f: Filters) -> list[Table]:
     rows = figures.listings_by_sector_month(f)
-    return [listings_by_month(f, rows), gap(f), matches(f), funnel(f), stage_days(f),
+    return [listings_by_month(f, rows), gap(f, rows), matches(f), funnel(f), stage_days(f),
             deal_states(f), public_organisations(f), participation(f)]
