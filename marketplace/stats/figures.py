@@ -104,7 +104,9 @@ class MonthText(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_result_value(self, value, dialect):
-        return value.strftime("%Y-%m") if isinstance(value, datetime) else value
+        if isinstance(value, datetime):  # strftime took 30 µs a row here
+            return f"{value.year:04d}-{value.month:02d}"
+        return value
 
 
 class month_of(FunctionElement):  # noqa: N801 - reads like the SQL function it renders

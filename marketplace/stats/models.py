@@ -7,9 +7,9 @@ from ..listings.models import Listing
 
 POSTED_CONDITION = "status IN ('published', 'closed') AND hidden_at IS NULL"
 
-# Listings by sector and month read only this index (PostgreSQL: an index-only scan).
+# Listings by sector and month over a period read only this index.
 posted_listings = sa.Index("ix_listings_posted", Listing.published_at, Listing.sector,
-                           Listing.kind, postgresql_where=sa.text(POSTED_CONDITION),
+                           Listing.kind, Listing.status, postgresql_where=sa.text(POSTED_CONDITION),
                            sqlite_where=sa.text(POSTED_CONDITION))
 # The funnel and the days per stage read the stage events only.
 stage_events = sa.Index("ix_deal_events_stage", DealEvent.to_state, DealEvent.deal_id,

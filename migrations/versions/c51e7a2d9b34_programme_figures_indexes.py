@@ -18,7 +18,7 @@ POSTED_CONDITION = "status IN ('published', 'closed') AND hidden_at IS NULL"
 
 def upgrade():
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.create_index('ix_listings_posted', ['published_at', 'sector', 'kind'],
+        batch_op.create_index('ix_listings_posted', ['published_at', 'sector', 'kind', 'status'],
                               unique=False, postgresql_where=sa.text(POSTED_CONDITION),
                               sqlite_where=sa.text(POSTED_CONDITION))
     with op.batch_alter_table('deal_events', schema=None) as batch_op:
