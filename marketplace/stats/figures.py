@@ -14,8 +14,8 @@ returns plain Python data. What each figure counts:
   "I am interested" opens the deal form, so a deal opened is the interest the records keep.
 - deals: by state and type; the funnel counts deals that EVER reached a stage, from the event
   log; the period is on the deal's opening, the sector is its offering's.
-- stage days: per-deal times each stage was first reached come from one query; the medians
-  are taken in Python (SQLite has no median or percentile function).
+- stage days: one query gives each deal's days between first reaching one stage and the
+  next (computed in SQL); the medians are taken in Python (SQLite has no median function).
 - contracts: signed contracts by currency with the value of the signed terms (KRW and USD are
   never added together).
 - organisations: by kind, all and verified; overseas ones (country other than KR) by country;
