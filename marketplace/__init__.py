@@ -84,6 +84,7 @@ def _import_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .stats import models as _stats  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .matching import init_app as init_matching
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
+    from .stats import init_app as init_stats
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     listings.init_app(app)
     init_matching(app)
     payments.init_app(app)
+    init_stats(app)
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
 

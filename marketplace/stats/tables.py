@@ -1,0 +1,210 @@
+"""Each figure as a labelled table (the pages, CSV and XLSX all show these) with the bars of its
+chart. Labels are translated in the active language; numbers stay numbers."""
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import ORG_KIND_LABELS, OrgKind
+from ..deals.models import DEAL_TYPE_LABELS, STATE_LABELS
+from ..i18n.formatting import minor_to_major
+from ..listings.models import SECTOR_LABELS
+from . import figures
+from .figures import Filters
+
+STAGE_LABELS = {
+    "inquiry": _l("Inquiry"),
+    "agreed": _l("Terms agreed"),
+    "signed": _l("Contract signed"),
+    "paid": _l("Paid"),
+}
+MATCH_KIND_LABELS = {"listings": _l("Needs and offerings"),
+                     "investors": _l("Investors and startups")}
+
+
+@dataclass
+class Table:
+    key: str
+    title: object
+    headers: list
+    rows: list[list]
+    series: list = field(default_factory=list)  # names of the charted values
+    bars: list[tuple] = field(default_factory=list)  # (label, (value, ...)) per bar group
+    note: object = None
+
+    @property
+    def bar_max(self) -> float:
+        return max((v for _, values in self.bars for v in values if v), default=0)
+
+
+def _sector(code: str) -> str:
+    return str(SECTOR_LABELS.get(code, code))
+
+
+def listings_by_month(f: Filters, rows=None) -> Table:
+    rows = figures.listings_by_sector_month(f) if rows is None else rows
+    months: dict[str, list[int]] = {}
+    for row in rows:
+        month = months.setdefault(row["month"], [0, 0])
+        month[0] += row["needs"]
+        month[1] += row["offerings"]
+    return Table("listings_by_month", _l("Published listings by month"),
+                 [_l("Month"), _l("Needs"), _l("Offerings")],
+                 [[m, n, o] for m, (n, o) in months.items()],
+                 [_l("Needs"), _l("Offerings")],
+                 [(m, (n, o)) for m, (n, o) in months.items()])
+
+
+def listings(f: Filters, rows=None) -> Table:
+    rows = figures.listings_by_sector_month(f) if rows is None else rows
+    return Table("listings", _l("Published listings by sector and month"),
+                 [_l("Month"), _l("Sector"), _l("Needs"), _l("Offerings")],
+                 [[r["month"], _sector(r["sector"]), r["needs"], r["offerings"]] for r in rows],
+                 note=_l("Published listings, closed ones included; drafts, archived and "
+                         "hidden listings are not counted."))
+
+
+def gap(f: Filters, listing_rows=None) -> Table:
+    rows = figures.supply_demand_gap(f, listing_rows)
+    return Table("gap", _l("Demand and supply by sector (open listings)"),
+                 [_l("Sector"), _l("Needs"), _l("Offerings"), _l("Needs minus offerings")],
+                 [[_sector(r["sector"]), r["needs"], r["offerings"], r["gap"]] for r in rows],
+                 [_l("Needs"), _l("Offerings")],
+                 [(_sector(r["sector"]), (r["needs"], r["offerings"])) for r in rows])
+
+
+def matches(f: Filters) -> Table:
+    data = figures.matches(f)
+    rows = [[MATCH_KIND_LABELS[k], v["made"], v["dismissed"], v["deal_opened"]]
+            for k, v in data.items()]
+    return Table("matches", _l("Matches and what came of them"),
+                 [_l("Match"), _l("Made"), _l("Dismissed"), _l("Deal opened")], rows,
+                 [_l("Made"), _l("Dismissed"), _l("Deal opened")],
+                 [(row[0], tuple(row[1:])) for row in rows])
+
+
+def _deals(f: Filters, data=None) -> dict:
+    return figures.deals_by_state_and_type(f) if data is None else data
+
+
+def deal_states(f: Filters, data=None) -> Table:
+    rows = [[STATE_LABELS[s], n] for s, n in _deals(f, data)["by_state"].items()]
+    return Table("deal_states", _l("Deals by state"), [_l("State"), _l("Deals")], rows,
+                 [_l("Deals")], [(label, (n,)) for label, n in rows])
+
+
+def deal_types(f: Filters, data=None) -> Table:
+    rows = [[DEAL_TYPE_LABELS[t], n] for t, n in _deals(f, data)["by_type"].items()]
+    return Table("deal_types", _l("Deals by type"), [_l("Deal type"), _l("Deals")], rows,
+                 [_l("Deals")], [(label, (n,)) for label, n in rows])
+
+
+def funnel(f: Filters) -> Table:
+    rows = [[STAGE_LABELS[s], n] for s, n in figures.funnel(f).items()]
+    return Table("funnel", _l("Deal funnel"), [_l("Stage reached"), _l("Deals")], rows,
+                 [_l("Deals")], [(label, (n,)) for label, n in rows],
+                 _l("Deals that ever reached each stage, whatever became of them later."))
+
+
+def stage_days(f: Filters) -> Table:
+    rows = [[STAGE_LABELS[r["from"]], STAGE_LABELS[r["to"]], r["deals"], r["median_days"]]
+            for r in figures.stage_days(f)]
+    return Table("stage_days", _l("Median days between stages"),
+                 [_l("From"), _l("To"), _l("Deals"), _l("Median days")], rows,
+                 [_l("Median days")],
+                 [(f"{row[0]} → {row[1]}", (row[3],)) for row in rows])
+
+
+def contracts(f: Filters) -> Table:
+    rows = [[currency, v["contracts"], minor_to_major(v["value"], currency)]
+            for currency, v in figures.contracts_signed(f).items()]
+    return Table("contracts", _l("Signed contracts and their value"),
+                 [_l("Currency"), _l("Contracts"), _l("Value")], rows,
+                 note=_l("Values in KRW and USD are shown apart and never added together."))
+
+
+def organisations(f: Filters) -> Table:
+    rows = [[ORG_KIND_LABELS[OrgKind(k)], v["all"], v["verified"]]
+            for k, v in figures.organisations_by_kind(f).items()]
+    return Table("organisations", _l("Organisations by kind"),
+                 [_l("Kind"), _l("Registered"), _l("Verified")], rows,
+                 [_l("Verified")], [(row[0], (row[2],)) for row in rows])
+
+
+def overseas(f: Filters) -> Table:
+    rows = [[country, n] for country, n in figures.overseas_organisations(f).items()]
+    return Table("overseas", _l("Overseas organisations by country"),
+                 [_l("Country"), _l("Organisations")], rows,
+                 [_l("Organisations")], [(c, (n,)) for c, n in rows])
+
+
+def english_users(f: Filters) -> Table:
+    return Table("english_users", _l("Users who prefer English"),
+                 [_l("Preferred language"), _l("Users")],
+                 [[_l("English"), figures.english_users(f)]])
+
+
+STAFF_TABLES = {t.__name__: t for t in (listings, gap, matches, deal_states, deal_types, funnel,
+                                        stage_days, contracts, organisations, overseas,
+                                        english_users)}
+
+
+def staff_tables(f: Filters) -> list[Table]:
+    deals = figures.deals_by_state_and_type(f)
+    rows = figures.listings_by_sector_month(f)
+    out = []
+    for key, build in STAFF_TABLES.items():
+        if key in ("deal_states", "deal_types"):
+            out.append(build(f, deals))
+        elif key in ("listings", "gap"):
+            out.append(build(f, rows))
+        else:
+            out.append(build(f))
+    return out
+
+
+# -- programme targets --------------------------------------------------------------------------
+
+TARGET_LABELS = {
+    "firms": _l("Verified firms"),
+    "startups": _l("Verified startups"),
+    "matches": _l("Matches made"),
+}
+
+
+def progress() -> list[dict]:
+    """[{label, value, target, percent}] against the configured programme targets, over the
+    whole programme (filters do not apply)."""
+    targets = current_app.config["PROGRAMME_TARGETS"]
+    values = figures.programme_counts()
+    return [{"label": TARGET_LABELS[key], "value": values[key], "target": targets[key],
+             "percent": min(100, round(100 * values[key] / targets[key])) if targets[key] else 0}
+            for key in TARGET_LABELS]
+
+
+# -- the public page: aggregates only, no contract values, no single country ------------------
+
+def public_organisations(f: Filters) -> Table:
+    rows = [[ORG_KIND_LABELS[OrgKind(k)], v["verified"]]
+            for k, v in figures.organisations_by_kind(f).items()]
+    return Table("organisations", _l("Verified organisations by kind"),
+                 [_l("Kind"), _l("Organisations")], rows,
+                 [_l("Organisations")], [(row[0], (row[1],)) for row in rows])
+
+
+def participation(f: Filters) -> Table:
+    countries = figures.overseas_organisations(f)
+    signed = figures.contracts_signed(f)
+    rows = [[_l("Overseas organisations"), sum(countries.values())],
+            [_l("Countries outside Korea"), len(countries)],
+            [_l("Users who prefer English"), figures.english_users(f)],
+            [_l("Signed contracts"), sum(v["contracts"] for v in signed.values())]]
+    return Table("participation", _l("International participation and contracts"),
+                 [_l("Figure"), _l("Count")], rows)
+
+
+def public_tables(f: Filters) -> list[Table]:
+    rows = figures.listings_by_sector_month(f)
+    return [listings_by_month(f, rows), gap(f, rows), matches(f), funnel(f), stage_days(f),
+            deal_states(f), public_organisations(f), participation(f)]
