@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
+    from .stats.api import blp as stats_api
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
@@ -109,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
-                                  payments_api])
+                                  payments_api, stats_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

@@ -89,4 +89,8 @@ class Config:
         # Matching compares a budget and a price in different currencies at this rate (a soft
         # signal, so an approximate rate will do); 0 leaves such pairs "unknown".
         self.MATCHING_KRW_PER_USD = float(os.environ.get("MATCHING_KRW_PER_USD", 1400))
+        # What the programme set out to reach (shown against the figures on the dashboards).
+        self.PROGRAMME_TARGETS = {
+            key: int(os.environ.get(f"PROGRAMME_TARGET_{key.upper()}", default))
+            for key, default in (("firms", 200), ("startups", 2000), ("matches", 1000))}
         self.BOOTSTRAP_SERVE_LOCAL = True

@@ -1,7 +1,7 @@
 """indexes for the programme figures: posted listings, deal stage events
 
 Revision ID: c51e7a2d9b34
-Revises: a3c9d27e41f6
+Revises: b3d41c7e9a52
 Create Date: 2026-11-30 11:10:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c51e7a2d9b34'
-down_revision = 'a3c9d27e41f6'
+down_revision = 'b3d41c7e9a52'
 branch_labels = None
 depends_on = None
 

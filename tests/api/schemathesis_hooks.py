@@ -53,3 +53,12 @@ def change_valid_over_any_listing(context, body) -> bool:
     wanted = {"applied": "patent_applications", "registered": "patent_registrations"}
     name = wanted.get(body.get("ip_status"))
     return name is None or bool(body.get(name))
+
+
+@schemathesis.hook("filter_query").apply_to(method="GET", path="/api/v1/stats")
+def period_in_order(context, query) -> bool:
+    # a period's start is not after its end (ISO dates compare as strings)
+    if not isinstance(query, dict):
+        return True
+    start, end = query.get("from"), query.get("to")
+    return not (isinstance(start, str) and isinstance(end, str) and start > end)
