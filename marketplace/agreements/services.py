@@ -53,7 +53,8 @@ from .models import (
     EditKind,
 )
 
-SIGNATURE_METHOD = "password + typed name"
+#: How the parties sign (the certificate page words it in the contract's language).
+SIGNATURE_METHOD = "password_and_name"
 MAX_CLAUSE_TEXT = 20_000
 MAX_VARIABLE_TEXT = 5_000
 
