@@ -2,7 +2,7 @@
 
 When both parties have signed, the final PDF is signed once more by the platform, with the
 certificate and key named by ``CONTRACT_SEAL_CERT`` / ``CONTRACT_SEAL_KEY`` (PEM files). The
-signature covers every byte of the file, so any later change shows in any PDF reader
+signature covers every byte of the file but itself, so any later change shows in a PDF reader
 (``pdfsig`` says the signature is invalid); its signing time is in the signature dictionary.
 
 The seal is an incremental update: the PDF/A-3b file WeasyPrint wrote stays byte for byte
