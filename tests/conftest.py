@@ -4,14 +4,20 @@ The database is SQLite in a temporary file unless TEST_DATABASE_URL names anothe
 CI); Redis-backed tests run when TEST_REDIS_URL is set.
 """
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from marketplace import create_app
+from marketplace.documents.seal import make_self_signed
 from marketplace.extensions import db
 from marketplace.i18n import catalogs
 
@@ -23,6 +29,16 @@ def _database_url(tmp_path_factory) -> str:
     if url:
         return url.replace("postgresql://", "postgresql+psycopg://", 1)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@functools.cache
+def seal_files() -> dict[str, str]:
+    """A self-signed contract seal for the test apps, made once per run (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="tto-seal-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    make_self_signed(cert, key)
+    return {"CONTRACT_SEAL_CERT": str(cert), "CONTRACT_SEAL_KEY": str(key)}
 
 
 def make_test_app(database_url: str, **overrides):
@@ -38,6 +54,8 @@ def make_test_app(database_url: str, **overrides):
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
+        **seal_files(),
+        "CONTRACT_SEAL_PASSPHRASE": None,
     }
     config.update(overrides)
     return create_app(config)

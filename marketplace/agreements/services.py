@@ -39,6 +39,7 @@ from ..documents import (
     render_html,
     render_pdf,
 )
+from ..documents.seal import seal_contract
 from ..documents.templates import CONTRACTS_ROOT, ContractTemplate
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
@@ -53,7 +54,8 @@ from .models import (
     EditKind,
 )
 
-SIGNATURE_METHOD = "password + typed name"
+#: How the parties sign (the certificate page words it in the contract's language).
+SIGNATURE_METHOD = "password_and_name"
 MAX_CLAUSE_TEXT = 20_000
 MAX_VARIABLE_TEXT = 5_000
 
@@ -679,8 +681,8 @@ def certificate_entries(contract: Contract) -> list[dict]:
 
 
 def finalise(contract_id: int) -> str | None:
-    """Both sides signed: render the final PDF with the signature certificate, store it, move
-    the deal to signed. Idempotent. Returns the final PDF's SHA-256."""
+    """Both sides signed: render the final PDF with the signature certificate, seal it, store
+    it, move the deal to signed. Idempotent. Returns the final PDF's SHA-256."""
     contract = db.session.get(Contract, contract_id)
     if contract is None:
         return None
@@ -697,6 +699,8 @@ def finalise(contract_id: int) -> str | None:
         overrides=contract.render_overrides or {}, contract_no=contract.contract_no,
         contract_version=contract.version, prevailing_language=contract.prevailing_language,
         signatures=certificate_entries(contract))
+    # What is stored and downloaded is the sealed file; pdf_sha256 stays what the parties signed.
+    document = seal_contract(document, current_app.config, contract_no=contract.contract_no)
     store_file(document.pdf, document.sha256, document.pages)
     contract.signed_pdf_sha256 = document.sha256
     contract.signed_at = max(s.signed_at for s in signatures)

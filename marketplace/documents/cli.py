@@ -1,15 +1,18 @@
-"""`flask contracts ...`: list the contract types and render a type to a PDF, from its sample
-or from a JSON file of variables."""
+"""`flask contracts ...`: list the contract types, render a type to a PDF (from its sample or
+from a JSON file of variables) and make a self-signed seal for a local run."""
 
 import json
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from ..config import SEAL_CERT_FILE, SEAL_KEY_FILE
 from .errors import DocumentError, VariablesInvalid
 from .pdf import render_pdf
 from .render import MODES
+from .seal import make_self_signed
 from .templates import list_templates, load_template
 
 contracts_cli = AppGroup("contracts", help="Contract templates and their PDFs.")
@@ -79,3 +82,25 @@ def render_command(key, lang, version, data_file, out, contract_no):
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror}") from exc
     click.echo(f"{out}: {document.pages} pages, sha256 {document.sha256}")
+
+
+@contracts_cli.command("make-seal")
+@click.option("--force", is_flag=True, help="Replace an existing certificate and key.")
+def make_seal_command(force):
+    """Write a self-signed certificate and key that seal signed contracts.
+
+    They go where CONTRACT_SEAL_CERT and CONTRACT_SEAL_KEY say, else under instance/; an
+    existing pair is kept unless --force. PDF readers show such a seal as valid but its
+    certificate as not trusted: production configures a certificate from a trusted issuer.
+    """
+    config = current_app.config
+    cert = Path(config.get("CONTRACT_SEAL_CERT") or SEAL_CERT_FILE)
+    key = Path(config.get("CONTRACT_SEAL_KEY") or SEAL_KEY_FILE)
+    if cert.exists() and key.exists() and not force:
+        click.echo(f"{cert}: kept (--force replaces it)")
+        return
+    try:
+        made = make_self_signed(cert, key, passphrase=config.get("CONTRACT_SEAL_PASSPHRASE"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the seal: {exc.strerror}") from exc
+    click.echo(f"{cert}: self-signed until {made.not_valid_after_utc:%Y-%m-%d}; key in {key}")

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from jinja2 import (
@@ -60,6 +61,8 @@ _CLAUSE_RE = re.compile(r"<!--clause:([a-z0-9_]+)-->(.*?)<!--/clause-->", re.S)
 _REF_RE = re.compile(r"<!--ref:([a-z0-9_]+)-->")
 _ARTNO = "<!--artno-->"
 _ARTICLE_LABEL = {"ko": "제{n}조", "en": "Article {n}"}
+#: Signature times on the certificate page: Korean law and both parties read them in Seoul time.
+CERTIFICATE_TZ = ZoneInfo("Asia/Seoul")
 
 
 def _labels() -> dict[str, dict[str, str]]:
@@ -298,16 +301,27 @@ def check_signatures(signatures: list[dict] | None) -> list[dict]:
     return clean
 
 
-def _certificate_rows(template: ContractTemplate, signatures: list[dict], lang: str) -> list[dict]:
+def signing_time(signed_at: str, lang: str) -> str:
+    """A signature's time in Seoul with its offset: ``2026-11-30 17:30:05 (UTC+09:00)``."""
+    return format_datetime(
+        dt.datetime.fromisoformat(signed_at),
+        format="yyyy-MM-dd HH:mm:ss '(UTC'xxx')'",
+        tzinfo=CERTIFICATE_TZ,
+        locale=LOCALES[lang],
+    )
+
+
+def _certificate_rows(
+    template: ContractTemplate, signatures: list[dict], lang: str, labels: dict
+) -> list[dict]:
+    """The signatures as the certificate page shows them in `lang`: a known signing method
+    (``password_and_name``) in words, times in Seoul, the party's role in the contract."""
+    methods = labels[lang]["methods"]
     rows = []
     for sig in signatures:
-        moment = dt.datetime.fromisoformat(sig["signed_at"]).astimezone(dt.UTC)
-        row = {
-            **localise(sig, lang),
-            "signed_at": format_datetime(
-                moment, format="yyyy-MM-dd HH:mm:ss 'UTC'", locale=LOCALES[lang]
-            ),
-        }
+        row = {**localise(sig, lang), "signed_at": signing_time(sig["signed_at"], lang)}
+        if isinstance(row.get("method"), str) and row["method"] in methods:
+            row["method"] = methods[row["method"]]
         if sig.get("party") in template.parties:
             row["role"] = template.fields[sig["party"]].label[lang]
         rows.append(row)
@@ -373,7 +387,9 @@ def render_html(
         effective_date={code: format_date_value(clean["effective_date"], code) for code in langs}
         if "effective_date" in clean
         else None,
-        certificate={code: _certificate_rows(template, signatures, code) for code in langs}
+        certificate={
+            code: _certificate_rows(template, signatures, code, labels) for code in langs
+        }
         if signatures
         else None,
         stylesheet=template.stylesheet,
