@@ -603,8 +603,7 @@ def render_approved(contract_id: int, actor_id: int | None) -> str | None:
             and "send_for_signature" in deal.allowed_actions(actor):
         deal.send_for_signature(actor, payload)
     else:
-        # A later version while the deal is already in signing (there is no way back to
-        # drafting), or the approver lost access meanwhile: record it as the platform.
+        # The approver lost access meanwhile: record it as the platform.
         deal.record_event("contract_rendered", SYSTEM, payload)
     return document.sha256
 
@@ -749,6 +748,9 @@ def reopen(contract: Contract, actor, reason: str | None = None) -> Contract:
         "new_contract_id": successor.id, "new_version": successor.version,
         "voided_signatures": sorted(s.side.value for s in voided),
         "reason": contract.void_reason})
+    if deal.state == DealState.signing:
+        deal.return_to_drafting(actor, {"contract_id": successor.id,
+                                        "version": successor.version})
     return successor
 
 
