@@ -54,9 +54,15 @@ class ClauseForm(FlaskForm):
 
 class SignForm(FlaskForm):
     document_sha256 = HiddenField()
-    typed_name = StringField(_l("Type your full name"), validators=[DataRequired(),
-                                                                    Length(max=100)])
+    signatory_name = StringField(_l("The signatory's name, as the contract writes it"),
+                                 validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
+
+
+class SignatoryForm(FlaskForm):
+    name = StringField(_l("Name of the person who signs"),
+                       validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Title (e.g. CEO)"), validators=[Optional(), Length(max=100)])
 
 
 class ReopenForm(FlaskForm):

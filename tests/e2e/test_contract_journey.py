@@ -118,7 +118,7 @@ def test_agreed_deal_to_a_pdf_both_sides_signed(app, live_server, browser, make_
     for page, user in ((buyer, firm), (seller, startup)):
         page.goto(contract_url)
         assert page.locator("[name=document_sha256]").input_value() == sha
-        page.locator("[name=typed_name]").fill(user.display_name)
+        page.locator("[name=signatory_name]").fill(user.display_name)
         page.locator("[name=password]").fill(TEST_PASSWORD)
         page.get_by_role("button", name=t["sign"]).click()
         expect(page.locator("#signing")).to_be_visible()
