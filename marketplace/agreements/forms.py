@@ -32,6 +32,21 @@ PARTY_KEY_LABELS = {
 LANG_SUFFIX = {"ko": _l("in Korean"), "en": _l("in English")}
 
 
+def missing_labels(template: ContractTemplate, missing: dict, lang: str
+                   ) -> list[tuple[str, str]]:
+    """``(path, label)`` per missing variable, labelled as the template and the draft name it
+    (``licensor.address`` → "Licensor: Address")."""
+    labels = []
+    for path in missing:
+        head, _, rest = path.partition(".")
+        spec = template.fields.get(head.split("[", 1)[0])
+        label = spec.label.get(lang, head) if spec else head
+        if rest:
+            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
+        labels.append((path, str(label)))
+    return labels
+
+
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
 

@@ -43,6 +43,7 @@ from .forms import (
     apply_path_errors,
     details_form,
     details_from_form,
+    missing_labels,
 )
 from .models import ContractStatus, EditKind
 from .redline import word_diff
@@ -131,20 +132,6 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
     return rows
 
 
-def _missing_labels(template, missing: dict, lang: str) -> list[str]:
-    labels = []
-    for path in missing:
-        head, _, rest = path.partition(".")
-        spec = template.fields.get(head.split("[", 1)[0])
-        label = spec.label.get(lang, head) if spec else head
-        if rest:
-            from .forms import PARTY_KEY_LABELS
-
-            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
-        labels.append((path, label))
-    return labels
-
-
 # ---- the contract page --------------------------------------------------------------------
 
 def _render_contract(deal_id: int, error: DomainError | None = None):
@@ -174,7 +161,7 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         if {"name", "title"} & set(error.fields):
             apply_domain_error(signatory_form, error)
     context.update(
-        template=template, missing=_missing_labels(template, missing, lang),
+        template=template, missing=missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
         clauses=services.clause_view(contract) if not missing else [],
         edits=_edit_rows(contract), language_form=language_form, sign_form=sign_form,
@@ -247,7 +234,7 @@ def details(deal_id):
             status = 400
     missing = services.missing_variables(contract)
     return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
-                           missing=dict(_missing_labels(template, missing, _lang()))), status
+                           missing=dict(missing_labels(template, missing, _lang()))), status
 
 
 @bp.route("/<int:deal_id>/contract/language", methods=["POST"])
