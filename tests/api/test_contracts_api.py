@@ -206,3 +206,20 @@ def test_outsiders_get_404_everywhere(client, deal_id, tokens):
             assert response.status_code == 404, (who, method, tail)
             assert response.get_json()["error"]["code"] == "not_found"
     assert client.get(_url(deal_id)).status_code == 401
+
+
+def test_one_side_signing_three_times_at_once_signs_once(app, client, deal_id, tokens, parties,  # noqa: F811
+                                                         monkeypatch):
+    from tests.deals.test_races import _api_posts, _events, _race, _statuses
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent requests are served by PostgreSQL")
+    sha = _rendered(client, deal_id, tokens)
+    body = {"signatory_name": "Minji Park", "password": TEST_PASSWORD, "sha256": sha}
+    responses = _race(monkeypatch, _api_posts(app, parties["buyer"],
+                                              _url(deal_id, "/sign"), 3, body))
+    assert _statuses(responses) == [200, 409, 409], responses
+    assert all(r.get_json()["error"]["code"] == "conflict"
+               for r in responses if r.status_code == 409)
+    assert _events(app, deal_id, "contract_sign") == 1
