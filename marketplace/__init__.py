@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .agreements.views import admin_bp as contract_templates_bp
     from .agreements.views import bp as agreements_bp
+    from .api.contracts import blp as contracts_api
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
-                                  payments_api, stats_api])
+                                  payments_api, stats_api, contracts_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

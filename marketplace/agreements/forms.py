@@ -32,6 +32,21 @@ PARTY_KEY_LABELS = {
 LANG_SUFFIX = {"ko": _l("in Korean"), "en": _l("in English")}
 
 
+def missing_labels(template: ContractTemplate, missing: dict, lang: str
+                   ) -> list[tuple[str, str]]:
+    """``(path, label)`` per missing variable, labelled as the template and the draft name it
+    (``licensor.address`` → "Licensor: Address")."""
+    labels = []
+    for path in missing:
+        head, _, rest = path.partition(".")
+        spec = template.fields.get(head.split("[", 1)[0])
+        label = spec.label.get(lang, head) if spec else head
+        if rest:
+            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
+        labels.append((path, str(label)))
+    return labels
+
+
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
 
@@ -54,9 +69,15 @@ class ClauseForm(FlaskForm):
 
 class SignForm(FlaskForm):
     document_sha256 = HiddenField()
-    typed_name = StringField(_l("Type your full name"), validators=[DataRequired(),
-                                                                    Length(max=100)])
+    signatory_name = StringField(_l("The signatory's name, as the contract writes it"),
+                                 validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
+
+
+class SignatoryForm(FlaskForm):
+    name = StringField(_l("Name of the person who signs"),
+                       validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Title (e.g. CEO)"), validators=[Optional(), Length(max=100)])
 
 
 class ReopenForm(FlaskForm):

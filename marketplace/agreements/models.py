@@ -63,6 +63,7 @@ EVENT_LABELS.update({
     "contract_approvals_cleared": _l("Contract approvals were cleared by a change"),
     "contract_rendered": _l("The contract PDF is ready"),
     "contract_sign": _l("Signed the contract"),
+    "contract_signatory": _l("Named the contract's signatory"),
     "contract_reopen": _l("Reopened the contract for changes"),
 })
 
@@ -87,6 +88,8 @@ class Contract(db.Model):
     locked: Mapped[list] = mapped_column(sa.JSON, default=list)
     #: Clause edits: {clause_id: {"ko": text, "en": text}} (only the edited languages).
     overrides: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: Who signs for each party: {party: {"name", "title"}} (None on versions from before).
+    signatories: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
@@ -261,7 +264,7 @@ class TemplateVersion(db.Model):
 #: Columns that make up a version's text: fixed once its PDF exists.
 TEXT_COLUMNS = ("template_key", "template_version", "language", "prevailing_language",
                 "variables", "overrides", "render_overrides", "contract_no", "version",
-                "deal_id", "pdf_sha256")
+                "deal_id", "pdf_sha256", "signatories")
 
 
 def _refuse_text_change(mapper, connection, target: Contract) -> None:

@@ -43,7 +43,7 @@ from ..documents.seal import seal_contract
 from ..documents.templates import CONTRACTS_ROOT, ContractTemplate
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from . import redline, variables
+from . import redline, signatories, variables
 from .models import (
     Contract,
     ContractApproval,
@@ -56,6 +56,15 @@ from .models import (
 
 #: How the parties sign (the certificate page words it in the contract's language).
 SIGNATURE_METHOD = "password_and_name"
+
+
+class SignatoryMismatch(DomainError):
+    """The name typed at signing is not the signatory's."""
+
+    status = 422
+    code = "signatory_mismatch"
+
+
 MAX_CLAUSE_TEXT = 20_000
 MAX_VARIABLE_TEXT = 5_000
 
@@ -205,14 +214,16 @@ def start_draft(deal: Deal, actor) -> Contract:
     key = variables.template_key_for(deal.deal_type)
     template = load_template(key, roots=template_roots())
     terms = deal.current_terms
-    values = variables.contract_variables(deal, dict(terms.fields), template_key=key)
+    named = signatories.defaults(deal, key)
+    values = signatories.with_representatives(
+        variables.contract_variables(deal, dict(terms.fields), template_key=key), named)
     contract = Contract(
         deal_id=deal.id, version=1, contract_no="pending", status=ContractStatus.draft,
         template_key=template.key, template_version=template.version,
         language=default_language(deal), prevailing_language="ko",
         terms_version=terms.version, variables=values,
-        locked=variables.locked_names(key, values), overrides={}, created_by_id=actor.id,
-        created_at=utcnow())
+        locked=variables.locked_names(key, values), overrides={}, signatories=named,
+        created_by_id=actor.id, created_at=utcnow())
     db.session.add(contract)
     db.session.flush()
     contract.contract_no = _contract_no(contract)
@@ -234,11 +245,13 @@ def missing_variables(contract: Contract) -> dict[str, str]:
 
 
 def draft_digest(contract: Contract) -> str:
-    """What an approval approves: template, language, every variable and clause edit."""
+    """What an approval approves: template, language, every variable and clause edit, and
+    the signatories (left out when there are none, as on versions from before them)."""
+    named = {"signatories": contract.signatories} if contract.signatories else {}
     return digest({"template": contract.template_key, "template_version":
                    contract.template_version, "language": contract.language,
                    "prevailing_language": contract.prevailing_language,
-                   "variables": contract.variables, "overrides": contract.overrides})
+                   "variables": contract.variables, "overrides": contract.overrides, **named})
 
 
 def _clear_approvals(contract: Contract, actor) -> None:
@@ -315,12 +328,13 @@ def explain(why: str):
 
 
 def editable_paths(contract: Contract) -> list[str]:
-    """Variable paths anyone may fill on the draft (everything not from the Terms)."""
+    """Variable paths anyone may fill on the draft (everything not from the Terms; a party's
+    representative comes from its signatory, see `set_signatory`)."""
     template = template_of(contract)
     paths = []
     for name, spec in template.fields.items():
         if spec.type == "party":
-            paths += [f"{name}.{key}" for key in ("representative", "address", "registration_no")
+            paths += [f"{name}.{key}" for key in ("address", "registration_no")
                       if f"{name}.{key}" not in contract.locked]
         elif name not in contract.locked:
             paths.append(name)
@@ -377,6 +391,62 @@ def fill_variables(contract: Contract, actor, values: dict[str, Any]) -> list[st
     deal.record_event("contract_variables", actor, {
         "contract_id": contract.id, "version": contract.version, "changed": sorted(changed)})
     return changed
+
+
+# ---- signatories --------------------------------------------------------------------------
+
+def signatory_of(contract: Contract, party: str) -> dict | None:
+    """``{"name", "title"}`` of the person signing for `party`; on versions from before
+    signatories, the representative the contract names."""
+    named = (contract.signatories or {}).get(party)
+    if named is not None:
+        return named
+    value = (contract.variables.get(party) or {}).get("representative")
+    if isinstance(value, dict):
+        value = value.get("ko") or value.get("en")
+    return {"name": value, "title": None} if value else None
+
+
+def signatories_of(contract: Contract) -> dict[str, dict | None]:
+    """Every party's signatory, in the template's party order."""
+    return {party: signatory_of(contract, party) for party in template_of(contract).parties}
+
+
+def set_signatory(contract: Contract, actor, name: str | None, title: str | None = None
+                  ) -> bool:
+    """A party's member names who signs for it (name, and a title such as 대표이사). The
+    contract prints them as the party's representative. Returns whether anything changed."""
+    deal = contract.deal
+    _lock(deal, contract)
+    _require_viewer(deal, actor)
+    side = deal.side_of(actor)
+    if side is None:
+        raise PermissionDenied(_l("Each party names its own signatory."))
+    _require_current(contract)
+    _require_draft(contract)
+    name, title = signatories.clean(name), signatories.clean(title) or None
+    errors = {}
+    if not name:
+        errors["name"] = [_l("Write the name of the person who signs.")]
+    for key, text in (("name", name), ("title", title)):
+        if text and len(text) > signatories.MAX_TEXT:
+            errors[key] = [_l("Use at most %(n)d characters.", n=signatories.MAX_TEXT)]
+    if errors:
+        raise DomainError(_l("Check the signatory's name and title."), errors)
+    party = variables.party_field(contract.template_key, side)
+    new = {"name": name, "title": title}
+    before = signatory_of(contract, party)
+    if before == new:
+        return False
+    _record_edit(contract, actor, EditKind.variable, f"{party}.signatory",
+                 signatories.describe(before), signatories.describe(new))
+    contract.signatories = {**(contract.signatories or {}), party: new}
+    contract.variables = signatories.with_representatives(contract.variables, {party: new})
+    db.session.flush()
+    _clear_approvals(contract, actor)
+    deal.record_event("contract_signatory", actor, {
+        "contract_id": contract.id, "version": contract.version, "party": party})
+    return True
 
 
 def change_language(contract: Contract, actor, language: str, prevailing: str = "ko") -> bool:
@@ -605,21 +675,17 @@ def render_approved(contract_id: int, actor_id: int | None) -> str | None:
             and "send_for_signature" in deal.allowed_actions(actor):
         deal.send_for_signature(actor, payload)
     else:
-        # A later version while the deal is already in signing (there is no way back to
-        # drafting), or the approver lost access meanwhile: record it as the platform.
+        # The approver lost access meanwhile: record it as the platform.
         deal.record_event("contract_rendered", SYSTEM, payload)
     return document.sha256
 
 
 # ---- signing ------------------------------------------------------------------------------
 
-def _same_name(typed: str, expected: str) -> bool:
-    return " ".join(typed.split()).casefold() == " ".join(expected.split()).casefold()
-
-
 def sign(contract: Contract, actor, *, password: str, typed_name: str, shown_sha256: str,
          ip: str | None, user_agent: str | None = None) -> ContractSignature:
-    """A party signs the PDF whose SHA-256 it was shown, with its password and typed name."""
+    """A party signs the PDF whose SHA-256 it was shown, with its password and the name of
+    its signatory as the contract writes it (spaces and case aside)."""
     deal = contract.deal
     _lock(deal, contract)
     side = _require_party(deal, actor)
@@ -635,16 +701,19 @@ def sign(contract: Contract, actor, *, password: str, typed_name: str, shown_sha
     if not password or not actor.check_password(password):
         raise PermissionDenied(_l("The password is not correct."),
                                {"password": [_l("The password is not correct.")]})
-    typed_name = (typed_name or "").strip()
-    if not typed_name or not _same_name(typed_name, actor.display_name):
-        raise DomainError(_l("Type your name exactly as it appears on your profile."),
-                          {"typed_name": [_l("Type your name as shown: %(name)s",
-                                             name=actor.display_name)]})
+    typed_name = signatories.clean(typed_name)
+    signatory = signatory_of(contract, variables.party_field(contract.template_key, side))
+    if signatory is None or not signatories.same_name(typed_name, signatory["name"]):
+        expected = signatory["name"] if signatory else ""
+        message = _l("The name you typed is not the signatory's. Type %(name)s, as the "
+                     "contract writes it.", name=expected)
+        raise SignatoryMismatch(message, {"signatory_name": [message]})
     if not ip:
         raise DomainError(_l("The request carries no address to record."))
     org = deal.org_of(side)
     signature = ContractSignature(
-        contract_id=contract.id, side=side, user_id=actor.id, typed_name=typed_name[:100],
+        contract_id=contract.id, side=side, user_id=actor.id,
+        typed_name=signatory["name"][:100],
         organisation_name=(org.name_ko or org.name_en or "")[:200], email=actor.email,
         document_sha256=contract.pdf_sha256, signed_at=utcnow(), ip=ip[:45],
         user_agent=(user_agent or "")[:400] or None)
@@ -745,7 +814,8 @@ def reopen(contract: Contract, actor, reason: str | None = None) -> Contract:
         prevailing_language=contract.prevailing_language,
         terms_version=contract.terms_version, variables=copy.deepcopy(contract.variables),
         locked=list(contract.locked), overrides=copy.deepcopy(contract.overrides),
-        created_by_id=actor.id, created_at=now)
+        signatories=copy.deepcopy(contract.signatories), created_by_id=actor.id,
+        created_at=now)
     db.session.add(successor)
     db.session.flush()
     deal.record_event("contract_reopen", actor, {
@@ -753,6 +823,9 @@ def reopen(contract: Contract, actor, reason: str | None = None) -> Contract:
         "new_contract_id": successor.id, "new_version": successor.version,
         "voided_signatures": sorted(s.side.value for s in voided),
         "reason": contract.void_reason})
+    if deal.state == DealState.signing:
+        deal.return_to_drafting(actor, {"contract_id": successor.id,
+                                        "version": successor.version})
     return successor
 
 

@@ -31,17 +31,19 @@ from ..documents.fields import (
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
-from . import library, services
+from . import library, services, variables
 from .forms import (
     ActionForm,
     ClauseForm,
     LanguageForm,
     ReopenForm,
+    SignatoryForm,
     SignForm,
     TemplateUploadForm,
     apply_path_errors,
     details_form,
     details_from_form,
+    missing_labels,
 )
 from .models import ContractStatus, EditKind
 from .redline import word_diff
@@ -130,20 +132,6 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
     return rows
 
 
-def _missing_labels(template, missing: dict, lang: str) -> list[str]:
-    labels = []
-    for path in missing:
-        head, _, rest = path.partition(".")
-        spec = template.fields.get(head.split("[", 1)[0])
-        label = spec.label.get(lang, head) if spec else head
-        if rest:
-            from .forms import PARTY_KEY_LABELS
-
-            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
-        labels.append((path, label))
-    return labels
-
-
 # ---- the contract page --------------------------------------------------------------------
 
 def _render_contract(deal_id: int, error: DomainError | None = None):
@@ -164,13 +152,23 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     language_form = LanguageForm(language=contract.language,
                                  prevailing_language=contract.prevailing_language)
     sign_form = SignForm(document_sha256=contract.pdf_sha256)
+    named = services.signatories_of(contract)
+    own_party = variables.party_field(contract.template_key, side) if side else None
+    mine = named.get(own_party) or {}
+    signatory_form = SignatoryForm(name=mine.get("name"), title=mine.get("title"))
     if error is not None and error.fields:
         apply_domain_error(sign_form, error)
+        if {"name", "title"} & set(error.fields):
+            apply_domain_error(signatory_form, error)
     context.update(
-        template=template, missing=_missing_labels(template, missing, lang),
+        template=template, missing=missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
         clauses=services.clause_view(contract) if not missing else [],
         edits=_edit_rows(contract), language_form=language_form, sign_form=sign_form,
+        signatories=[(party, template.fields[party].label.get(lang, party), who)
+                     for party, who in named.items()],
+        own_party=own_party, signatory_form=signatory_form,
+        can_name_signatory=side is not None and contract.is_draft,
         reopen_form=ReopenForm(), versions=services.contracts_of(deal),
         can_fill=services.can_fill(deal, current_user) and contract.is_draft,
         can_edit_text=services.can_edit_text(deal, current_user) and contract.is_draft,
@@ -236,7 +234,7 @@ def details(deal_id):
             status = 400
     missing = services.missing_variables(contract)
     return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
-                           missing=dict(_missing_labels(template, missing, _lang()))), status
+                           missing=dict(missing_labels(template, missing, _lang()))), status
 
 
 @bp.route("/<int:deal_id>/contract/language", methods=["POST"])
@@ -286,6 +284,16 @@ def clause(deal_id, clause_id):
                            defaults=defaults), status
 
 
+@bp.route("/<int:deal_id>/contract/signatory", methods=["POST"])
+@login_required
+def signatory(deal_id):
+    form = SignatoryForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: services.set_signatory(
+        c, current_user, form.name.data, form.title.data),
+        _("The signatory was saved."), "signatories")
+
+
 @bp.route("/<int:deal_id>/contract/approve", methods=["POST"])
 @login_required
 def approve(deal_id):
@@ -307,7 +315,8 @@ def sign(deal_id):
     form.validate_on_submit()
     return _act(deal_id, lambda _d, c: services.sign(
         c, current_user, password=form.password.data or "",
-        typed_name=form.typed_name.data or "", shown_sha256=form.document_sha256.data or "",
+        typed_name=form.signatory_name.data or "",
+        shown_sha256=form.document_sha256.data or "",
         ip=request.remote_addr, user_agent=request.headers.get("User-Agent")),
         _("You signed the contract."), "signing")
 

@@ -149,6 +149,8 @@ def _build_rules() -> tuple[Rule, ...]:
         Rule("accept_terms", s.negotiating, s.agreed, parties),
         Rule("start_drafting", s.agreed, s.drafting, parties | {STAFF}),
         Rule("send_for_signature", s.drafting, s.signing, parties | {STAFF}),
+        # A new contract version started after the PDF was rendered: back to drafting.
+        Rule("return_to_drafting", s.signing, s.drafting, parties | {STAFF}),
         Rule("mark_signed", s.signing, s.signed, parties | {STAFF, SYSTEM_ROLE}),
         Rule("request_payment", s.signed, s.payment_pending,
              frozenset({SELLER, STAFF, SYSTEM_ROLE})),
@@ -187,6 +189,7 @@ EVENT_LABELS = {
     "reject_terms": _l("Rejected terms"),
     "start_drafting": _l("Started drafting the contract"),
     "send_for_signature": _l("Sent the contract for signature"),
+    "return_to_drafting": _l("The contract went back to drafting"),
     "mark_signed": _l("The contract was signed"),
     "request_payment": _l("Requested payment"),
     "mark_paid": _l("Payment received"),
@@ -624,6 +627,10 @@ class Deal(db.Model):
     def send_for_signature(self, actor, payload: dict | None = None) -> "DealEvent":
         self._lock()
         return self._move("send_for_signature", actor, payload=payload)
+
+    def return_to_drafting(self, actor, payload: dict | None = None) -> "DealEvent":
+        self._lock()
+        return self._move("return_to_drafting", actor, payload=payload)
 
     def mark_signed(self, actor, payload: dict | None = None) -> "DealEvent":
         self._lock()

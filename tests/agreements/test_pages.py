@@ -97,16 +97,16 @@ def test_walk_from_agreed_to_signed(app, parties, deal_id):
     assert again.data == pdf.data
     # a wrong password, a wrong name or another document's hash is refused
     wrong = buyer.post(f"/ko/deals/{deal_id}/contract/sign", data={
-        "document_sha256": sha, "typed_name": p["buyer"].display_name,
+        "document_sha256": sha, "signatory_name": p["buyer"].display_name,
         "password": "nope"})
     assert wrong.status_code == 403
     stale = buyer.post(f"/ko/deals/{deal_id}/contract/sign", data={
-        "document_sha256": "0" * 64, "typed_name": p["buyer"].display_name,
+        "document_sha256": "0" * 64, "signatory_name": p["buyer"].display_name,
         "password": TEST_PASSWORD})
     assert stale.status_code == 409
     for client, user, lang in ((buyer, p["buyer"], "ko"), (seller, p["seller"], "en")):
         done = client.post(f"/{lang}/deals/{deal_id}/contract/sign", data={
-            "document_sha256": sha, "typed_name": user.display_name,
+            "document_sha256": sha, "signatory_name": user.display_name,
             "password": TEST_PASSWORD}, headers={"User-Agent": "pytest-agent"})
         assert done.status_code == 303, done.get_data(as_text=True)[-2000:]
     with app.app_context():
@@ -192,7 +192,7 @@ def test_signing_password_attempts_are_rate_limited(app, parties, deal_id, monke
     """The sign form checks the account password, so guesses are limited like logins."""
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
     buyer = _client(app, parties["buyer"], "ko")
-    guess = {"document_sha256": "0" * 64, "typed_name": "x", "password": "guess"}
+    guess = {"document_sha256": "0" * 64, "signatory_name": "x", "password": "guess"}
     statuses = [buyer.post(f"/ko/deals/{deal_id}/contract/sign", data=guess).status_code
                 for _ in range(3)]
     assert statuses == [404, 404, 429]  # no draft yet: nothing to sign, and then the limit

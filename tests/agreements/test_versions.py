@@ -125,11 +125,12 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
     with pytest.raises(Conflict):
         _sign(contract, seller, first_sha)
     db.session.rollback()
+    assert agreed.state == DealState.drafting  # the new version is a draft again
     services.edit_clause(successor, seller, "purpose", {"ko": "새 목적 조항."})
     _render(successor, p)
     assert successor.pdf_sha256 != first_sha
-    assert agreed.state == DealState.signing  # stayed in signing; the new PDF was recorded
-    assert "contract_rendered" in [e.kind for e in agreed.events]
+    assert agreed.state == DealState.signing  # the new PDF is sent for signature again
+    assert [e.kind for e in agreed.events].count("send_for_signature") == 2
     with pytest.raises(Conflict):  # the hash shown before the change no longer signs
         _sign(successor, seller, first_sha)
     db.session.rollback()
@@ -140,6 +141,20 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
     db.session.refresh(successor)
     assert successor.status == ContractStatus.signed
     assert db.session.scalar(sa.select(sa.func.count(Contract.id))) == 2
+
+
+def test_a_new_version_after_the_render_takes_the_deal_back_to_drafting(agreed, parties):
+    p = parties
+    contract = _render(_ready(agreed, p), p)
+    assert agreed.state == DealState.signing and contract.active_signatures() == []
+    successor = services.reopen(contract, load(p["buyer"]), "주소 수정")
+    db.session.commit()
+    assert agreed.state == DealState.drafting
+    event = agreed.events[-1]
+    assert (event.kind, event.from_state, event.to_state) == (
+        "return_to_drafting", DealState.signing, DealState.drafting)
+    assert event.payload == {"contract_id": successor.id, "version": 2}
+    assert event.actor_user_id == p["buyer"].id
 
 
 def test_render_job_is_idempotent(agreed, parties):

@@ -28,6 +28,7 @@ S = DealState
 DIAGRAM = {
     (S.inquiry, S.nda), (S.inquiry, S.negotiating), (S.nda, S.negotiating),
     (S.negotiating, S.agreed), (S.agreed, S.drafting), (S.drafting, S.signing),
+    (S.signing, S.drafting),
     (S.signing, S.signed), (S.signed, S.closed), (S.signed, S.payment_pending),
     (S.payment_pending, S.paid), (S.paid, S.closed),
 } | {(source, end) for source in (S.inquiry, S.nda, S.negotiating, S.agreed, S.drafting,

@@ -18,10 +18,11 @@ NAMES = {"ko": ("한빛정밀", "로보비전"), "en": ("Hanbit Precision", "Rob
 LABELS = {
     "ko": {"start": "계약서 초안 시작", "fill": "빠진 항목 입력하기", "save": "세부 항목 저장",
            "approve": "이 초안 승인", "sign": "계약서에 서명", "edit": "이 조항 수정",
-           "save_clause": "조항 저장"},
+           "save_clause": "조항 저장", "save_signatory": "서명자 저장"},
     "en": {"start": "Start the contract draft", "fill": "Fill in the missing details",
            "save": "Save details", "approve": "Approve this draft", "sign": "Sign the contract",
-           "edit": "Edit this clause", "save_clause": "Save the clause"},
+           "edit": "Edit this clause", "save_clause": "Save the clause",
+           "save_signatory": "Save the signatory"},
 }
 
 
@@ -98,6 +99,12 @@ def test_agreed_deal_to_a_pdf_both_sides_signed(app, live_server, browser, make_
     expect(buyer).to_have_url(re.compile(rf"/{lang}/deals/{deal_id}/contract$"))
     expect(buyer.locator("#missing-details")).to_have_count(0)
 
+    # The buyer's side is signed for by Minji Park, not by the profile's display name.
+    buyer.locator("#signatories [name=name]").fill("Minji Park")
+    buyer.locator("#signatories [name=title]").fill("대표이사" if lang == "ko" else "CEO")
+    buyer.get_by_role("button", name=t["save_signatory"]).click()
+    expect(buyer.locator("[data-signatory=licensee]")).to_contain_text("Minji Park")
+
     # It rewords a clause (no staff assigned, so the parties edit); the seller sees a redline.
     buyer.locator("#clause-purpose").get_by_role("link", name=t["edit"]).click()
     field = buyer.locator(f"[name=text_{lang}]")
@@ -115,10 +122,10 @@ def test_agreed_deal_to_a_pdf_both_sides_signed(app, live_server, browser, make_
     sha = buyer.locator("#pdf-sha256").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
 
-    for page, user in ((buyer, firm), (seller, startup)):
+    for page, name in ((buyer, "Minji Park"), (seller, startup.display_name)):
         page.goto(contract_url)
         assert page.locator("[name=document_sha256]").input_value() == sha
-        page.locator("[name=typed_name]").fill(user.display_name)
+        page.locator("[name=signatory_name]").fill(name)
         page.locator("[name=password]").fill(TEST_PASSWORD)
         page.get_by_role("button", name=t["sign"]).click()
         expect(page.locator("#signing")).to_be_visible()
@@ -131,7 +138,7 @@ def test_agreed_deal_to_a_pdf_both_sides_signed(app, live_server, browser, make_
     download.value.save_as(path)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert buyer_name in text and seller_name in text
+    assert buyer_name in text and seller_name in text and "Minji Park" in text
     assert "50,000,000" in text
     assert sha in text  # the certificate names the hash of the document both signed
     for page in (buyer, seller):
