@@ -225,7 +225,7 @@ def start_draft(deal: Deal, actor) -> Contract:
 def missing_variables(contract: Contract) -> dict[str, str]:
     """What stops the draft from rendering, by variable path (empty when complete)."""
     try:
-        template_of(contract).validate(contract.variables)
+        template_of(contract).validate(contract.variables, langs=contract.langs)
     except VariablesInvalid as exc:
         return dict(exc.fields)
     return {}
@@ -407,9 +407,26 @@ def change_language(contract: Contract, actor, language: str, prevailing: str = 
 
 # ---- clause text and redline --------------------------------------------------------------
 
+def _with_both_languages(value):
+    """`value` with each text lacking a language completed from the other, recursively."""
+    if isinstance(value, dict) and value and set(value) <= {"ko", "en"}:
+        return {lang: value.get(lang) or value.get("ko") or value.get("en")
+                for lang in ("ko", "en")}
+    if isinstance(value, dict):
+        return {key: _with_both_languages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_both_languages(item) for item in value]
+    return value
+
+
 def _render(contract: Contract, lang: str, overrides: dict | None = None,
             variables_: dict | None = None) -> str:
-    return render_html(template_of(contract), variables_ or contract.variables, lang=lang,
+    """The draft in `lang`; in a language the contract is not written in (the clause editor
+    shows both), a text given in one language only stands in for the other."""
+    variables_ = variables_ or contract.variables
+    if lang not in contract.langs:
+        variables_ = _with_both_languages(variables_)
+    return render_html(template_of(contract), variables_, lang=lang,
                        overrides=overrides, contract_no=contract.contract_no,
                        contract_version=contract.version,
                        prevailing_language=contract.prevailing_language)
