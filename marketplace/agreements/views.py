@@ -4,6 +4,8 @@ back and shows its message (with its status). Every page first finds the deal th
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -17,6 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..deals.models import AGREED_STATES, SIDE_LABELS, DealState, Side
@@ -33,6 +36,8 @@ from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from . import library, services
 from .forms import (
+    LANG_SUFFIX,
+    PARTY_KEY_LABELS,
     ActionForm,
     ClauseForm,
     LanguageForm,
@@ -43,7 +48,7 @@ from .forms import (
     details_form,
     details_from_form,
 )
-from .models import ContractStatus, EditKind
+from .models import LANGUAGE_LABELS, ContractStatus, EditKind
 from .redline import word_diff
 
 bp = Blueprint("agreements", __name__, template_folder="templates",
@@ -130,18 +135,57 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
     return rows
 
 
-def _missing_labels(template, missing: dict, lang: str) -> list[str]:
-    labels = []
-    for path in missing:
-        head, _, rest = path.partition(".")
-        spec = template.fields.get(head.split("[", 1)[0])
-        label = spec.label.get(lang, head) if spec else head
-        if rest:
-            from .forms import PARTY_KEY_LABELS
+#: How the parts of a variable path after its name read ("licensor.address.ko").
+PATH_PART_LABELS = {**PARTY_KEY_LABELS, "name": _l("Name"), "amount": _l("Amount"),
+                    "due": _l("Due date"), "milestone": _l("Milestone")}
 
-            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
-        labels.append((path, label))
-    return labels
+
+def path_label(template, path: str, lang: str) -> str:
+    """A variable path as people read it: "Licensor: Address", "Field of use (in Korean)",
+    "Payment schedule 2: Due date" (never the path itself)."""
+    head, *parts = path.split(".")
+    name, _, index = head.partition("[")
+    spec = template.fields.get(name)
+    label = (spec.label.get(lang) or spec.label.get("ko")) if spec else _("Other details")
+    if index.rstrip("]").isdigit():
+        label = f"{label} {int(index.rstrip(']')) + 1}"
+    for part in parts:
+        part = part.split("[", 1)[0]
+        if part in LANG_SUFFIX:
+            label = f"{label} ({LANG_SUFFIX[part]})"
+        elif part in PATH_PART_LABELS:
+            label = f"{label}: {PATH_PART_LABELS[part]}"
+    return label
+
+
+def _missing_labels(template, missing: dict, lang: str) -> list[tuple[str, str]]:
+    return [(path, path_label(template, path, lang)) for path in missing]
+
+
+def _stored_value(text: str):
+    """An edit's before/after as stored (`services._as_text`): JSON unless it was a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def edit_value(template, path: str, text: str | None, lang: str) -> str:
+    """A draft value from the change log as the contract shows it in `lang`."""
+    if text is None:
+        return "—"
+    head, _, key = path.partition(".")
+    spec = template.fields.get(head)
+    value = _stored_value(text)
+    if spec is None or (spec.type in ("string", "text", "date", "enum") and
+                        not isinstance(value, str | dict)):
+        value = text  # a string that happens to read as JSON, e.g. "12"
+    if key:
+        return str(localise(value, lang))
+    try:
+        return display_value(spec, value, lang)
+    except (KeyError, TypeError, ValueError):
+        return str(localise(value, lang))
 
 
 # ---- the contract page --------------------------------------------------------------------
@@ -166,11 +210,14 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     sign_form = SignForm(document_sha256=contract.pdf_sha256)
     if error is not None and error.fields:
         apply_domain_error(sign_form, error)
+        context["error_rows"] = _error_rows(error, template, lang,
+                                            (sign_form, language_form))
     context.update(
         template=template, missing=_missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
         clauses=services.clause_view(contract) if not missing else [],
-        edits=_edit_rows(contract), language_form=language_form, sign_form=sign_form,
+        edits=_edit_rows(contract, template, lang), language_form=language_form,
+        sign_form=sign_form,
         reopen_form=ReopenForm(), versions=services.contracts_of(deal),
         can_fill=services.can_fill(deal, current_user) and contract.is_draft,
         can_edit_text=services.can_edit_text(deal, current_user) and contract.is_draft,
@@ -185,12 +232,57 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     return render_template("agreements/contract.html", **context)
 
 
-def _edit_rows(contract) -> list[dict]:
+def _error_rows(error: DomainError, template, lang: str, forms) -> list[tuple[str, str]]:
+    """A domain error's field messages, each under the label of its field or variable."""
+    rows = []
+    for name, messages in error.fields.items():
+        field = next((form[name] for form in forms if name in form), None)
+        if field is not None:
+            label = str(field.label.text)
+        elif name.split(".", 1)[0].split("[", 1)[0] in template.fields:
+            label = path_label(template, name, lang)
+        else:
+            label = ""
+        rows.append((label, " ".join(str(m) for m in messages)))
+    return rows
+
+
+def _edit_rows(contract, template, lang: str) -> list[dict]:
+    """The change log as people read it: labels, not variable paths or codes."""
+    titles = {}
+    if any(edit.kind == EditKind.clause for edit in contract.edits):
+        try:
+            titles = {cid: c["title"] for cid, c in services.template_clauses(contract)[
+                lang if lang in contract.langs else contract.langs[0]].items()}
+        except VariablesInvalid:
+            titles = {}
     rows = []
     for edit in reversed(contract.edits):
-        rows.append({"edit": edit, "redline": word_diff(edit.before or "", edit.after or "")
-                     if edit.kind == EditKind.clause else None})
+        row = {"edit": edit, "redline": None, "lang": LANG_SUFFIX.get(edit.lang)}
+        if edit.kind == EditKind.clause:
+            row["redline"] = word_diff(edit.before or "", edit.after or "")
+            row["label"] = titles.get(edit.target) or _("Clause")
+        elif edit.kind == EditKind.variable:
+            row["label"] = path_label(template, edit.target, lang)
+            row["before"] = edit_value(template, edit.target, edit.before, lang)
+            row["after"] = edit_value(template, edit.target, edit.after, lang)
+        else:
+            row["label"] = _("Language")
+            row["before"], row["after"] = (_language_setting(v) for v in (edit.before,
+                                                                           edit.after))
+        rows.append(row)
     return rows
+
+
+def _language_setting(value: str | None) -> str:
+    """A stored "language/prevailing" setting ("bilingual/ko") as people read it."""
+    language, _sep, prevailing = (value or "").partition("/")
+    if language not in LANGUAGE_LABELS:
+        return "—"
+    if language != "bilingual" or prevailing not in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[language])
+    return _("%(language)s (prevailing: %(prevailing)s)", language=LANGUAGE_LABELS[language],
+             prevailing=LANGUAGE_LABELS[prevailing])
 
 
 @bp.route("/<int:deal_id>/contract")

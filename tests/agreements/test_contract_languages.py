@@ -160,7 +160,11 @@ def test_a_korean_contract_from_english_terms_names_the_missing_korean_text(app,
     login(client, p["buyer"], lang="ko")
     html = client.get(f"/ko/deals/{deal_id}/contract").get_data(as_text=True)
     box = re.search(r'id="missing-details">(.*?)</div>', html, re.S).group(1)
-    assert 'data-missing="field_of_use.ko"' in box and 'data-missing="conditions.ko"' in box
+    assert '<li data-missing="field_of_use.ko">실시분야 (한국어)</li>' in box, box
+    assert '<li data-missing="conditions.ko">특약사항 (한국어)</li>' in box
+    login(client, p["buyer"], lang="en")
+    html = client.get(f"/en/deals/{deal_id}/contract").get_data(as_text=True)
+    assert '<li data-missing="field_of_use.ko">Field of use (in Korean)</li>' in html
     # in English the same terms are complete: nothing about them is missing
     with app.test_request_context():
         contract = services.current_contract(db.session.merge(deal))
