@@ -106,6 +106,8 @@ def _spec_of(template: ContractTemplate, path: str):
 def _label(template: ContractTemplate, path: str, lang: str) -> str:
     spec, key = _spec_of(template, path)
     label = spec.label.get(lang) or spec.label.get("ko") or spec.name
+    if key in LANG_SUFFIX:  # the translation of a term agreed in the other language
+        return f"{label} ({LANG_SUFFIX[key]})"
     return f"{label}: {PARTY_KEY_LABELS[key]}" if key else label
 
 
@@ -126,6 +128,14 @@ def details_form(template: ContractTemplate, paths: list[str], values: dict, lan
         if key:
             current = current.get(key) if isinstance(current, dict) else None
         names = []
+        if key in LANG_SUFFIX:
+            kind = TextAreaField if spec.type == "text" else StringField
+            setattr(Form, field_name(path), kind(
+                label, validators=[Optional(), Length(max=5000)],
+                render_kw={"lang": key, **({"rows": 3} if kind is TextAreaField else {})}))
+            data[field_name(path)] = current or ""
+            Form.layout.append((path, [field_name(path)]))
+            continue
         localisable = (key in ("representative", "address")) or (
             key is None and spec.type in ("string", "text"))
         if localisable:
@@ -174,6 +184,8 @@ def details_form(template: ContractTemplate, paths: list[str], values: dict, lan
 
 def _parse(spec, key, raw: dict[str, str], currency: str):
     """One variable's value from its input(s); raises ValueError with a message."""
+    if key in LANG_SUFFIX:
+        return (raw.get(key) or "").strip() or None
     if (key in ("representative", "address")) or (key is None and spec.type in ("string",
                                                                                "text")):
         ko, en = (raw.get("ko") or "").strip(), (raw.get("en") or "").strip()

@@ -313,8 +313,10 @@ def explain(why: str):
 
 
 def editable_paths(contract: Contract) -> list[str]:
-    """Variable paths anyone may fill on the draft (everything not from the Terms)."""
+    """Variable paths anyone may fill on the draft: everything not from the Terms, and the
+    translation of a free-text term agreed in one language (``field_of_use.ko``)."""
     template = template_of(contract)
+    terms = contract_terms(contract)
     paths = []
     for name, spec in template.fields.items():
         if spec.type == "party":
@@ -322,6 +324,8 @@ def editable_paths(contract: Contract) -> list[str]:
                       if f"{name}.{key}" not in contract.locked]
         elif name not in contract.locked:
             paths.append(name)
+        else:
+            paths += [f"{name}.{lang}" for lang in variables.untranslated(name, terms)]
     return paths
 
 

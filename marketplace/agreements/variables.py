@@ -202,6 +202,21 @@ FROM_TERMS = {
 }
 
 
+#: Variables holding a free-text term under the same name: the draft may add the translation
+#: of a term agreed in one language only (`agreements.services.editable_paths`).
+TEXT_FROM_TERMS = ("field_of_use", "territory", "scope", "success_criteria", "delivery",
+                   "conditions")
+
+
+def untranslated(name: str, terms_fields: dict) -> list[str]:
+    """The languages the agreed free-text term `name` was written without (none if the Terms
+    do not have it)."""
+    if name not in TEXT_FROM_TERMS or name not in terms_fields:
+        return []
+    given = texts(terms_fields[name])
+    return [lang for lang in ("ko", "en") if lang not in given]
+
+
 def locked_names(template_key: str, variables: dict[str, Any]) -> list[str]:
     """Which of `variables` came from the Terms and the organisations: the draft shows them but
     does not let anyone change them (party names included, as ``<party>.name``).

@@ -10,6 +10,7 @@ import pytest
 
 from marketplace.agreements import services
 from marketplace.documents import render_pdf
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from tests.conftest import login
 from tests.documents.conftest import requires_poppler
@@ -174,3 +175,38 @@ def test_a_korean_contract_from_english_terms_names_the_missing_korean_text(app,
         services.change_language(contract, load(p["buyer"]), "bilingual")
         assert {"field_of_use.ko", "conditions.ko"} <= set(services.missing_variables(contract))
         db.session.rollback()
+
+
+def test_the_missing_translation_of_a_term_is_filled_in_on_the_draft(app, parties):
+    p = parties
+    with app.test_request_context():
+        deal = agree(p, terms={**BILINGUAL_TERMS["license"],
+                               "field_of_use": "Industrial drone battery packs"})
+        contract = services.start_draft(deal, load(p["buyer"]))
+        services.change_language(contract, load(p["buyer"]), "ko")
+        assert "field_of_use.ko" in services.editable_paths(contract)
+        assert "field_of_use.en" not in services.editable_paths(contract)
+        assert "territory.ko" not in services.editable_paths(contract)  # agreed in both
+        with pytest.raises(DomainError) as info:
+            services.fill_variables(contract, load(p["buyer"]), {
+                "field_of_use.en": "Something else"})
+        assert set(info.value.fields) == {"field_of_use.en"}
+        db.session.commit()
+        deal_id = deal.id
+    client = app.test_client()
+    login(client, p["buyer"], lang="ko")
+    form = client.get(f"/ko/deals/{deal_id}/contract/details").get_data(as_text=True)
+    assert re.search(r'<label[^>]*for="v__field_of_use__ko"[^>]*>실시분야 \(한국어\)</label>',
+                     form), form
+    response = client.post(f"/ko/deals/{deal_id}/contract/details",
+                           data={"v__field_of_use__ko": "산업용 드론 배터리 팩"})
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    with app.test_request_context():
+        contract = services.current_contract(db.session.merge(deal))
+        assert contract.variables["field_of_use"] == {
+            "en": "Industrial drone battery packs", "ko": "산업용 드론 배터리 팩"}
+        assert "field_of_use.ko" not in services.missing_variables(contract)
+    page = client.get(f"/ko/deals/{deal_id}/contract").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    assert "실시분야 (한국어)</div>" in history
+    assert "<del>—</del> → <ins>산업용 드론 배터리 팩</ins>" in history
