@@ -196,7 +196,7 @@ def test_only_ascii_digits_make_a_number_in_terms(app, client, world, number):
     login(client, world["buyer"])
     page = client.post(f"/ko/deals/{deal_id}/terms/new", data={
         "based_on_version": number, "currency": "KRW", "upfront_fee": "50,000,000",
-        "royalty_percent": "3.5", "field_of_use": "EV", "territory": "대한민국",
+        "royalty_percent": "3.5", "field_of_use_ko": "EV", "territory_ko": "대한민국",
         "exclusivity": "exclusive", "term_months": "36"})
     assert page.status_code == 400 and "정수" in page.get_data(as_text=True)
 

@@ -36,7 +36,7 @@ OFFERING = {
     "action": "publish",
 }
 TERMS = {"based_on_version": "0", "currency": "KRW", "upfront_fee": "50,000,000",
-         "royalty_percent": "3.5", "field_of_use": "EV", "territory": "대한민국",
+         "royalty_percent": "3.5", "field_of_use_ko": "EV", "territory_ko": "대한민국",
          "exclusivity": "exclusive", "term_months": "36"}
 
 

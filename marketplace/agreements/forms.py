@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import InvalidOperation
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -32,19 +33,34 @@ PARTY_KEY_LABELS = {
 LANG_SUFFIX = {"ko": _l("in Korean"), "en": _l("in English")}
 
 
+#: How the parts of a variable path after its name read ("licensor.address.ko").
+PATH_PART_LABELS = {**PARTY_KEY_LABELS, "name": _l("Name"), "amount": _l("Amount"),
+                    "due": _l("Due date"), "milestone": _l("Milestone")}
+
+
+def path_label(template: ContractTemplate, path: str, lang: str) -> str:
+    """A variable path as people read it: "Licensor: Address", "Field of use (in Korean)",
+    "Payment schedule 2: Due date" (never the path itself)."""
+    head, *parts = path.split(".")
+    name, _sep, index = head.partition("[")
+    spec = template.fields.get(name)
+    label = (spec.label.get(lang) or spec.label.get("ko")) if spec else _("Other details")
+    if index.rstrip("]").isdigit():
+        label = f"{label} {int(index.rstrip(']')) + 1}"
+    for part in parts:
+        part = part.split("[", 1)[0]
+        if part in LANG_SUFFIX:
+            label = f"{label} ({LANG_SUFFIX[part]})"
+        elif part in PATH_PART_LABELS:
+            label = f"{label}: {PATH_PART_LABELS[part]}"
+    return label
+
+
 def missing_labels(template: ContractTemplate, missing: dict, lang: str
                    ) -> list[tuple[str, str]]:
-    """``(path, label)`` per missing variable, labelled as the template and the draft name it
-    (``licensor.address`` → "Licensor: Address")."""
-    labels = []
-    for path in missing:
-        head, _, rest = path.partition(".")
-        spec = template.fields.get(head.split("[", 1)[0])
-        label = spec.label.get(lang, head) if spec else head
-        if rest:
-            label = f"{label}: {PARTY_KEY_LABELS.get(rest, rest)}"
-        labels.append((path, str(label)))
-    return labels
+    """``(path, label)`` per missing variable, as people read it (``licensor.address`` →
+    "Licensor: Address")."""
+    return [(path, str(path_label(template, path, lang))) for path in missing]
 
 
 class ActionForm(FlaskForm):
@@ -127,6 +143,8 @@ def _spec_of(template: ContractTemplate, path: str):
 def _label(template: ContractTemplate, path: str, lang: str) -> str:
     spec, key = _spec_of(template, path)
     label = spec.label.get(lang) or spec.label.get("ko") or spec.name
+    if key in LANG_SUFFIX:  # the translation of a term agreed in the other language
+        return f"{label} ({LANG_SUFFIX[key]})"
     return f"{label}: {PARTY_KEY_LABELS[key]}" if key else label
 
 
@@ -147,6 +165,14 @@ def details_form(template: ContractTemplate, paths: list[str], values: dict, lan
         if key:
             current = current.get(key) if isinstance(current, dict) else None
         names = []
+        if key in LANG_SUFFIX:
+            kind = TextAreaField if spec.type == "text" else StringField
+            setattr(Form, field_name(path), kind(
+                label, validators=[Optional(), Length(max=5000)],
+                render_kw={"lang": key, **({"rows": 3} if kind is TextAreaField else {})}))
+            data[field_name(path)] = current or ""
+            Form.layout.append((path, [field_name(path)]))
+            continue
         localisable = (key in ("representative", "address")) or (
             key is None and spec.type in ("string", "text"))
         if localisable:
@@ -195,6 +221,8 @@ def details_form(template: ContractTemplate, paths: list[str], values: dict, lan
 
 def _parse(spec, key, raw: dict[str, str], currency: str):
     """One variable's value from its input(s); raises ValueError with a message."""
+    if key in LANG_SUFFIX:
+        return (raw.get(key) or "").strip() or None
     if (key in ("representative", "address")) or (key is None and spec.type in ("string",
                                                                                "text")):
         ko, en = (raw.get("ko") or "").strip(), (raw.get("en") or "").strip()

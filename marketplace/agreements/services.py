@@ -238,7 +238,7 @@ def start_draft(deal: Deal, actor) -> Contract:
 def missing_variables(contract: Contract) -> dict[str, str]:
     """What stops the draft from rendering, by variable path (empty when complete)."""
     try:
-        template_of(contract).validate(contract.variables)
+        template_of(contract).validate(contract.variables, langs=contract.langs)
     except VariablesInvalid as exc:
         return dict(exc.fields)
     return {}
@@ -328,9 +328,11 @@ def explain(why: str):
 
 
 def editable_paths(contract: Contract) -> list[str]:
-    """Variable paths anyone may fill on the draft (everything not from the Terms; a party's
-    representative comes from its signatory, see `set_signatory`)."""
+    """Variable paths anyone may fill on the draft: everything not from the Terms (a party's
+    representative comes from its signatory, see `set_signatory`), and the translation of a
+    free-text term agreed in one language (``field_of_use.ko``)."""
     template = template_of(contract)
+    terms = contract_terms(contract)
     paths = []
     for name, spec in template.fields.items():
         if spec.type == "party":
@@ -338,6 +340,8 @@ def editable_paths(contract: Contract) -> list[str]:
                       if f"{name}.{key}" not in contract.locked]
         elif name not in contract.locked:
             paths.append(name)
+        else:
+            paths += [f"{name}.{lang}" for lang in variables.untranslated(name, terms)]
     return paths
 
 
@@ -479,9 +483,26 @@ def change_language(contract: Contract, actor, language: str, prevailing: str = 
 
 # ---- clause text and redline --------------------------------------------------------------
 
+def _with_both_languages(value):
+    """`value` with each text lacking a language completed from the other, recursively."""
+    if isinstance(value, dict) and value and set(value) <= {"ko", "en"}:
+        return {lang: value.get(lang) or value.get("ko") or value.get("en")
+                for lang in ("ko", "en")}
+    if isinstance(value, dict):
+        return {key: _with_both_languages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_both_languages(item) for item in value]
+    return value
+
+
 def _render(contract: Contract, lang: str, overrides: dict | None = None,
             variables_: dict | None = None) -> str:
-    return render_html(template_of(contract), variables_ or contract.variables, lang=lang,
+    """The draft in `lang`; in a language the contract is not written in (the clause editor
+    shows both), a text given in one language only stands in for the other."""
+    variables_ = variables_ or contract.variables
+    if lang not in contract.langs:
+        variables_ = _with_both_languages(variables_)
+    return render_html(template_of(contract), variables_, lang=lang,
                        overrides=overrides, contract_no=contract.contract_no,
                        contract_version=contract.version,
                        prevailing_language=contract.prevailing_language)

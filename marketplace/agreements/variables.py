@@ -12,6 +12,8 @@ Deals and templates speak slightly different languages, and every difference is 
 - choices: Terms ``sublicensing`` is a yes/no, the template has ``allowed | with_consent |
   prohibited``; Terms ``results_owner`` is ``buyer | seller | joint``, the template's is
   ``party_a | party_b | joint``;
+- free text: Terms keep ``{"ko", "en"}`` with either left out; the variable keeps the languages
+  given, so a contract in a language the parties did not write names that text as missing;
 - amounts the Terms may leave out because they are zero (a licence without an upfront fee,
   royalty or minimum; a free PoC) become an explicit zero, so the contract says so.
 
@@ -27,6 +29,7 @@ import datetime as dt
 from typing import Any
 
 from ..deals.models import Deal, DealType, Side
+from ..deals.terms import texts
 
 #: Contract template per deal type.
 TEMPLATE_FOR = {
@@ -115,18 +118,23 @@ def party(org, representative: str | None = None) -> dict:
     return {key: item for key, item in value.items() if item}
 
 
+def term_text(value) -> dict[str, str] | None:
+    """A free-text term as a contract variable: its text per language, only those written."""
+    return texts(value) or None
+
+
 def _terms_values(template_key: str, fields: dict, deal: Deal) -> dict[str, Any]:
     """The variables that come from the agreed Terms (and the deal's listing), by template."""
     currency = fields.get("currency", "KRW")
     technology = bilingual(deal.offering.title_ko, deal.offering.title_en) \
         if deal.offering is not None else None
-    conditions = fields.get("conditions")
+    conditions = term_text(fields.get("conditions"))
     out: dict[str, Any] = {}
     if template_key == "license":
         out = {
             "technology": technology,
-            "field_of_use": fields.get("field_of_use"),
-            "territory": fields.get("territory"),
+            "field_of_use": term_text(fields.get("field_of_use")),
+            "territory": term_text(fields.get("territory")),
             "exclusivity": fields.get("exclusivity"),
             "term_months": fields.get("term_months"),
             "upfront_fee": money(fields.get("upfront_fee") or 0, currency),
@@ -149,23 +157,23 @@ def _terms_values(template_key: str, fields: dict, deal: Deal) -> dict[str, Any]
     elif template_key == "joint_development":
         out = {
             "project": technology,
-            "scope": fields.get("scope"),
+            "scope": term_text(fields.get("scope")),
             "cost_share_percent": fields.get("cost_share_percent"),
             "results_owner": RESULTS_OWNER.get(fields.get("results_owner")),
         }
     elif template_key == "poc":
         out = {
-            "scope": fields.get("scope"),
+            "scope": term_text(fields.get("scope")),
             "duration_days": fields.get("duration_days"),
             "fee": money(fields.get("fee") or 0, currency),
-            "success_criteria": fields.get("success_criteria"),
+            "success_criteria": term_text(fields.get("success_criteria")),
         }
     elif template_key == "supply":
         out = {
             "product": technology,
             "quantity": fields.get("quantity"),
             "unit_price": money(fields.get("unit_price"), currency),
-            "delivery": fields.get("delivery"),
+            "delivery": term_text(fields.get("delivery")),
         }
     elif template_key == "investment":
         out = {
@@ -192,6 +200,21 @@ FROM_TERMS = {
                    "conditions"),
     "nda": ("technical_data",),
 }
+
+
+#: Variables holding a free-text term under the same name: the draft may add the translation
+#: of a term agreed in one language only (`agreements.services.editable_paths`).
+TEXT_FROM_TERMS = ("field_of_use", "territory", "scope", "success_criteria", "delivery",
+                   "conditions")
+
+
+def untranslated(name: str, terms_fields: dict) -> list[str]:
+    """The languages the agreed free-text term `name` was written without (none if the Terms
+    do not have it)."""
+    if name not in TEXT_FROM_TERMS or name not in terms_fields:
+        return []
+    given = texts(terms_fields[name])
+    return [lang for lang in ("ko", "en") if lang not in given]
 
 
 def locked_names(template_key: str, variables: dict[str, Any]) -> list[str]:

@@ -4,6 +4,8 @@ back and shows its message (with its status). Every page first finds the deal th
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -33,6 +35,7 @@ from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from . import library, services, variables
 from .forms import (
+    LANG_SUFFIX,
     ActionForm,
     ClauseForm,
     LanguageForm,
@@ -44,8 +47,9 @@ from .forms import (
     details_form,
     details_from_form,
     missing_labels,
+    path_label,
 )
-from .models import ContractStatus, EditKind
+from .models import LANGUAGE_LABELS, ContractStatus, EditKind
 from .redline import word_diff
 
 bp = Blueprint("agreements", __name__, template_folder="templates",
@@ -132,6 +136,32 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
     return rows
 
 
+def _stored_value(text: str):
+    """An edit's before/after as stored (`services._as_text`): JSON unless it was a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def edit_value(template, path: str, text: str | None, lang: str) -> str:
+    """A draft value from the change log as the contract shows it in `lang`."""
+    if text is None:
+        return "—"
+    head, _, key = path.partition(".")
+    spec = template.fields.get(head)
+    value = _stored_value(text)
+    if spec is None or (spec.type in ("string", "text", "date", "enum") and
+                        not isinstance(value, str | dict)):
+        value = text  # a string that happens to read as JSON, e.g. "12"
+    if key:
+        return str(localise(value, lang))
+    try:
+        return display_value(spec, value, lang)
+    except (KeyError, TypeError, ValueError):
+        return str(localise(value, lang))
+
+
 # ---- the contract page --------------------------------------------------------------------
 
 def _render_contract(deal_id: int, error: DomainError | None = None):
@@ -160,11 +190,14 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         apply_domain_error(sign_form, error)
         if {"name", "title"} & set(error.fields):
             apply_domain_error(signatory_form, error)
+        context["error_rows"] = _error_rows(error, template, lang,
+                                            (sign_form, language_form))
     context.update(
         template=template, missing=missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
         clauses=services.clause_view(contract) if not missing else [],
-        edits=_edit_rows(contract), language_form=language_form, sign_form=sign_form,
+        edits=_edit_rows(contract, template, lang), language_form=language_form,
+        sign_form=sign_form,
         signatories=[(party, template.fields[party].label.get(lang, party), who)
                      for party, who in named.items()],
         own_party=own_party, signatory_form=signatory_form,
@@ -183,12 +216,57 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     return render_template("agreements/contract.html", **context)
 
 
-def _edit_rows(contract) -> list[dict]:
+def _error_rows(error: DomainError, template, lang: str, forms) -> list[tuple[str, str]]:
+    """A domain error's field messages, each under the label of its field or variable."""
+    rows = []
+    for name, messages in error.fields.items():
+        field = next((form[name] for form in forms if name in form), None)
+        if field is not None:
+            label = str(field.label.text)
+        elif name.split(".", 1)[0].split("[", 1)[0] in template.fields:
+            label = path_label(template, name, lang)
+        else:
+            label = ""
+        rows.append((label, " ".join(str(m) for m in messages)))
+    return rows
+
+
+def _edit_rows(contract, template, lang: str) -> list[dict]:
+    """The change log as people read it: labels, not variable paths or codes."""
+    titles = {}
+    if any(edit.kind == EditKind.clause for edit in contract.edits):
+        try:
+            titles = {cid: c["title"] for cid, c in services.template_clauses(contract)[
+                lang if lang in contract.langs else contract.langs[0]].items()}
+        except VariablesInvalid:
+            titles = {}
     rows = []
     for edit in reversed(contract.edits):
-        rows.append({"edit": edit, "redline": word_diff(edit.before or "", edit.after or "")
-                     if edit.kind == EditKind.clause else None})
+        row = {"edit": edit, "redline": None, "lang": LANG_SUFFIX.get(edit.lang)}
+        if edit.kind == EditKind.clause:
+            row["redline"] = word_diff(edit.before or "", edit.after or "")
+            row["label"] = titles.get(edit.target) or _("Clause")
+        elif edit.kind == EditKind.variable:
+            row["label"] = path_label(template, edit.target, lang)
+            row["before"] = edit_value(template, edit.target, edit.before, lang)
+            row["after"] = edit_value(template, edit.target, edit.after, lang)
+        else:
+            row["label"] = _("Language")
+            row["before"], row["after"] = (_language_setting(v) for v in (edit.before,
+                                                                           edit.after))
+        rows.append(row)
     return rows
+
+
+def _language_setting(value: str | None) -> str:
+    """A stored "language/prevailing" setting ("bilingual/ko") as people read it."""
+    language, _sep, prevailing = (value or "").partition("/")
+    if language not in LANGUAGE_LABELS:
+        return "—"
+    if language != "bilingual" or prevailing not in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[language])
+    return _("%(language)s (prevailing: %(prevailing)s)", language=LANGUAGE_LABELS[language],
+             prevailing=LANGUAGE_LABELS[prevailing])
 
 
 @bp.route("/<int:deal_id>/contract")

@@ -35,7 +35,7 @@ def _term_schema(spec: terms.TermField) -> dict:
         return {"type": "number", "minimum": float(low), "maximum": float(spec.maximum),
                 "description": "at most two decimal places"}
     if spec.kind == "text":
-        return text_schema(terms.MAX_TEXT, filled=spec.required)
+        return _free_text_schema(spec.required)
     if spec.kind == "bool":
         return {"type": "boolean"}
     if spec.kind == "currency":
@@ -47,6 +47,20 @@ def _term_schema(spec: terms.TermField) -> dict:
                                       "maximum": terms.MAX_MONEY},
                            "due": {"type": "string", "format": "date"}}}}
     return {"type": "string", "enum": list(spec.choices)}  # choice
+
+
+def _free_text_schema(required: bool) -> dict:
+    """A free-text term: a plain string (in the language it is written in) or its Korean and
+    English text, either of which may be left out (not both, if the term is required)."""
+    by_language = {"type": "object", "additionalProperties": False, "properties": {
+        lang: text_schema(terms.MAX_TEXT) for lang in terms.TEXT_LANGUAGES}}
+    if required:
+        by_language["anyOf"] = [
+            {"required": [lang], "properties": {lang: text_schema(terms.MAX_TEXT, filled=True)}}
+            for lang in terms.TEXT_LANGUAGES]
+    return {"oneOf": [text_schema(terms.MAX_TEXT, filled=required), by_language],
+            "description": 'a plain string, taken in the language it is written in (Hangul: '
+                           'Korean, else English), or {"ko": ..., "en": ...}'}
 
 
 def terms_schemas() -> list[dict]:

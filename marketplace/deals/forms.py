@@ -13,7 +13,7 @@ from ..forms import choices
 from ..i18n.formatting import major_to_minor, minor_to_major
 from .models import DEAL_TYPE_LABELS, DECLINE_REASONS
 from .services import MAX_MESSAGE
-from .terms import CURRENCIES, fields_for, validate_terms
+from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 
 class ActionForm(FlaskForm):
@@ -65,6 +65,13 @@ class AssignForm(FlaskForm):
 MONEY_HELP = _l("In the currency above, e.g. 1,500,000 or 1500.50.")
 SCHEDULE_HELP = _l("One payment per line: due date and amount, e.g. 2026-12-31 5,000,000.")
 LONG_TEXT = {"scope", "success_criteria", "delivery", "field_of_use", "conditions"}
+#: A free-text term has one input per language, each labelled in its own language.
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+
+
+def text_input(name: str, lang: str) -> str:
+    """The form input holding the `lang` text of the free-text term `name`."""
+    return f"{name}_{lang}"
 
 
 class TermsFormBase(FlaskForm):
@@ -91,8 +98,13 @@ def terms_form(deal_type, *args, **kwargs) -> TermsFormBase:
             field = TextAreaField(spec.label, description=SCHEDULE_HELP)
         elif spec.kind == "money":
             field = StringField(spec.label, description=MONEY_HELP)
-        elif spec.name in LONG_TEXT:
-            field = TextAreaField(spec.label)
+        elif spec.kind == "text":
+            kind = TextAreaField if spec.name in LONG_TEXT else StringField
+            for lang in TEXT_LANGUAGES:
+                setattr(TermsForm, text_input(spec.name, lang), kind(
+                    f"{spec.label} · {LANGUAGE_NAMES[lang]}",
+                    render_kw={"lang": lang}))
+            continue
         else:
             field = StringField(spec.label)
         setattr(TermsForm, spec.name, field)
@@ -111,6 +123,9 @@ def terms_form_data(deal_type, fields: dict) -> dict:
         value = fields.get(spec.name)
         if spec.kind == "money":
             data[spec.name] = _money_text(value, currency)
+        elif spec.kind == "text":
+            data.update({text_input(spec.name, lang): text
+                         for lang, text in texts(value).items()})
         elif spec.kind == "schedule":
             data[spec.name] = "\n".join(f"{item['due']} {_money_text(item['amount'], currency)}"
                                         for item in value or [])
@@ -131,6 +146,10 @@ def terms_from_form(deal_type, form) -> dict:
     currency = form.currency.data if form.currency.data in CURRENCIES else "KRW"
     data, errors = {}, {}
     for spec in fields_for(deal_type):
+        if spec.kind == "text":
+            data[spec.name] = {lang: (form[text_input(spec.name, lang)].data or "").strip()
+                               for lang in TEXT_LANGUAGES}
+            continue
         raw = form[spec.name].data
         if spec.kind == "bool":
             data[spec.name] = bool(raw)
@@ -159,10 +178,16 @@ def terms_from_form(deal_type, form) -> dict:
     try:
         clean = validate_terms(deal_type, {k: v for k, v in data.items() if k not in errors})
     except DomainError as exc:
-        if not errors:
-            raise
-        raise DomainError(exc.message, {**exc.fields, **errors}) from None
+        raise type(exc)(exc.message, _form_errors(deal_type, {**exc.fields, **errors})) \
+            from None
     if errors:
         raise DomainError(_l("Some terms are missing or not valid. Check the marked fields."),
                           errors)
     return clean
+
+
+def _form_errors(deal_type, errors: dict) -> dict:
+    """Errors of a free-text term shown on its Korean input (the first of its two)."""
+    text = {spec.name for spec in fields_for(deal_type) if spec.kind == "text"}
+    return {text_input(name, "ko") if name in text else name: messages
+            for name, messages in errors.items()}

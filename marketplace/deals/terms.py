@@ -1,17 +1,20 @@
 """Terms fields per deal type, their validation, display and comparison.
 
 Terms travel in the API's shape: money as integers in minor units of `currency`, percentages as
-numbers with at most two decimals, dates as `YYYY-MM-DD`. `validate_terms` returns a clean dict
-(only known fields, normalised values) or raises a DomainError whose `fields` say what is wrong
-with each field, translated.
+numbers with at most two decimals, dates as `YYYY-MM-DD`, free text as ``{"ko": ..., "en": ...}``
+(either language may be left out; a plain string is taken in the language it is written in).
+`validate_terms` returns a clean dict (only known fields, normalised values) or raises a
+DomainError whose `fields` say what is wrong with each field, translated.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..errors import DomainError
 from ..i18n.formatting import money, parse_integer
@@ -24,6 +27,8 @@ CURRENCIES = ("KRW", "USD")
 MAX_MONEY = 10**15
 MAX_TEXT = 5000
 MAX_SCHEDULE = 36
+TEXT_LANGUAGES = ("ko", "en")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 EXCLUSIVITY = {"exclusive": _l("Exclusive"), "non_exclusive": _l("Non-exclusive")}
 INSTRUMENTS = {
@@ -178,13 +183,38 @@ def _percent(value, spec: TermField) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _text(value, spec: TermField) -> str:
+def text_language(text: str) -> str:
+    """The language a plain text is written in: ``ko`` if it has any Hangul, else ``en``."""
+    return "ko" if _HANGUL.search(text) else "en"
+
+
+def texts(value) -> dict[str, str]:
+    """A free-text term as ``{lang: text}`` with only the languages given (a plain string, as
+    older terms and API clients send it, counts as written in its own language)."""
+    if isinstance(value, str):
+        return {text_language(value): value} if value.strip() else {}
+    if isinstance(value, dict):
+        return {lang: value[lang] for lang in TEXT_LANGUAGES
+                if isinstance(value.get(lang), str) and value[lang].strip()}
+    return {}
+
+
+def _one_text(value) -> str:
     if not isinstance(value, str):
         raise _Invalid(_l("Enter text."))
     value = value.strip()
     if len(value) > MAX_TEXT:
         raise _Invalid(_l("Use at most %(n)d characters.", n=MAX_TEXT))
     return value
+
+
+def _text(value, spec: TermField) -> dict[str, str]:
+    if isinstance(value, str):
+        value = {text_language(value): value}
+    if not isinstance(value, dict) or set(value) - set(TEXT_LANGUAGES):
+        raise _Invalid(_l("Enter text, or an object with the Korean and English text."))
+    clean = {lang: _one_text(value[lang]) for lang in TEXT_LANGUAGES if lang in value}
+    return {lang: text for lang, text in clean.items() if text}
 
 
 def _choice(value, spec: TermField) -> str:
@@ -228,7 +258,7 @@ _CHECKS = {"money": _money, "percent": _percent, "integer": _integer, "text": _t
 
 
 def _is_empty(value) -> bool:
-    return value is None or value == "" or value == []
+    return value is None or value == "" or value == [] or value == {}
 
 
 def validate_terms(deal_type, data) -> dict:
@@ -255,7 +285,7 @@ def validate_terms(deal_type, data) -> dict:
             errors[name] = [exc.message]
             if exc.out_of_range:
                 too_large.add(name)
-        if clean.get(name) == "" and spec.required:
+        if name in clean and _is_empty(clean[name]) and spec.required:
             errors[name] = [REQUIRED]
     if not errors:
         _cross_checks(DealType(deal_type), clean, errors)
@@ -268,7 +298,7 @@ def validate_terms(deal_type, data) -> dict:
     if errors:
         raise DomainError(_l("Some terms are missing or not valid. Check the marked fields."),
                           errors)
-    return {name: value for name, value in clean.items() if value != ""}
+    return {name: value for name, value in clean.items() if not _is_empty(value)}
 
 
 def _cross_checks(deal_type: DealType, clean: dict, errors: dict) -> None:
@@ -299,6 +329,22 @@ def _derived_amount_errors(deal_type: DealType, clean: dict) -> dict[str, list]:
 
 # ---- display and comparison ---------------------------------------------------------------
 
+def _reader_language() -> str:
+    return "en" if str(get_locale() or "ko") == "en" else "ko"
+
+
+def display_text(value) -> str | Markup:
+    """A free-text term in the reader's language, else the other one marked with its `lang`."""
+    given = texts(value)
+    lang = _reader_language()
+    if lang in given:
+        return given[lang]
+    other = next(iter(given.values()), None)
+    if other is None:
+        return "—"
+    return Markup('<span lang="{}">{}</span>').format(text_language(other), other)
+
+
 def display_value(spec: TermField, value, currency: str):
     """A field's value as the viewer reads it (money formatted in the active locale)."""
     if _is_empty(value):
@@ -314,7 +360,10 @@ def display_value(spec: TermField, value, currency: str):
     if spec.kind == "bool":
         return _l("Yes") if value else _l("No")
     if spec.kind == "schedule":
-        return "; ".join(f"{item['due']}: {money(item['amount'], currency)}" for item in value)
+        return "; ".join(f"{format_date(date.fromisoformat(item['due']))}: "
+                         f"{money(item['amount'], currency)}" for item in value)
+    if spec.kind == "text":
+        return display_text(value)
     return value
 
 
@@ -329,6 +378,8 @@ def compare(deal_type, a: dict, b: dict) -> list[dict]:
     rows = []
     for spec in fields_for(deal_type):
         left, right = a.get(spec.name), b.get(spec.name)
+        if spec.kind == "text":
+            left, right = texts(left), texts(right)
         changed = (left if not _is_empty(left) else None) != (right if not _is_empty(right)
                                                               else None)
         if spec.kind == "money" and a.get("currency") != b.get("currency"):

@@ -3,7 +3,8 @@
 Values arrive as a plain, JSON-shaped dict (that is what gets embedded in the PDF):
 
 - ``string`` / ``text``: a string, or ``{"ko": ..., "en": ...}`` when the two language versions
-  differ (a bilingual document shows each column in its own language).
+  differ (a bilingual document shows each column in its own language). Such a dict may lack a
+  language; a document in that language then names the text as missing (``name.en``).
 - ``date``: ISO ``YYYY-MM-DD`` (a ``datetime.date`` is accepted and stored as ISO).
 - ``money``: ``{"amount": <int minor units>, "currency": "KRW"}`` -- never a float; KRW has no
   minor unit, USD has cents (precision from Babel's currency data).
@@ -109,7 +110,7 @@ def _check_localised(value: Any, path: str, errors: dict[str, str]) -> Any:
             errors[path] = "must not be empty"
         return value
     if isinstance(value, dict):
-        if set(value) - set(LANGUAGES) or "ko" not in value:
+        if set(value) - set(LANGUAGES) or not value:
             errors[path] = 'must be a string or {"ko": ..., "en": ...}'
             return value
         for lang, text in value.items():
@@ -287,8 +288,24 @@ def localise(value: Any, lang: str) -> Any:
             and set(value) <= set(LANGUAGES)
             and all(isinstance(v, str) for v in value.values())
         ):
-            return value.get(lang) or value["ko"]
+            return value.get(lang) or value.get("ko") or value.get("en")
         return {key: localise(item, lang) for key, item in value.items()}
     if isinstance(value, list):
         return [localise(item, lang) for item in value]
     return value
+
+
+def missing_languages(spec: FieldSpec, value: Any, langs: tuple[str, ...]) -> list[str]:
+    """Paths of the texts of a checked value that a document in `langs` needs and lacks: a
+    ``{"ko": ...}`` text in an English document, say (``name.en``, ``party.address.en``)."""
+    def lacking(text: Any, path: str) -> list[str]:
+        if not isinstance(text, dict):
+            return []
+        return [f"{path}.{lang}" for lang in langs if not text.get(lang)]
+
+    if spec.type in ("string", "text"):
+        return lacking(value, spec.name)
+    if spec.type == "party" and isinstance(value, dict):
+        return [path for key in LOCALISABLE_PARTY_KEYS
+                for path in lacking(value.get(key), f"{spec.name}.{key}")]
+    return []

@@ -352,10 +352,10 @@ def render_html(
         raise DocumentError(
             "unknown prevailing language", {"prevailing_language": repr(prevailing_language)}
         )
-    clean = template.validate(variables)
+    langs = LANGUAGES if lang == "bilingual" else (lang,)
+    clean = template.validate(variables, langs=langs)
     overrides = check_overrides(template, overrides)
     signatures = check_signatures(signatures)
-    langs = LANGUAGES if lang == "bilingual" else (lang,)
     document = {
         "bilingual": lang == "bilingual",
         "prevailing_language": prevailing_language,

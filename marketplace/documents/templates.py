@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateInvalid, TemplateNotFound, VariablesInvalid
-from .fields import LANGUAGES, FieldSpec
+from .fields import LANGUAGES, FieldSpec, missing_languages
 
 CONTRACTS_ROOT = Path(__file__).resolve().parents[2] / "contracts"
 BASE_DIR = CONTRACTS_ROOT / "_base"
@@ -56,10 +56,11 @@ class ContractTemplate:
     def sample(self) -> dict[str, Any]:
         return json.loads((self.path / SAMPLE_FILE).read_text(encoding="utf-8"))
 
-    def validate(self, variables: dict[str, Any]) -> dict[str, Any]:
+    def validate(self, variables: dict[str, Any], langs: tuple[str, ...] = ()) -> dict[str, Any]:
         """Check a plain dict against the metadata; return its stored (JSON) form.
 
-        Raises `VariablesInvalid` naming every missing, unknown or ill-typed variable at once.
+        Raises `VariablesInvalid` naming every missing, unknown or ill-typed variable at once;
+        with `langs`, also every text lacking one of those languages (``field_of_use.ko``).
         """
         if not isinstance(variables, dict):
             raise VariablesInvalid("variables must be a mapping")
@@ -74,6 +75,7 @@ class ContractTemplate:
                     errors[name] = "required"
                 continue
             clean[name] = spec.check(value, name, errors)
+            errors.update(dict.fromkeys(missing_languages(spec, clean[name], langs), "required"))
         if errors:
             raise VariablesInvalid(
                 f"invalid variables for contract template {self.key} v{self.version}", errors

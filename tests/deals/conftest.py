@@ -61,7 +61,8 @@ def open_deal(p, deal_type="license", require_nda=False, with_need=False, fresh=
 
 
 LICENSE = {"currency": "KRW", "upfront_fee": 50_000_000, "royalty_percent": 3.5,
-           "field_of_use": "EV batteries", "territory": "Korea", "exclusivity": "exclusive",
+           "field_of_use": {"ko": "전기차 배터리", "en": "EV batteries"},
+           "territory": {"ko": "대한민국", "en": "Republic of Korea"}, "exclusivity": "exclusive",
            "term_months": 36}
 
 

@@ -61,12 +61,12 @@ def test_pages_walk(app, client, parties, login_as):
     assert form.status_code == 200
     response = client.post(f"/ko/deals/{deal_id}/terms/new", data={
         "based_on_version": "0", "currency": "KRW", "upfront_fee": "50,000,000",
-        "royalty_percent": "3.5", "field_of_use": "EV", "territory": "대한민국",
+        "royalty_percent": "3.5", "field_of_use_ko": "EV", "territory_ko": "대한민국",
         "exclusivity": "exclusive", "term_months": "36", "improvements_owner": ""})
     assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
     response = seller.post(f"/en/deals/{deal_id}/terms/new", data={
         "based_on_version": "1", "currency": "KRW", "upfront_fee": "70,000,000",
-        "royalty_percent": "3.5", "field_of_use": "EV", "territory": "대한민국",
+        "royalty_percent": "3.5", "field_of_use_ko": "EV", "territory_ko": "대한민국",
         "exclusivity": "exclusive", "term_months": "36"})
     assert response.status_code == 303
     compare = client.get(f"/ko/deals/{deal_id}/terms/compare?a=1&b=2")

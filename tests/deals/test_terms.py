@@ -20,15 +20,16 @@ VALID = {
     "license": LICENSE,
     "transfer": {"currency": "USD", "price": 1_500_000, "payment_schedule": [
         {"amount": 500_000, "due": "2026-12-31"}, {"amount": 1_000_000, "due": "2027-06-30"}]},
-    "joint_development": {"currency": "KRW", "scope": "Cell model", "cost_share_percent": 60,
-                          "results_owner": "joint"},
-    "poc": {"currency": "KRW", "scope": "Pilot line", "duration_days": 90, "fee": 0,
-            "success_criteria": "Error < 3%"},
+    "joint_development": {"currency": "KRW", "scope": {"ko": "셀 모델", "en": "Cell model"},
+                          "cost_share_percent": 60, "results_owner": "joint"},
+    "poc": {"currency": "KRW", "scope": {"ko": "시범 라인", "en": "Pilot line"},
+            "duration_days": 90, "fee": 0,
+            "success_criteria": {"ko": "오차 3% 미만", "en": "Error < 3%"}},
     "supply": {"currency": "KRW", "quantity": 100, "unit_price": 250_000,
-               "delivery": "Incheon, 2 weeks"},
+               "delivery": {"ko": "인천, 2주", "en": "Incheon, 2 weeks"}},
     "investment": {"currency": "KRW", "amount": 1_000_000_000, "instrument": "rcps",
                    "pre_money_valuation": 9_000_000_000, "stake_percent": 10,
-                   "conditions": "Board seat"},
+                   "conditions": {"ko": "이사회 참석권", "en": "Board seat"}},
     "acquisition": {"currency": "USD", "amount": 10**11, "instrument": "common",
                     "stake_percent": 100},
 }
@@ -127,8 +128,8 @@ def test_stale_accept_on_the_page_is_a_clear_409(app, client, parties, login_as)
     assert response.status_code == 409
     assert "the latest version is now 2" in response.get_data(as_text=True)
     response = client.post(f"/en/deals/{deal_id}/terms/new", data={
-        "based_on_version": "1", "currency": "KRW", "upfront_fee": "1", "field_of_use": "x",
-        "territory": "y", "exclusivity": "exclusive", "term_months": "1"})
+        "based_on_version": "1", "currency": "KRW", "upfront_fee": "1", "field_of_use_ko": "x",
+        "territory_ko": "y", "exclusivity": "exclusive", "term_months": "1"})
     assert response.status_code == 409
     assert "the latest version is now 2" in response.get_data(as_text=True)
     with app.app_context():

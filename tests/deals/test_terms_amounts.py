@@ -92,7 +92,7 @@ def test_the_page_shows_the_field_error(app, client, parties):
     login(client, p["buyer"], lang="ko")
     response = client.post(f"/ko/deals/{deal_id}/terms/new", data={
         "based_on_version": "0", "currency": "KRW", "quantity": "1000000000",
-        "unit_price": "1,000,000,000,000,000", "delivery": "인천, 2주"})
+        "unit_price": "1,000,000,000,000,000", "delivery_ko": "인천, 2주"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "수량과 단가를 곱한 금액이 한 거래에서 요청할 수 있는 최대 금액" in html

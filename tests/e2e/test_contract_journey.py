@@ -42,7 +42,9 @@ def agreed_deal(app, buyer, seller) -> int:
         deal.accept_inquiry(startup)
         deal.propose_terms(firm, None, {
             "currency": "KRW", "upfront_fee": 50_000_000, "royalty_percent": 3,
-            "field_of_use": "자동차 부품 외관 검사", "territory": "대한민국",
+            "field_of_use": {"ko": "자동차 부품 외관 검사",
+                             "en": "Visual inspection of automotive parts"},
+            "territory": {"ko": "대한민국", "en": "Republic of Korea"},
             "exclusivity": "non_exclusive", "term_months": 24, "sublicensing": False,
             "improvements_owner": "joint"})
         deal.accept_terms(startup, 1)

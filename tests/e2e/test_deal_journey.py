@@ -35,8 +35,8 @@ def fill_license_terms(page, upfront_fee):
     page.locator("[name=currency]").select_option("KRW")
     page.locator("[name=upfront_fee]").fill(upfront_fee)
     page.locator("[name=royalty_percent]").fill("3")
-    page.locator("[name=field_of_use]").fill("자동차 부품 외관 검사")
-    page.locator("[name=territory]").fill("대한민국")
+    page.locator("[name=field_of_use_ko]").fill("자동차 부품 외관 검사")
+    page.locator("[name=territory_ko]").fill("대한민국")
     page.locator("[name=exclusivity]").select_option("non_exclusive")
     page.locator("[name=term_months]").fill("24")
 
