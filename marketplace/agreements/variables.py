@@ -15,7 +15,8 @@ Deals and templates speak slightly different languages, and every difference is 
 - amounts the Terms may leave out because they are zero (a licence without an upfront fee,
   royalty or minimum; a free PoC) become an explicit zero, so the contract says so.
 
-Everything else a contract needs and the Terms do not carry (addresses, dates, a court, ...) is
+Parties come from the organisations' profiles (name, address, representative, registration
+number). Everything else a contract needs and the Terms do not carry (dates, a court, ...) is
 left out: validation then names it and the parties or staff fill it in on the draft. Values that
 come from the Terms are *locked* (`locked_names`): the contract may not say something other
 than what the parties agreed.
@@ -105,11 +106,15 @@ def format_brn(number: str | None) -> str | None:
 def party(org, representative: str | None = None) -> dict:
     """A template ``party`` value from an organisation; unknown keys stay out (and get named).
 
-    Organisations hold no postal address, so ``address`` is always filled on the draft.
+    The address and representative come from the organisation's profile, in both languages
+    when it has both; without a representative there, `representative` (the person who spoke
+    for the side) stands in. A party can still change them on the draft.
     """
     value = {
         "name": bilingual(org.name_ko, org.name_en),
-        "representative": (representative or "").strip() or None,
+        "representative": bilingual(org.representative_ko, org.representative_en)
+        or (representative or "").strip() or None,
+        "address": bilingual(org.address_ko, org.address_en),
         "registration_no": format_brn(org.business_registration_no),
     }
     return {key: item for key, item in value.items() if item}

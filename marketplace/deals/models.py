@@ -232,6 +232,10 @@ class Deal(db.Model):
     nda_seller_confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     nda_completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: The NDA PDF the parties confirm (bytes in ``contract_files``), and a digest of the
+    #: variables it was rendered from, so it is rendered again only when they change.
+    nda_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    nda_variables_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))  # a DECLINE_REASONS code
     end_note: Mapped[str | None] = mapped_column(sa.Text)
