@@ -289,7 +289,7 @@ def nda_document(deal_id):
     return {"sha256": sha256, "buyer_confirmed": deal.nda_confirmed_by(Side.buyer),
             "seller_confirmed": deal.nda_confirmed_by(Side.seller),
             "missing": [{"side": side.value if side else None, "label": str(label)}
-                        for side, label in nda.missing_details(deal)]}
+                        for side, label in nda.missing_now(deal)]}
 
 
 @blp.route("/<int:deal_id>/nda/pdf")

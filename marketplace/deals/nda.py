@@ -75,6 +75,14 @@ def missing_details(deal: Deal) -> list[tuple[Side | None, str]]:
     return []
 
 
+def missing_now(deal: Deal) -> list[tuple[Side | None, str]]:
+    """What keeps the NDA from being prepared: nothing once its PDF exists, or outside the
+    NDA step."""
+    if deal.nda_sha256 or deal.state != DealState.nda:
+        return []
+    return missing_details(deal)
+
+
 def confirmed_by_anyone(deal: Deal) -> bool:
     return any(deal.nda_confirmed_by(side) for side in Side)
 

@@ -214,7 +214,8 @@ def _render_nda(deal, form=None, error=None):
     form = form or NdaConfirmForm()
     form.sha256.data = sha256
     return render_template("deals/nda.html", deal=deal, sha256=sha256,
-                           values=nda.variables(deal), missing=nda.missing_details(deal),
+                           values=nda.variables(deal),
+                           missing=nda.missing_now(deal),
                            actions=deal.allowed_actions(current_user), form=form, error=error,
                            Side=Side, side_labels=SIDE_LABELS,
                            viewer_side=deal.side_of(current_user))

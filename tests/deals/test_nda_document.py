@@ -205,3 +205,14 @@ def test_the_api_confirms_by_hash_and_password(app, client, parties):
         assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["state"] == "negotiating"
 
+
+
+def test_a_deal_without_an_nda_lists_nothing_missing(app, parties):
+    p = parties
+    with app.test_request_context():
+        deal = open_deal(p)
+        deal.accept_inquiry(load(p["seller"]))
+        db.session.commit()
+        deal_id = deal.id
+    page = _client(app, p["buyer"], "en").get(f"/en/deals/{deal_id}/nda")
+    assert page.status_code == 200 and 'id="nda-missing"' not in page.get_data(as_text=True)
