@@ -41,6 +41,54 @@ INVESTORS = [
 ]
 
 
+# Fictional but plausible details for contracts: (Korean, English) street addresses and
+# representatives, handed out in turn; business type and item (업태, 종목) by kind.
+STREETS = [
+    ("서울특별시 강남구 테헤란로 {n}", "{n} Teheran-ro, Gangnam-gu, Seoul"),
+    ("경기도 성남시 분당구 판교역로 {n}",
+     "{n} Pangyoyeok-ro, Bundang-gu, Seongnam-si, Gyeonggi-do"),
+    ("대전광역시 유성구 대학로 {n}", "{n} Daehak-ro, Yuseong-gu, Daejeon"),
+    ("서울특별시 마포구 월드컵북로 {n}", "{n} World Cup buk-ro, Mapo-gu, Seoul"),
+    ("부산광역시 해운대구 센텀중앙로 {n}", "{n} Centum jungang-ro, Haeundae-gu, Busan"),
+    ("경기도 수원시 영통구 광교로 {n}", "{n} Gwanggyo-ro, Yeongtong-gu, Suwon-si, Gyeonggi-do"),
+    ("인천광역시 연수구 송도과학로 {n}", "{n} Songdogwahak-ro, Yeonsu-gu, Incheon"),
+    ("광주광역시 북구 첨단과기로 {n}", "{n} Cheomdangwagi-ro, Buk-gu, Gwangju"),
+]
+REPRESENTATIVES = [
+    ("김민준", "Minjun Kim"), ("이서연", "Seoyeon Lee"), ("박지훈", "Jihoon Park"),
+    ("최유진", "Yujin Choi"), ("정도윤", "Doyun Jung"), ("강하은", "Haeun Kang"),
+    ("조현우", "Hyunwoo Cho"), ("윤수아", "Sua Yoon"), ("장태민", "Taemin Jang"),
+    ("임다인", "Dain Lim"), ("한승우", "Seungwoo Han"),
+]
+BUSINESS = {"firm": ("제조업", "전자부품 및 기계장비"),
+            "startup": ("서비스업", "소프트웨어 개발 및 공급"),
+            "investor": ("금융업", "벤처캐피탈 투자"), "agency": ("서비스업", "기술거래 지원")}
+
+
+def demo_details(index: int, kind: str) -> dict[str, str]:
+    """What contracts print about the index-th demo organisation."""
+    ko, en = STREETS[index % len(STREETS)]
+    number = 11 + index * 13 % 180
+    name_ko, name_en = REPRESENTATIVES[index % len(REPRESENTATIVES)]
+    business_type, business_item = BUSINESS[kind]
+    return {"address_ko": ko.format(n=number), "address_en": en.format(n=number) + ", Korea",
+            "representative_ko": f"대표이사 {name_ko}", "representative_en": f"{name_en}, CEO",
+            "business_type": business_type, "business_item": business_item}
+
+
+def seed_organisation_details() -> int:
+    """Give every Korean demo organisation without details an address and a representative."""
+    from .accounts.models import Organisation
+
+    orgs = db.session.scalars(db.select(Organisation).join(User).where(
+        User.email.like("%@demo.techtradeon.kr"), Organisation.country == "KR",
+        Organisation.address_ko.is_(None)).order_by(Organisation.id)).unique().all()
+    for org in orgs:
+        for name, value in demo_details(org.id, org.kind.value).items():
+            setattr(org, name, value)
+    return len(orgs)
+
+
 def demo_brn(index: int, kind_code: str) -> str:
     head = f"{120 + index:03d}{kind_code}{10000 + index * 7:04d}"[:9]
     return head + str(brn_check_digit(head))
@@ -94,7 +142,7 @@ def seed_listings() -> int:
 
 
 # Features add their own seeders here, in dependency order; each must be idempotent.
-SEEDERS = [seed_accounts, seed_listings]
+SEEDERS = [seed_accounts, seed_organisation_details, seed_listings]
 
 
 @click.command("seed-demo")

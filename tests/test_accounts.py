@@ -337,3 +337,78 @@ def test_a_reset_link_used_twice_at_once_changes_the_password_once(app, make_use
     assert "/password/forgot" in answers[loser]
     with app.app_context():
         assert db.session.get(User, user.id).check_password(winners[0])
+
+
+DETAILS = {"address_ko": "대전광역시 유성구 대학로 99, 3층",
+           "address_en": "3F, 99 Daehak-ro, Daejeon",
+           "representative_ko": "대표이사 한빛나", "representative_en": "Bitna Han, CEO",
+           "business_type": "제조업", "business_item": "2차전지 제조"}
+
+
+def test_members_keep_their_organisation_details_for_contracts(app, client, make_user):
+    member = make_user(kind="startup")
+    login(client, member, lang="ko")
+    url = f"/ko/organisations/{member.organisation_id}/details"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data=DETAILS)
+    assert response.status_code == 302
+    page = client.get(f"/ko/organisations/{member.organisation_id}").get_data(as_text=True)
+    assert "대전광역시 유성구 대학로 99, 3층" in page and "대표이사 한빛나" in page
+    assert "2차전지 제조" in page
+    with app.app_context():
+        org = db.session.get(Organisation, member.organisation_id)
+        assert org.address_en == "3F, 99 Daehak-ro, Daejeon" and org.business_type == "제조업"
+
+
+def test_organisation_details_are_checked_with_translated_errors(app, client, make_user):
+    member = make_user(kind="startup")
+    login(client, member, lang="ko")
+    url = f"/ko/organisations/{member.organisation_id}/details"
+    response = client.post(url, data={**DETAILS, "address_en": "대전광역시 유성구",
+                                      "business_item": "x" * 201})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "영문(로마자)으로 입력하세요" in page and "200자 이내로 입력하세요" in page
+    assert "address_en:" not in page and "Traceback" not in page
+    with app.app_context():  # nothing half-written
+        org = db.session.get(Organisation, member.organisation_id)
+        assert org.address_ko is None and org.business_type is None
+
+
+def test_only_members_edit_the_details_and_only_partners_see_them(app, client, make_user):
+    member, outsider, staff = make_user(kind="startup"), make_user(kind="firm"), \
+        make_user(kind="agency", role="staff")
+    with app.app_context():
+        org = db.session.get(Organisation, member.organisation_id)
+        org.address_ko = "대전광역시 유성구 대학로 99"
+        db.session.commit()
+    for who in (outsider, staff):
+        other = app.test_client()
+        login(other, who, lang="ko")
+        assert other.get(f"/ko/organisations/{member.organisation_id}/details").status_code \
+            == 404
+        assert other.post(f"/ko/organisations/{member.organisation_id}/details",
+                          data=DETAILS).status_code == 404
+    login(client, outsider, lang="ko")
+    page = client.get(f"/ko/organisations/{member.organisation_id}").get_data(as_text=True)
+    assert "대학로 99" not in page
+    staff_client = app.test_client()
+    login(staff_client, staff, lang="ko")
+    assert "대학로 99" in staff_client.get(
+        f"/ko/organisations/{member.organisation_id}").get_data(as_text=True)
+
+
+def test_demo_organisations_have_korean_addresses_and_representatives(app):
+    from marketplace import demo
+
+    with app.app_context():
+        demo.seed_accounts()
+        assert demo.seed_organisation_details() > 0
+        db.session.commit()
+        assert demo.seed_organisation_details() == 0  # safe to run twice
+        hanbit = User.by_email("hanbit@demo.techtradeon.kr").organisation
+        assert re.match(r"^\S+(특별시|광역시|도) ", hanbit.address_ko)
+        assert hanbit.representative_ko.startswith("대표이사 ") and hanbit.business_type
+        assert hanbit.address_en.endswith(", Korea") and hanbit.representative_en.endswith("CEO")
+        overseas = User.by_email("pacificbridge@demo.techtradeon.kr").organisation
+        assert overseas.address_ko is None

@@ -65,6 +65,25 @@ class ProfileForm(FlaskForm):
     preferred_language = SelectField(_l("Preferred language"), choices=choices(LANGUAGE_CHOICES))
 
 
+class OrganisationDetailsForm(FlaskForm):
+    """What contracts print about the organisation; the domain checks the values."""
+
+    address_ko = StringField(_l("Address (Korean)"), validators=[Optional()],
+                             description=_l("As registered, e.g. "
+                                            "서울특별시 강남구 테헤란로 123, 4층"))
+    address_en = StringField(_l("Address (English)"), validators=[Optional()],
+                             description=_l("e.g. 4F, 123 Teheran-ro, Gangnam-gu, Seoul"))
+    representative_ko = StringField(_l("Representative (Korean)"), validators=[Optional()],
+                                    description=_l("e.g. 대표이사 김민준"))
+    representative_en = StringField(_l("Representative (English)"), validators=[Optional()],
+                                    description=_l("e.g. Minjun Kim, CEO"))
+    business_type = StringField(_l("Business type (업태)"), validators=[Optional()],
+                                description=_l("As on the business registration, e.g. 제조업"))
+    business_item = StringField(_l("Business item (종목)"), validators=[Optional()],
+                                description=_l("As on the business registration, e.g. "
+                                               "2차전지 제조"))
+
+
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 

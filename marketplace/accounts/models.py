@@ -3,6 +3,7 @@
 import enum
 import functools
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +86,12 @@ def normalise_brn(value: str) -> str:
     return number
 
 
+#: The details contracts print, with their longest allowed length.
+DETAIL_LIMITS = {"address_ko": 300, "address_en": 300, "representative_ko": 100,
+                 "representative_en": 100, "business_type": 100, "business_item": 200}
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
 
@@ -94,6 +101,13 @@ class Organisation(db.Model):
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     country: Mapped[str] = mapped_column(sa.String(2), default="KR")
     business_registration_no: Mapped[str | None] = mapped_column(sa.String(10), unique=True)
+    # What contracts print about the organisation (filled into every draft and the NDA).
+    address_ko: Mapped[str | None] = mapped_column(sa.String(300))
+    address_en: Mapped[str | None] = mapped_column(sa.String(300))
+    representative_ko: Mapped[str | None] = mapped_column(sa.String(100))
+    representative_en: Mapped[str | None] = mapped_column(sa.String(100))
+    business_type: Mapped[str | None] = mapped_column(sa.String(100))  # 업태
+    business_item: Mapped[str | None] = mapped_column(sa.String(200))  # 종목
     verification: Mapped[Verification] = mapped_column(
         sa.Enum(Verification, native_enum=False, length=20), default=Verification.pending,
         index=True)
@@ -128,6 +142,34 @@ class Organisation(db.Model):
     @property
     def verification_label(self):
         return VERIFICATION_LABELS[self.verification]
+
+    @property
+    def has_details(self) -> bool:
+        return any(getattr(self, name) for name in DETAIL_LIMITS)
+
+    def can_edit_details(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.organisation_id == self.id)
+
+    def update_details(self, actor: "User", values: dict[str, str | None]) -> None:
+        """A member sets the address, representative, business type and item; blank clears.
+
+        English fields hold no Hangul: an English contract prints them as they are.
+        """
+        if not self.can_edit_details(actor):
+            raise PermissionDenied(_l("Only members of the organisation can change its "
+                                      "details."))
+        clean, errors = {}, {}
+        for name, limit in DETAIL_LIMITS.items():
+            value = " ".join((values.get(name) or "").split()) or None
+            if value and len(value) > limit:
+                errors[name] = [_l("Use at most %(count)s characters.", count=limit)]
+            elif value and name.endswith("_en") and HANGUL.search(value):
+                errors[name] = [_l("Write this in English (Latin letters), not Korean.")]
+            clean[name] = value
+        if errors:
+            raise DomainError(_l("Some organisation details need correcting."), errors)
+        for name, value in clean.items():
+            setattr(self, name, value)
 
     def verify(self, actor: "User") -> None:
         actor.require_staff()

@@ -122,3 +122,17 @@ def reset_password(user: User, password: str) -> None:
         raise password_too_short()
     user.set_password(password)
     user.end_all_sessions()
+
+
+def deals_with(org: Organisation, user) -> bool:
+    """Whether the user's organisation shares a deal with `org` (its partners see the details
+    contracts print about it: address, representative, business type and item)."""
+    if not (user.is_authenticated and user.organisation_id) or user.organisation_id == org.id:
+        return False
+    import sqlalchemy as sa
+
+    from ..deals.models import Deal
+
+    pair = sa.or_(sa.and_(Deal.buyer_org_id == org.id, Deal.seller_org_id == user.organisation_id),
+                  sa.and_(Deal.seller_org_id == org.id, Deal.buyer_org_id == user.organisation_id))
+    return db.session.scalar(sa.select(sa.exists().where(pair)))

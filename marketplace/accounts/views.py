@@ -15,12 +15,13 @@ from . import services
 from .forms import (
     ConfirmForm,
     LoginForm,
+    OrganisationDetailsForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
-from .models import ROLE_LABELS, Organisation, User, utcnow
+from .models import DETAIL_LIMITS, ROLE_LABELS, Organisation, User, utcnow
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/<lang:lang_code>")
 
@@ -144,9 +145,34 @@ def organisation(org_id):
     org = db.session.get(Organisation, org_id) or abort(404)
     is_member = current_user.is_authenticated and current_user.organisation_id == org.id
     can_see_private = is_member or (current_user.is_authenticated and current_user.is_staff)
+    show_details = can_see_private or services.deals_with(org, current_user)
     country_name = Locale.parse(str(get_locale())).territories.get(org.country, org.country)
     staff_view = current_user.is_authenticated and current_user.is_staff
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
                            can_see_private=can_see_private, staff_view=staff_view,
+                           show_details=show_details, can_edit=is_member,
                            role_labels=ROLE_LABELS,
                            end_sessions_form=ConfirmForm() if staff_view else None)
+
+
+@bp.route("/organisations/<int:org_id>/details", methods=["GET", "POST"])
+@login_required
+def organisation_details(org_id):
+    """The organisation's members edit what contracts print about it (others: 404)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None or not org.can_edit_details(current_user):
+        abort(404)
+    form = OrganisationDetailsForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            org.update_details(current_user, {name: getattr(form, name).data
+                                              for name in DETAIL_LIMITS})
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            flash(_("The organisation's details have been saved."), "success")
+            return redirect(url_for("accounts.organisation", org_id=org.id))
+    return (render_template("accounts/organisation_details.html", form=form, org=org),
+            400 if form.errors else 200)

@@ -26,11 +26,15 @@ def same_name(typed: str | None, expected: str | None) -> bool:
 
 
 def defaults(deal: Deal, template_key: str) -> dict[str, dict]:
-    """The signatories a new draft starts with, by party: whoever spoke for each side."""
+    """The signatories a new draft starts with, by party: none where the organisation names
+    its representative (the contract prints that, and signing asks for it, until the party
+    names someone else), else whoever spoke for the side."""
     names = variables.signatory_names(deal)
     out = {}
     for side in (Side.buyer, Side.seller):
-        # The organisation's representative, once organisations name one, comes first here.
+        org = deal.org_of(side)
+        if org.representative_ko or org.representative_en:
+            continue
         name = clean(names.get(side))
         if name:
             out[variables.party_field(template_key, side)] = {"name": name, "title": None}

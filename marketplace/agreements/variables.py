@@ -17,7 +17,8 @@ Deals and templates speak slightly different languages, and every difference is 
 - amounts the Terms may leave out because they are zero (a licence without an upfront fee,
   royalty or minimum; a free PoC) become an explicit zero, so the contract says so.
 
-Everything else a contract needs and the Terms do not carry (addresses, dates, a court, ...) is
+Parties come from the organisations' profiles (name, address, representative, registration
+number). Everything else a contract needs and the Terms do not carry (dates, a court, ...) is
 left out: validation then names it and the parties or staff fill it in on the draft. Values that
 come from the Terms are *locked* (`locked_names`): the contract may not say something other
 than what the parties agreed.
@@ -108,11 +109,15 @@ def format_brn(number: str | None) -> str | None:
 def party(org, representative: str | None = None) -> dict:
     """A template ``party`` value from an organisation; unknown keys stay out (and get named).
 
-    Organisations hold no postal address, so ``address`` is always filled on the draft.
+    The address and representative come from the organisation's profile, in both languages
+    when it has both; without a representative there, `representative` (the person who spoke
+    for the side) stands in. A party can still change them on the draft.
     """
     value = {
         "name": bilingual(org.name_ko, org.name_en),
-        "representative": (representative or "").strip() or None,
+        "representative": bilingual(org.representative_ko, org.representative_en)
+        or (representative or "").strip() or None,
+        "address": bilingual(org.address_ko, org.address_en),
         "registration_no": format_brn(org.business_registration_no),
     }
     return {key: item for key, item in value.items() if item}
@@ -268,25 +273,56 @@ def contract_variables(deal: Deal, terms_fields: dict | None = None,
     return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
+#: What the NDA step's purpose calls each kind of deal: (Korean, English).
+NDA_DEAL_KINDS = {
+    DealType.license: ("기술실시(라이선스)", "a technology licence"),
+    DealType.transfer: ("기술양도", "a technology transfer"),
+    DealType.joint_development: ("공동기술개발", "a joint development"),
+    DealType.poc: ("기술검증(PoC)", "a proof of concept"),
+    DealType.supply: ("물품공급", "a supply"),
+    DealType.investment: ("투자", "an investment"),
+    DealType.acquisition: ("인수", "an acquisition"),
+}
+
+
+def nda_party(org, representative: str | None = None) -> dict:
+    """`party` for the NDA: an organisation registered abroad has no Korean business
+    registration number, so the NDA says so with a dash instead of waiting for one."""
+    value = party(org, representative)
+    if "registration_no" not in value and (org.country or "KR") != "KR":
+        value["registration_no"] = "—"
+    return value
+
+
 def nda_variables(deal: Deal, representatives: dict[Side, str | None] | None = None,
                   effective_date: dt.date | None = None) -> dict[str, Any]:
-    """Variables for the ``nda`` template at the NDA step: the seller discloses its offering."""
+    """Variables for the ``nda`` template at the NDA step: the seller discloses what its
+    offering's confidential section and the deal's confidential files hold, for the deal's
+    purpose; the use period, survival and return follow the template's sample defaults."""
     reps = representatives if representatives is not None else signatory_names(deal)
     offering = deal.offering
-    title_ko = offering.title_ko if offering is not None else None
-    title_en = offering.title_en if offering is not None else None
+    title_ko = (offering.title_ko or offering.title_en) if offering is not None else None
+    title_en = (offering.title_en or offering.title_ko) if offering is not None else None
+    kind_ko, kind_en = NDA_DEAL_KINDS[DealType(deal.deal_type)]
     values = {
-        "discloser": party(deal.seller, reps.get(Side.seller)),
-        "recipient": party(deal.buyer, reps.get(Side.buyer)),
+        "discloser": nda_party(deal.seller, reps.get(Side.seller)),
+        "recipient": nda_party(deal.buyer, reps.get(Side.buyer)),
         "purpose": {
-            "ko": "수신자가 공개자의 기술 도입(거래 유형: 기술거래)을 검토하기 위함",
-            "en": "the Recipient's evaluation of the Discloser's technology for a possible deal",
+            "ko": f"「{title_ko}」에 관한 {kind_ko} 거래를 검토하고 협상하기 위함",
+            "en": f"evaluating and negotiating {kind_en} concerning “{title_en}”",
         },
-        "technical_data": bilingual(title_ko, title_en),
+        "technical_data": {
+            "ko": f"「{title_ko}」의 비공개 기술정보와 본 거래에서 갑이 비밀로 표시하여 제공하는 "
+                  "자료(첨부 파일 포함)",
+            "en": f"the confidential technical information on “{title_en}” and the material "
+                  "the Disclosing Party marks as confidential in the deal, attached files "
+                  "included",
+        },
         "use_period_months": 12,
         "authorized_persons": {
-            "ko": "수신자의 임직원 중 본 거래의 검토에 참여하는 자",
-            "en": "the Recipient's officers and employees taking part in evaluating the deal",
+            "ko": "을의 임직원 중 본 거래의 검토와 협상에 참여하는 자",
+            "en": "the Receiving Party's officers and employees taking part in evaluating "
+                  "and negotiating the deal",
         },
         "confidentiality_years": NDA_TERM_YEARS,
         "return_method": "either",

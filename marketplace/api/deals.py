@@ -1,12 +1,13 @@
 """/api/v1/deals: open, list, read, answer, negotiate and message — the pages' rules, reused."""
 
+from flask import Response
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..deals import services, terms
-from ..deals.models import DECLINE_REASONS, DealType
+from ..deals import nda, services, terms
+from ..deals.models import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
 from ..extensions import db
 from ..listings.models import Listing
@@ -110,6 +111,26 @@ class DeclineSchema(Schema):
 
 class NoteSchema(Schema):
     note = text(allow_none=True)
+
+
+class NdaConfirmSchema(Schema):
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+                           metadata={"description": "the SHA-256 of the NDA PDF, as shown"})
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=1000))
+
+
+class NdaMissingSchema(Schema):
+    side = fields.String(allow_none=True)
+    label = fields.String(required=True)
+
+
+class NdaSchema(Schema):
+    sha256 = fields.String(allow_none=True, metadata={
+        "description": "the PDF both sides confirm; null while details are missing"})
+    missing = fields.List(fields.Nested(NdaMissingSchema), required=True)
+    buyer_confirmed = fields.Boolean(required=True)
+    seller_confirmed = fields.Boolean(required=True)
 
 
 class ProposeTermsSchema(Schema):
@@ -270,13 +291,47 @@ def withdraw(data, deal_id):
     return _act(deal_id, lambda d: d.withdraw(api_user(), data.get("note")))
 
 
+@blp.route("/<int:deal_id>/nda")
+@blp.response(200, NdaSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def nda_document(deal_id):
+    """The NDA PDF's SHA-256 (rendered when first asked for), or what it still lacks."""
+    deal = _deal(deal_id)
+    sha256 = services.nda_digest(deal)
+    db.session.commit()
+    return {"sha256": sha256, "buyer_confirmed": deal.nda_confirmed_by(Side.buyer),
+            "seller_confirmed": deal.nda_confirmed_by(Side.seller),
+            "missing": [{"side": side.value if side else None, "label": str(label)}
+                        for side, label in nda.missing_now(deal)]}
+
+
+@blp.route("/<int:deal_id>/nda/pdf")
+@blp.doc(security=SECURITY, responses={200: {
+    "description": "the NDA PDF (Korean and English)",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+@token_required
+def nda_pdf(deal_id):
+    """The NDA PDF, for the parties and the assigned staff."""
+    data, sha256 = nda.pdf(_deal(deal_id))
+    db.session.commit()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="TTO-NDA-{deal_id:06d}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
 @blp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@blp.arguments(NdaConfirmSchema)
 @blp.response(200, DealSchema)
 @blp.doc(security=SECURITY)
 @token_required
-def confirm_nda(deal_id):
-    """Confirm the NDA for your side; when both have, negotiation opens."""
-    return _act(deal_id, lambda d: services.confirm_nda(d, api_user()))
+def confirm_nda(data, deal_id):
+    """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,
+    negotiation opens. A SHA-256 other than the current PDF's is a 409."""
+    return _act(deal_id, lambda d: services.confirm_nda(d, api_user(), sha256=data["sha256"],
+                                                        password=data["password"]))
 
 
 @blp.route("/<int:deal_id>/terms")

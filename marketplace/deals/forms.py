@@ -5,7 +5,14 @@ from decimal import InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..errors import DomainError
@@ -18,6 +25,13 @@ from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+class NdaConfirmForm(FlaskForm):
+    """Confirming the NDA PDF whose SHA-256 was shown, with the user's password."""
+
+    sha256 = HiddenField()
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
 class OpenDealForm(FlaskForm):

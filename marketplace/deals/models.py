@@ -235,6 +235,10 @@ class Deal(db.Model):
     nda_seller_confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     nda_completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: The NDA PDF the parties confirm (bytes in ``contract_files``), and a digest of the
+    #: variables it was rendered from, so it is rendered again only when they change.
+    nda_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    nda_variables_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))  # a DECLINE_REASONS code
     end_note: Mapped[str | None] = mapped_column(sa.Text)
@@ -529,13 +533,18 @@ class Deal(db.Model):
         return self.record_event("require_nda", actor, {"side": side.value})
 
     def confirm_nda(self, actor, nda_digest: str) -> "DealEvent":
-        """One side confirms the NDA text (identified by its digest); both → negotiating."""
+        """One side confirms the NDA PDF by the SHA-256 it was shown; both → negotiating.
+        A digest other than the current document's is stale: the NDA changed meanwhile."""
         self._lock()
         if self.state != DealState.nda:
             raise Conflict(_l("There is no NDA to confirm in this deal now."))
         side = self._require_side(actor)
         if self.nda_confirmed_by(side):
             raise Conflict(_l("Your side has already confirmed the NDA."))
+        if not self.nda_sha256 or nda_digest != self.nda_sha256:
+            raise Conflict(_l("The NDA changed after it was shown to you. Read the current "
+                              "version and confirm it again."),
+                           {"sha256": [_l("This is not the current document.")]})
         now = utcnow()
         setattr(self, f"nda_{side.value}_confirmed_at", now)
         setattr(self, f"nda_{side.value}_confirmed_by_id", actor.id)

@@ -23,7 +23,7 @@ from ..listings.models import (
     ListingStatus,
     register_confidential_access,
 )
-from . import events
+from . import nda
 from .models import (
     BUYER_KINDS,
     OPEN_STATES,
@@ -42,7 +42,6 @@ MAX_MESSAGE = 10_000
 DEFAULT_EXPIRY_DAYS = 30
 DEFAULT_REMINDER_DAYS = 7
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-NDA_TEMPLATE_VERSION = "deal-nda-1"
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -239,25 +238,21 @@ def nda_opens_listing(listing: Listing, user) -> bool:
 
 # ---- NDA ----------------------------------------------------------------------------------
 
-def _party(org: Organisation) -> dict:
-    return {"id": org.id, "name_ko": org.name_ko, "name_en": org.name_en,
-            "country": org.country, "business_registration_no": org.business_registration_no}
+def nda_digest(deal: Deal) -> str | None:
+    """The SHA-256 of the NDA PDF both sides confirm (`nda.prepare`)."""
+    return nda.prepare(deal)
 
 
-def nda_parameters(deal: Deal) -> dict:
-    """What the NDA says, language-independent; both sides confirm its digest."""
-    return {"template": NDA_TEMPLATE_VERSION, "deal_id": deal.id,
-            "buyer": _party(deal.buyer), "seller": _party(deal.seller),
-            "offering_id": deal.offering_id, "need_id": deal.need_id, "term_years": 3,
-            "governing_law": "KR", "court": "Seoul Central District Court"}
-
-
-def nda_digest(deal: Deal) -> str:
-    return events.digest(nda_parameters(deal))
-
-
-def confirm_nda(deal: Deal, actor) -> None:
-    deal.confirm_nda(actor, nda_digest(deal))
+def confirm_nda(deal: Deal, actor, *, sha256: str, password: str) -> None:
+    """A side confirms the NDA PDF whose SHA-256 it was shown, with its password, as a
+    contract is signed; when both have, the negotiation opens."""
+    current = nda.prepare(deal)
+    if deal.state == DealState.nda and current is None:
+        raise Conflict(nda.MISSING_MESSAGE)
+    if not password or not actor.check_password(password):
+        raise PermissionDenied(_l("The password is not correct."),
+                               {"password": [_l("The password is not correct.")]})
+    deal.confirm_nda(actor, sha256 or "")
 
 
 # ---- conversation and attachments ---------------------------------------------------------

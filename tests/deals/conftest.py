@@ -70,3 +70,17 @@ def negotiating_deal(p, fresh=False):
     deal = open_deal(p, fresh=fresh)
     deal.accept_inquiry(load(p["seller"]))
     return deal
+
+
+def fill_nda_details(p, seller_name=None, buyer_name=None):
+    """Give both parties' organisations the addresses the NDA prints (inside an app context,
+    flushed); optionally their Korean names."""
+    from marketplace.accounts.models import Organisation
+
+    for who, address, name in (("seller", "대전광역시 유성구 대학로 99", seller_name),
+                               ("buyer", "서울특별시 강남구 테헤란로 321", buyer_name)):
+        org = db.session.get(Organisation, p[who].organisation_id)
+        org.address_ko = address
+        if name:
+            org.name_ko = name
+    db.session.flush()

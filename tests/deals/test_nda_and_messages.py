@@ -12,9 +12,9 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, can_see_confidential
 from marketplace.mail.models import OutboxMessage
-from tests.conftest import login
+from tests.conftest import TEST_PASSWORD, login
 
-from .conftest import load, open_deal
+from .conftest import fill_nda_details, load, open_deal
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -39,11 +39,13 @@ def test_nda_gate_domain(ctx, parties):
     assert not secret.visible_to(deal, buyer) and secret.visible_to(deal, seller)
     with pytest.raises(DomainError):
         deal.propose_terms(buyer, None, {"currency": "KRW"})  # no terms before the NDA
-    services.confirm_nda(deal, buyer)
+    fill_nda_details(p)
+    sha256 = services.nda_digest(deal)
+    services.confirm_nda(deal, buyer, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.nda
-    with pytest.raises(DomainError):
-        services.confirm_nda(deal, load(p["buyer"]))  # once per side
-    services.confirm_nda(deal, seller)
+    with pytest.raises(DomainError):  # once per side
+        services.confirm_nda(deal, load(p["buyer"]), sha256=sha256, password=TEST_PASSWORD)
+    services.confirm_nda(deal, seller, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.negotiating and deal.nda_passed
     assert can_see_confidential(offering, buyer) and can_see_confidential(need, seller)
     assert secret.visible_to(deal, buyer)
@@ -60,6 +62,8 @@ def test_nda_pages(app, client, parties, login_as):
         services.post_message(deal, load(p["seller"]), "plans", [("plan.pdf", PDF)],
                               confidential=True)
         deal.accept_inquiry(load(p["seller"]))
+        fill_nda_details(p)
+        sha256 = services.nda_digest(deal)
         db.session.commit()
         deal_id = deal.id
     login_as(p["buyer"], lang="en")
@@ -74,10 +78,13 @@ def test_nda_pages(app, client, parties, login_as):
 
         attachment_id = db.session.scalar(sa.select(DealAttachment.id))
     assert client.get(f"/en/deals/{deal_id}/attachments/{attachment_id}").status_code == 404
-    assert client.post(f"/en/deals/{deal_id}/nda/confirm").status_code == 303
+    confirmation = {"sha256": sha256, "password": TEST_PASSWORD}
+    assert client.post(f"/en/deals/{deal_id}/nda/confirm",
+                       data=confirmation).status_code == 303
     seller = app.test_client()
     login(seller, p["seller"], lang="en")
-    assert seller.post(f"/en/deals/{deal_id}/nda/confirm").status_code == 303
+    assert seller.post(f"/en/deals/{deal_id}/nda/confirm",
+                       data=confirmation).status_code == 303
     page = client.get(f"/en/deals/{deal_id}").get_data(as_text=True)
     assert "Secret process notes" in page
     download = client.get(f"/en/deals/{deal_id}/attachments/{attachment_id}")

@@ -5,9 +5,9 @@ import pytest
 from flask import url_for
 
 from marketplace.extensions import db
-from tests.conftest import login
+from tests.conftest import TEST_PASSWORD, login
 
-from .conftest import LICENSE, load, negotiating_deal
+from .conftest import LICENSE, fill_nda_details, load, negotiating_deal, open_deal
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 INSIDERS = ("buyer", "seller", "staff")
@@ -21,12 +21,21 @@ def attachment_dir(app, tmp_path, monkeypatch):
     return tmp_path
 
 
-def _deal(app, p):
-    """A deal with two terms versions, a message with a file, and staff assigned."""
+def _deal(app, p, with_nda=False):
+    """A deal with two terms versions, a message with a file, and staff assigned; optionally
+    past an NDA that both sides confirmed (so its PDF exists)."""
     from marketplace.deals import services
 
     with app.test_request_context():
-        deal = negotiating_deal(p, fresh=True)
+        if with_nda:
+            deal = open_deal(p, require_nda=True, fresh=True)
+            deal.accept_inquiry(load(p["seller"]))
+            fill_nda_details(p)
+            sha256 = services.nda_digest(deal)
+            for who in ("buyer", "seller"):
+                services.confirm_nda(deal, load(p[who]), sha256=sha256, password=TEST_PASSWORD)
+        else:
+            deal = negotiating_deal(p, fresh=True)
         deal.propose_terms(load(p["buyer"]), None, LICENSE)
         deal.propose_terms(load(p["seller"]), 1, {**LICENSE, "term_months": 12})
         message = services.post_message(deal, load(p["buyer"]), "hello", [("spec.pdf", PDF)])
@@ -81,7 +90,7 @@ def test_outsiders_get_404_on_every_deal_route(app, parties, clients, attachment
 def test_insiders_reach_every_deal_route(app, parties, clients, attachment_dir):
     """GET pages answer 200 to each insider. Each POST route gets a fresh deal that all four
     insiders post to in turn: whatever the first one changed, none of them gets a 404."""
-    shared = _deal(app, parties)
+    shared = _deal(app, parties, with_nda=True)
     for rule in _deal_routes(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             deal_id, attachment_id = shared if method == "GET" else _deal(app, parties)

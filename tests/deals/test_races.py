@@ -13,14 +13,15 @@ import sqlalchemy as sa
 
 from marketplace.agreements.models import Contract
 from marketplace.api.tokens import create_token
+from marketplace.deals import nda
 from marketplace.deals.models import Deal, DealEvent, DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from tests.agreements.conftest import agree
-from tests.conftest import login
+from tests.conftest import TEST_PASSWORD, login
 
-from .conftest import LICENSE, load, negotiating_deal, open_deal
+from .conftest import LICENSE, fill_nda_details, load, negotiating_deal, open_deal
 
 
 @pytest.fixture(autouse=True)
@@ -198,12 +199,15 @@ def test_both_sides_confirming_the_nda_at_once_start_the_negotiation(app, partie
     with app.test_request_context():
         deal = open_deal(p, require_nda=True)
         deal.accept_inquiry(load(p["seller"]))
+        fill_nda_details(p)
+        confirmation = {"sha256": nda.prepare(deal), "password": TEST_PASSWORD}
         db.session.commit()
         deal_id = deal.id
         assert deal.state == DealState.nda
     clients = [_client(app, p["buyer"], "ko"), _client(app, p["seller"], "en")]
-    responses = _race(monkeypatch, [_post(clients[0], f"/ko/deals/{deal_id}/nda/confirm"),
-                                    _post(clients[1], f"/en/deals/{deal_id}/nda/confirm")])
+    responses = _race(monkeypatch, [
+        lambda: clients[0].post(f"/ko/deals/{deal_id}/nda/confirm", data=confirmation),
+        lambda: clients[1].post(f"/en/deals/{deal_id}/nda/confirm", data=confirmation)])
     assert _statuses(responses) == [303, 303], responses
     with app.app_context():
         deal = db.session.get(Deal, deal_id)

@@ -77,6 +77,7 @@ def _forced(p, state: DealState, actor_key: str) -> Deal:
     if state == S.nda:  # the other side confirmed already, so this confirmation completes it
         other = "buyer" if actor_key == "seller" else "seller"
         setattr(deal, f"nda_{other}_confirmed_at", deal.created_at)
+        deal.nda_sha256 = "0" * 64  # the NDA PDF the other side confirmed
     deal.state = state
     db.session.flush()
     return deal
@@ -84,7 +85,7 @@ def _forced(p, state: DealState, actor_key: str) -> Deal:
 
 def _call(deal, action, actor):
     if action == "confirm_nda":
-        return services.confirm_nda(deal, actor)
+        return deal.confirm_nda(actor, deal.nda_sha256)
     if action == "accept_terms":
         return deal.accept_terms(actor, deal.current_version or 1)
     if action == "decline":
