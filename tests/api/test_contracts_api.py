@@ -113,6 +113,11 @@ def test_from_agreed_terms_to_the_signed_pdf(client, deal_id, tokens, tmp_path):
     assert hashlib.sha256(final.data).hexdigest() == body["signed_sha256"] != sha
     text = _pdftotext(final.data, tmp_path)
     assert "CEO Minji Park" in text and "대표이사 김하늘" in text and "Minji Park, CEO" in text
+    sealed = tmp_path / "final.pdf"
+    sealed.write_bytes(final.data)
+    report = subprocess.run(["pdfsig", str(sealed)], capture_output=True, text=True).stdout
+    assert "Total document signed" in report  # sealed by the platform
+    assert "Signature Validation: Signature is Valid." in report
     deal = client.get(f"/api/v1/deals/{deal_id}", headers=buyer).get_json()
     assert deal["state"] in ("signed", "payment_pending")
 
