@@ -3,7 +3,7 @@ form or API may receive."""
 
 import json
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from .errors import DomainError
@@ -101,3 +101,9 @@ def init_app(app) -> None:
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_unreadable_json)
     app.after_request(add_security_headers)
+
+
+def password_attempt_limit() -> str:
+    """Actions that ask for the account password (signing, confirming an NDA) allow as many
+    attempts as signing in does: `limiter.limit(password_attempt_limit)`."""
+    return current_app.config["LOGIN_RATE_LIMIT"]

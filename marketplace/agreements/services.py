@@ -32,6 +32,7 @@ from ..config import INSTANCE_DIR
 from ..deals import services as deal_services
 from ..deals.events import digest
 from ..deals.models import SYSTEM, Deal, DealState, Side
+from ..deals.terms import text_language
 from ..documents import (
     DocumentError,
     VariablesInvalid,
@@ -300,7 +301,10 @@ def _get_path(values: dict, path: str):
 def _set_path(values: dict, path: str, value) -> None:
     head, _, rest = path.partition(".")
     if rest:
-        inner = dict(values.get(head) or {})
+        current = values.get(head) or {}
+        if isinstance(current, str):  # a term agreed as plain text before terms had languages
+            current = {text_language(current): current}
+        inner = dict(current)
         if value is None:
             inner.pop(rest, None)
         else:
@@ -406,8 +410,9 @@ def signatory_of(contract: Contract, party: str) -> dict | None:
     if named is not None:
         return named
     value = (contract.variables.get(party) or {}).get("representative")
-    if isinstance(value, dict):
-        value = value.get("ko") or value.get("en")
+    if isinstance(value, dict):  # the organisation's representative, in the contract's language
+        first = "en" if contract.language == "en" else "ko"
+        value = value.get(first) or value.get("en" if first == "ko" else "ko")
     return {"name": value, "title": None} if value else None
 
 

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,6 +32,7 @@ from ..documents.fields import (
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
+from ..security import password_attempt_limit
 from . import library, services, variables
 from .forms import (
     LANG_SUFFIX,
@@ -380,13 +380,8 @@ def approve(deal_id):
                 _("You approved the draft."), "approvals")
 
 
-def _password_limit() -> str:
-    """Signing asks for the account password: attempts are limited like logins."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/<int:deal_id>/contract/sign", methods=["POST"])
-@limiter.limit(_password_limit, methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
 @login_required
 def sign(deal_id):
     form = SignForm()

@@ -11,7 +11,8 @@ from ..agreements import services, variables
 from ..agreements.forms import missing_labels
 from ..agreements.models import Contract
 from ..errors import DomainError, NotFound
-from ..extensions import db
+from ..extensions import db, limiter
+from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .schemas import ContractChangeSchema, ContractSchema, SignContractSchema
 
@@ -148,6 +149,7 @@ def approve(deal_id):
 @blp.arguments(SignContractSchema)
 @blp.response(200, ContractSchema)
 @blp.doc(security=SECURITY)
+@limiter.limit(password_attempt_limit)
 @token_required
 def sign(data, deal_id):
     """Sign the PDF whose `sha256` you read (409 if it is not the current one) with your

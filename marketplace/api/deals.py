@@ -9,8 +9,9 @@ from marshmallow import Schema, fields, validate
 from ..deals import nda, services, terms
 from ..deals.models import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import db, limiter
 from ..listings.models import Listing
+from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .schemas import (
     FILLED,
@@ -326,6 +327,7 @@ def nda_pdf(deal_id):
 @blp.arguments(NdaConfirmSchema)
 @blp.response(200, DealSchema)
 @blp.doc(security=SECURITY)
+@limiter.limit(password_attempt_limit)
 @token_required
 def confirm_nda(data, deal_id):
     """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,

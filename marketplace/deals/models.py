@@ -532,9 +532,11 @@ class Deal(db.Model):
         self.nda_required, self.nda_required_by = True, side
         return self.record_event("require_nda", actor, {"side": side.value})
 
-    def confirm_nda(self, actor, nda_digest: str) -> "DealEvent":
+    def confirm_nda(self, actor, nda_digest: str, verify=None) -> "DealEvent":
         """One side confirms the NDA PDF by the SHA-256 it was shown; both → negotiating.
-        A digest other than the current document's is stale: the NDA changed meanwhile."""
+        A digest other than the current document's is stale: the NDA changed meanwhile.
+        `verify` (the password check) runs only once everything else holds, so a refusal
+        never tells whether a password was right."""
         self._lock()
         if self.state != DealState.nda:
             raise Conflict(_l("There is no NDA to confirm in this deal now."))
@@ -545,6 +547,8 @@ class Deal(db.Model):
             raise Conflict(_l("The NDA changed after it was shown to you. Read the current "
                               "version and confirm it again."),
                            {"sha256": [_l("This is not the current document.")]})
+        if verify is not None:
+            verify()
         now = utcnow()
         setattr(self, f"nda_{side.value}_confirmed_at", now)
         setattr(self, f"nda_{side.value}_confirmed_by_id", actor.id)

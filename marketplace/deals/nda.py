@@ -90,7 +90,7 @@ def confirmed_by_anyone(deal: Deal) -> bool:
 def prepare(deal: Deal) -> str | None:
     """The SHA-256 of the NDA PDF the parties confirm now, rendering and storing it when it is
     missing or out of date; None while organisation details are missing. Flushes only."""
-    if deal.state != DealState.nda or confirmed_by_anyone(deal):
+    if deal.state != DealState.nda or (confirmed_by_anyone(deal) and deal.nda_sha256):
         return deal.nda_sha256
     values = variables(deal)
     digest = events.digest(values)
@@ -100,7 +100,7 @@ def prepare(deal: Deal) -> str | None:
         deal.nda_sha256 = deal.nda_variables_digest = None
         return None
     deal._lock()  # one render at a time; another request may have stored this one already
-    if deal.state != DealState.nda or confirmed_by_anyone(deal) \
+    if deal.state != DealState.nda or (confirmed_by_anyone(deal) and deal.nda_sha256) \
             or digest == deal.nda_variables_digest:
         return deal.nda_sha256
     from ..agreements.services import store_file

@@ -249,10 +249,12 @@ def confirm_nda(deal: Deal, actor, *, sha256: str, password: str) -> None:
     current = nda.prepare(deal)
     if deal.state == DealState.nda and current is None:
         raise Conflict(nda.MISSING_MESSAGE)
-    if not password or not actor.check_password(password):
-        raise PermissionDenied(_l("The password is not correct."),
-                               {"password": [_l("The password is not correct.")]})
-    deal.confirm_nda(actor, sha256 or "")
+    def verify_password():
+        if not password or not actor.check_password(password):
+            raise PermissionDenied(_l("The password is not correct."),
+                                   {"password": [_l("The password is not correct.")]})
+
+    deal.confirm_nda(actor, sha256 or "", verify=verify_password)
 
 
 # ---- conversation and attachments ---------------------------------------------------------

@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..errors import DomainError, NotFound
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..listings.models import Listing, ListingKind
+from ..security import password_attempt_limit
 from ..staff.access import staff_required
 from . import events, nda, services, terms
 from .forms import (
@@ -248,6 +249,7 @@ def require_nda(deal_id):
 
 
 @bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
 @login_required
 def confirm_nda(deal_id):
     deal = _deal(deal_id)

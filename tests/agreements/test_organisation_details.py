@@ -93,3 +93,22 @@ def test_the_other_party_of_a_deal_sees_the_details(app, agreed, parties):
         login(client, parties[who], lang="en")
         page = client.get(f"/en/organisations/{seller_org}").get_data(as_text=True)
         assert (SELLER["address_en"] in page) is shown and ("Bitna Han, CEO" in page) is shown
+
+
+def test_without_a_named_signatory_signing_asks_for_the_representative_in_the_contracts_language():
+    from marketplace.agreements.models import Contract
+
+    representative = {"ko": SELLER["representative_ko"], "en": SELLER["representative_en"]}
+    for language, expected in (("en", "Bitna Han, CEO"), ("ko", "대표이사 한빛나"),
+                               ("bilingual", "대표이사 한빛나")):
+        contract = Contract(language=language, signatories=None,
+                            variables={"licensor": {"representative": representative}})
+        assert services.signatory_of(contract, "licensor") == {"name": expected, "title": None}
+
+
+def test_a_term_agreed_as_plain_text_takes_its_translation_on_the_draft():
+    """Drafts from before terms had languages hold plain text; its translation is added
+    beside it, not a server error."""
+    values = {"field_of_use": "EV battery packs"}
+    services._set_path(values, "field_of_use.ko", "전기차 배터리 팩")
+    assert values == {"field_of_use": {"en": "EV battery packs", "ko": "전기차 배터리 팩"}}

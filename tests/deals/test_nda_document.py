@@ -216,3 +216,61 @@ def test_a_deal_without_an_nda_lists_nothing_missing(app, parties):
         deal_id = deal.id
     page = _client(app, p["buyer"], "en").get(f"/en/deals/{deal_id}/nda")
     assert page.status_code == 200 and 'id="nda-missing"' not in page.get_data(as_text=True)
+
+
+def test_a_refusal_never_says_whether_the_password_was_right(app, client, parties):
+    """A stale or repeated confirmation is a 409 whatever the password: the password is
+    checked last, so the NDA step cannot be used to guess it."""
+    from marketplace.api.tokens import create_token
+
+    p = parties
+    with app.test_request_context():
+        deal_id = _nda_deal(p).id
+        token = create_token(load(p["buyer"]), "t")[1]
+        db.session.commit()
+    url = f"/api/v1/deals/{deal_id}/nda/confirm"
+    headers = {"Authorization": f"Bearer {token}"}
+    for password in ("not-my-password", TEST_PASSWORD):
+        answer = client.post(url, headers=headers, json={"sha256": "0" * 64,
+                                                         "password": password})
+        assert answer.status_code == 409, password
+
+
+def test_password_attempts_are_limited_like_sign_ins(app, client, parties, monkeypatch):
+    from marketplace.api.tokens import create_token
+    from marketplace.extensions import limiter
+
+    p = parties
+    with app.test_request_context():
+        deal_id = _nda_deal(p).id
+        token = create_token(load(p["buyer"]), "t")[1]
+        db.session.commit()
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    try:
+        statuses = [client.post(f"/api/v1/deals/{deal_id}/nda/confirm",
+                                headers={"Authorization": f"Bearer {token}"},
+                                json={"sha256": "0" * 64, "password": "guess"}).status_code
+                    for _ in range(4)]
+    finally:
+        limiter.reset()
+    assert statuses == [409, 409, 409, 429]
+
+
+def test_a_deal_half_way_through_the_nda_gets_its_document(app, parties):
+    """A side confirmed before the NDA became a PDF: the other side is shown the PDF and its
+    confirmation completes the step."""
+    p = parties
+    with app.test_request_context():
+        deal = _nda_deal(p)
+        deal.nda_seller_confirmed_at = deal.created_at
+        deal.nda_seller_confirmed_by_id = p["seller"].id
+        deal.nda_sha256 = None
+        db.session.commit()
+        deal_id = deal.id
+    buyer = _client(app, p["buyer"], "ko")
+    shown = _shown_sha256(buyer, "ko", deal_id)
+    assert buyer.post(f"/ko/deals/{deal_id}/nda/confirm",
+                      data={"sha256": shown, "password": TEST_PASSWORD}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Deal, deal_id).state == DealState.negotiating
