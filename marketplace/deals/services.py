@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs, uploads
 from ..accounts.models import Organisation, OrgKind, User, utcnow
-from ..config import INSTANCE_DIR
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..listings.models import (
@@ -294,8 +293,7 @@ def max_attachment_bytes() -> int:
 
 
 def attachment_dir() -> Path:
-    return Path(current_app.config.get("DEAL_ATTACHMENT_DIR")
-                or INSTANCE_DIR / "deal_attachments")
+    return Path(current_app.config["DEAL_ATTACHMENT_DIR"])
 
 
 def attachment_path(attachment: DealAttachment) -> Path:

@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs
 from ..accounts.models import Organisation, User, utcnow
-from ..config import INSTANCE_DIR
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..i18n.formatting import parse_integer
@@ -428,8 +427,7 @@ def max_attachment_bytes() -> int:
 
 
 def attachment_dir() -> Path:
-    return Path(current_app.config.get("LISTING_ATTACHMENT_DIR")
-                or INSTANCE_DIR / "listing_attachments")
+    return Path(current_app.config["LISTING_ATTACHMENT_DIR"])
 
 
 def check_file(filename: str, data: bytes) -> tuple[str, AttachmentKind]:

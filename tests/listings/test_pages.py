@@ -12,10 +12,8 @@ from .helpers import EXE, JPEG, PDF, PNG, make_listing
 
 
 @pytest.fixture(autouse=True)
-def _attachment_dir(app, tmp_path):
-    app.config["LISTING_ATTACHMENT_DIR"] = str(tmp_path / "files")
-    yield
-    app.config.pop("LISTING_ATTACHMENT_DIR", None)
+def _attachment_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "LISTING_ATTACHMENT_DIR", str(tmp_path / "files"))
 
 
 def _create(app, owner, **kw):

@@ -1,0 +1,66 @@
+"""Settings: the upload directories the README documents are where uploads go."""
+
+import io
+import re
+import zipfile
+
+import pytest
+
+from marketplace.agreements import library
+from marketplace.documents.templates import CONTRACTS_ROOT
+from marketplace.extensions import db, limiter
+from tests.conftest import login, make_test_app
+from tests.listings.helpers import PDF, make_listing
+
+
+@pytest.fixture
+def app_from_env(app, monkeypatch, tmp_path):
+    """The app as a process started with the upload directories in its environment."""
+    monkeypatch.setenv("LISTING_ATTACHMENT_DIR", str(tmp_path / "listing-files"))
+    monkeypatch.setenv("CONTRACT_TEMPLATE_DIR", str(tmp_path / "contract-templates"))
+    other = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    limiter.init_app(app)  # one limiter for every app: give it the session app's storage back
+
+
+def test_listing_attachments_are_kept_in_listing_attachment_dir(app_from_env, make_user,
+                                                                tmp_path):
+    owner = make_user(kind="startup")
+    with app_from_env.test_request_context():
+        listing_id = make_listing(owner)
+    client = app_from_env.test_client()
+    login(client, owner)
+    sent = client.post(f"/ko/listings/{listing_id}/attachments",
+                       data={"file": (io.BytesIO(PDF), "plan.pdf")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 302
+    stored = [p for p in (tmp_path / "listing-files").glob("*/*") if p.is_file()]
+    assert [p.read_bytes() for p in stored] == [PDF]
+    with app_from_env.app_context():
+        from marketplace.listings.models import Attachment
+
+        attachment_id = db.session.scalar(db.select(Attachment.id))
+    with client.get(f"/ko/attachments/{attachment_id}") as response:
+        assert response.status_code == 200 and response.data == PDF
+
+
+def test_uploaded_contract_templates_are_kept_in_contract_template_dir(app_from_env, make_user,
+                                                                       tmp_path):
+    admin = make_user(kind=None, role="admin")
+    client = app_from_env.test_client()
+    login(client, admin, lang="en")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in library.REQUIRED_FILES:
+            archive.writestr(name, (CONTRACTS_ROOT / "poc" / name).read_bytes())
+    sent = client.post("/en/contracts/templates", data={
+        "key": "poc", "files": [(io.BytesIO(buffer.getvalue()), "poc-v2.zip")]},
+        content_type="multipart/form-data")
+    assert sent.status_code == 303, sent.get_data(True)[-1500:]
+    assert (tmp_path / "contract-templates" / "poc" / "v2" / "ko.html").is_file()
+    page = client.get("/en/contracts/templates").get_data(True)
+    row = re.search(r'data-template="poc">(.*?)</tr>', page, re.S).group(1)
+    assert "v1, v2 (" in row  # served from there: the page lists the uploaded version
