@@ -1,16 +1,28 @@
-"""Settings: the upload directories the README documents are where uploads go."""
+"""Settings: only Config reads the environment, and the upload directories the README
+documents are where uploads go."""
 
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from marketplace import config as config_module
 from marketplace.agreements import library
 from marketplace.documents.templates import CONTRACTS_ROOT
 from marketplace.extensions import db, limiter
 from tests.conftest import login, make_test_app
 from tests.listings.helpers import PDF, make_listing
+
+
+def test_nothing_outside_config_reads_the_environment():
+    """Settings come from `current_app.config`; only config.py (and the process-level
+    OpenBLAS setting, which must precede numpy's import) look at the environment."""
+    package = Path(config_module.__file__).parent
+    readers = {str(p.relative_to(package)) for p in package.rglob("*.py")
+               if re.search(r"os\.environ|getenv", p.read_text(encoding="utf-8"))}
+    assert readers == {"config.py", "__init__.py"}
 
 
 @pytest.fixture

@@ -38,9 +38,6 @@ from .models import (
 )
 
 MAX_MESSAGE = 10_000
-DEFAULT_EXPIRY_DAYS = 30
-DEFAULT_REMINDER_DAYS = 7
-DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -288,8 +285,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def max_attachment_bytes() -> int:
-    return int(current_app.config.get("DEAL_ATTACHMENT_MAX_BYTES",
-                                      DEFAULT_MAX_ATTACHMENT_BYTES))
+    return int(current_app.config["DEAL_ATTACHMENT_MAX_BYTES"])
 
 
 def attachment_dir() -> Path:
@@ -397,11 +393,11 @@ def mark_read(user, deal_id: int | None = None) -> int:
 # ---- expiry -------------------------------------------------------------------------------
 
 def expiry_days() -> int:
-    return int(current_app.config.get("DEAL_EXPIRY_DAYS", DEFAULT_EXPIRY_DAYS))
+    return int(current_app.config["DEAL_EXPIRY_DAYS"])
 
 
 def reminder_days() -> int:
-    return int(current_app.config.get("DEAL_EXPIRY_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
+    return int(current_app.config["DEAL_EXPIRY_REMINDER_DAYS"])
 
 
 def expires_at(deal: Deal):
