@@ -1,10 +1,13 @@
-"""Settings: only Config reads the environment, and the upload directories the README
-documents are where uploads go."""
+"""Settings: the README's Configuration table names exactly the environment variables `Config`
+reads, and the upload directories it documents are where uploads go."""
 
 import io
+import os
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +17,55 @@ from marketplace.documents.templates import CONTRACTS_ROOT
 from marketplace.extensions import db, limiter
 from tests.conftest import login, make_test_app
 from tests.listings.helpers import PDF, make_listing
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+class _Recorder(Mapping):
+    """The process environment, noting every name looked up."""
+
+    def __init__(self, environ):
+        self.environ, self.names = environ, set()
+
+    def __getitem__(self, name):
+        self.names.add(name)
+        return self.environ[name]
+
+    def __contains__(self, name):
+        self.names.add(name)
+        return name in self.environ
+
+    def get(self, name, default=None):
+        self.names.add(name)
+        return self.environ.get(name, default)
+
+    def __iter__(self):
+        raise AssertionError("Config reads variables by name, never the whole environment")
+
+    def __len__(self):
+        return len(self.environ)
+
+
+def variables_config_reads(monkeypatch) -> set[str]:
+    recorder = _Recorder(dict(os.environ))
+    monkeypatch.setattr(config_module, "os", SimpleNamespace(environ=recorder))
+    config_module.Config()
+    return recorder.names
+
+
+def variables_readme_documents() -> set[str]:
+    """The backticked names in the first column of the README's Configuration table."""
+    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    return {name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def test_the_readme_documents_every_variable_config_reads_and_no_other(monkeypatch):
+    read, documented = variables_config_reads(monkeypatch), variables_readme_documents()
+    assert read, "no variable read: the recorder missed Config's reads"
+    assert not documented - read, f"documented but not read: {sorted(documented - read)}"
+    assert not read - documented, f"read but not documented: {sorted(read - documented)}"
 
 
 def test_nothing_outside_config_reads_the_environment():
