@@ -4,7 +4,8 @@ import os
 
 # OpenBLAS's idle threads spin for about 2**28 cycles after every call before they sleep, which
 # on a 2-core machine takes a core from whatever runs next: matching's second thread made a
-# query slower, not faster, until they slept sooner. Read once, when numpy loads.
+# query slower, not faster, until they slept sooner. Read once, when numpy loads, so it is set
+# here, before any import, rather than in Config (every other setting lives there).
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from flask import Flask  # noqa: E402
@@ -27,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _check_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         if app.debug or app.testing:
             app.config["SECRET_KEY"] = "insecure-development-key"
         else:

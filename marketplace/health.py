@@ -35,7 +35,7 @@ def _database() -> str:
 
 
 def _redis() -> str:
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config["REDIS_URL"]:
         return "unused"
     from redis.exceptions import RedisError
 

@@ -149,7 +149,7 @@ def hand_over(ids: list[int] | None) -> int:
     if ids is not None:
         query = query.where(JobOutbox.id.in_(ids))
     rows = [row for row in db.session.scalars(query) if _known(row)]
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         return _to_redis(rows)
     return _run_inline(rows)
 

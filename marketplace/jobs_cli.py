@@ -10,7 +10,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 
 def _require_redis():
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
     return jobs.redis_connection()
 

@@ -337,14 +337,14 @@ class UserSession(db.Model):
     @staticmethod
     def oldest_live() -> datetime:
         """Sessions older than the longest a remember cookie lasts are over."""
-        duration = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+        duration = current_app.config["REMEMBER_COOKIE_DURATION"]
         if not isinstance(duration, timedelta):
             duration = timedelta(seconds=int(duration))
         return utcnow() - duration
 
 
 def _hash_method() -> str:
-    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return current_app.config["PASSWORD_HASH_METHOD"]
 
 
 @functools.cache

@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs
 from ..accounts.models import User, utcnow
-from ..config import INSTANCE_DIR
 from ..deals import services as deal_services
 from ..deals.events import digest
 from ..deals.models import SYSTEM, Deal, DealState, Side
@@ -73,8 +72,7 @@ MAX_VARIABLE_TEXT = 5_000
 # ---- templates ----------------------------------------------------------------------------
 
 def template_upload_dir() -> Path:
-    return Path(current_app.config.get("CONTRACT_TEMPLATE_DIR")
-                or INSTANCE_DIR / "contract_templates")
+    return Path(current_app.config["CONTRACT_TEMPLATE_DIR"])
 
 
 def template_roots() -> list[Path]:

@@ -37,7 +37,7 @@ def _template():
 def effective_date(deal: Deal):
     """The day (in the platform's time zone) the deal entered the NDA step: a fixed date, so
     the same deal and organisations always give the same PDF."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     started = next((e.created_at for e in reversed(deal.events)
                     if e.to_state == DealState.nda.value), deal.created_at)
     if started.tzinfo is None:

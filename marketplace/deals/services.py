@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs, uploads
 from ..accounts.models import Organisation, OrgKind, User, utcnow
-from ..config import INSTANCE_DIR
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..listings.models import (
@@ -39,9 +38,6 @@ from .models import (
 )
 
 MAX_MESSAGE = 10_000
-DEFAULT_EXPIRY_DAYS = 30
-DEFAULT_REMINDER_DAYS = 7
-DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -291,13 +287,11 @@ def sniff(data: bytes) -> str | None:
 
 
 def max_attachment_bytes() -> int:
-    return int(current_app.config.get("DEAL_ATTACHMENT_MAX_BYTES",
-                                      DEFAULT_MAX_ATTACHMENT_BYTES))
+    return int(current_app.config["DEAL_ATTACHMENT_MAX_BYTES"])
 
 
 def attachment_dir() -> Path:
-    return Path(current_app.config.get("DEAL_ATTACHMENT_DIR")
-                or INSTANCE_DIR / "deal_attachments")
+    return Path(current_app.config["DEAL_ATTACHMENT_DIR"])
 
 
 def attachment_path(attachment: DealAttachment) -> Path:
@@ -401,11 +395,11 @@ def mark_read(user, deal_id: int | None = None) -> int:
 # ---- expiry -------------------------------------------------------------------------------
 
 def expiry_days() -> int:
-    return int(current_app.config.get("DEAL_EXPIRY_DAYS", DEFAULT_EXPIRY_DAYS))
+    return int(current_app.config["DEAL_EXPIRY_DAYS"])
 
 
 def reminder_days() -> int:
-    return int(current_app.config.get("DEAL_EXPIRY_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
+    return int(current_app.config["DEAL_EXPIRY_REMINDER_DAYS"])
 
 
 def expires_at(deal: Deal):

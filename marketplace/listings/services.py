@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs
 from ..accounts.models import Organisation, User, utcnow
-from ..config import INSTANCE_DIR
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..i18n.formatting import parse_integer
@@ -50,7 +49,6 @@ MAX_KEYWORD_LENGTH = 40
 MAX_PATENTS = 20
 MAX_PRICE = 10**15
 MAX_ATTACHMENTS = 10
-DEFAULT_MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 PATENT_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-., ]{3,38}[A-Za-z0-9]$")
 EDITABLE_STATUSES = (ListingStatus.draft, ListingStatus.published)
 
@@ -99,7 +97,7 @@ def _string_list(value) -> list[str]:
 
 
 def local_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def end_of_day(day: date) -> datetime:
@@ -423,13 +421,11 @@ def sniff(data: bytes) -> AttachmentKind | None:
 
 
 def max_attachment_bytes() -> int:
-    return int(current_app.config.get("LISTING_ATTACHMENT_MAX_BYTES",
-                                      DEFAULT_MAX_ATTACHMENT_BYTES))
+    return int(current_app.config["LISTING_ATTACHMENT_MAX_BYTES"])
 
 
 def attachment_dir() -> Path:
-    return Path(current_app.config.get("LISTING_ATTACHMENT_DIR")
-                or INSTANCE_DIR / "listing_attachments")
+    return Path(current_app.config["LISTING_ATTACHMENT_DIR"])
 
 
 def check_file(filename: str, data: bytes) -> tuple[str, AttachmentKind]:

@@ -70,7 +70,7 @@ def deliver(message_id: int) -> str:
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status != "queued":
         return "skipped"
-    if not current_app.config.get("MAIL_SERVER"):
+    if not current_app.config["MAIL_SERVER"]:
         log.info("e-mail to %s: %s\n%s", message.recipient, message.subject, message.body)
         message.status = "logged"
     else:
@@ -92,8 +92,8 @@ def _send_smtp(recipient: str, subject: str, body: str) -> None:
     email["Subject"] = subject
     email.set_content(body)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config.get("MAIL_USE_TLS"):
+        if config["MAIL_USE_TLS"]:
             smtp.starttls()
-        if config.get("MAIL_USERNAME"):
+        if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)

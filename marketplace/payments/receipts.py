@@ -76,7 +76,7 @@ def _same(value) -> dict[str, str]:
 
 
 def _local_date(entry: LedgerEntry):
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return (entry.value_date if entry.kind == EntryKind.transfer_confirmed and entry.value_date
             else entry.created_at.astimezone(tz).date())
 

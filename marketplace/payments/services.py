@@ -97,7 +97,7 @@ def plan(deal_type, fields: dict, signed_on: date) -> list[dict]:
 
 
 def fee_percent() -> Decimal:
-    raw = current_app.config.get("PLATFORM_FEE_PERCENT") or 0
+    raw = current_app.config["PLATFORM_FEE_PERCENT"]
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
@@ -113,7 +113,7 @@ def fee_for(amount: int, percent: Decimal) -> int:
 
 
 def local_today() -> date:
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Seoul")
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.now(tz).date()
 
 

@@ -19,7 +19,6 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 #: Stripe Checkout's largest amount in minor units for a single payment (8 digits).
-DEFAULT_MAX_AMOUNT = 99_999_999
 CHECKOUT_LOCALES = {"ko": "ko", "en": "en"}
 
 
@@ -61,27 +60,27 @@ class Refund:
 
 
 def available() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+    return bool(current_app.config["STRIPE_SECRET_KEY"])
 
 
 def webhook_configured() -> bool:
-    return bool(current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+    return bool(current_app.config["STRIPE_WEBHOOK_SECRET"])
 
 
 def max_amount() -> int:
-    return int(current_app.config.get("STRIPE_MAX_AMOUNT") or DEFAULT_MAX_AMOUNT)
+    return int(current_app.config["STRIPE_MAX_AMOUNT"])
 
 
 def client() -> stripe.StripeClient:
     config = current_app.config
-    key = config.get("STRIPE_SECRET_KEY")
+    key = config["STRIPE_SECRET_KEY"]
     if not key:
         raise NotConfigured("STRIPE_SECRET_KEY is not set")
-    base = config.get("STRIPE_API_BASE")
+    base = config["STRIPE_API_BASE"]
     return stripe.StripeClient(
         key,
         base_addresses={"api": base} if base else None,
-        max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+        max_network_retries=int(config["STRIPE_MAX_NETWORK_RETRIES"]),
     )
 
 
@@ -186,10 +185,10 @@ def create_refund(*, payment_intent: str, amount: int, metadata: dict[str, str],
 def construct_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The verified event as a plain dict; ValueError for a bad payload,
     `stripe.SignatureVerificationError` for a missing, forged or stale signature."""
-    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
         raise NotConfigured("STRIPE_WEBHOOK_SECRET is not set")
-    tolerance = int(current_app.config.get("STRIPE_WEBHOOK_TOLERANCE", 300))
+    tolerance = int(current_app.config["STRIPE_WEBHOOK_TOLERANCE"])
     event = stripe.Webhook.construct_event(payload, signature or "", secret,
                                            tolerance=tolerance)
     return _plain(event)

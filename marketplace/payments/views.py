@@ -49,7 +49,7 @@ def _allow_checkout_host(response):
     """Pages with a pay button may post to a form that redirects to the hosted Checkout page.
     Stripe's is allowed by the site-wide policy; with `STRIPE_API_BASE` set (a local stand-in
     for Stripe that also serves the checkout page), that origin is allowed too."""
-    base = current_app.config.get("STRIPE_API_BASE")
+    base = current_app.config["STRIPE_API_BASE"]
     if base and request.method == "GET":
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
         policy = response.headers.get("Content-Security-Policy") or security.CSP

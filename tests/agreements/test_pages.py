@@ -164,6 +164,7 @@ def test_template_page_is_for_admins_and_uploads_a_zip(app, parties, tmp_path):
     from marketplace.agreements import library
     from marketplace.documents.templates import CONTRACTS_ROOT
 
+    previous = app.config["CONTRACT_TEMPLATE_DIR"]
     app.config["CONTRACT_TEMPLATE_DIR"] = str(tmp_path / "uploads")
     try:
         for who in ("staff", "buyer"):
@@ -185,7 +186,7 @@ def test_template_page_is_for_admins_and_uploads_a_zip(app, parties, tmp_path):
             content_type="multipart/form-data")
         assert wrong.status_code == 400 and "Files are missing" in wrong.get_data(True)
     finally:
-        app.config["CONTRACT_TEMPLATE_DIR"] = None
+        app.config["CONTRACT_TEMPLATE_DIR"] = previous
 
 
 def test_signing_password_attempts_are_rate_limited(app, parties, deal_id, monkeypatch):

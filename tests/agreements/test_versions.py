@@ -181,11 +181,9 @@ def _template_zip(version_marker: str) -> bytes:
 
 
 @pytest.fixture
-def upload_dir(app, tmp_path):
-    previous = app.config.get("CONTRACT_TEMPLATE_DIR")
-    app.config["CONTRACT_TEMPLATE_DIR"] = str(tmp_path / "templates")
+def upload_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "CONTRACT_TEMPLATE_DIR", str(tmp_path / "templates"))
     yield tmp_path / "templates"
-    app.config["CONTRACT_TEMPLATE_DIR"] = previous
     shutil.rmtree(tmp_path / "templates", ignore_errors=True)
 
 

@@ -27,10 +27,8 @@ SECRET = "셀 밸런싱 알고리즘 상세"  # the confidential text of helpers
 
 
 @pytest.fixture(autouse=True)
-def _attachment_dir(app, tmp_path):
-    app.config["LISTING_ATTACHMENT_DIR"] = str(tmp_path / "files")
-    yield
-    app.config.pop("LISTING_ATTACHMENT_DIR", None)
+def _attachment_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "LISTING_ATTACHMENT_DIR", str(tmp_path / "files"))
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ from .helpers import EXE, JPEG, PDF, PNG, make_listing
 
 
 @pytest.fixture(autouse=True)
-def _attachment_dir(app, tmp_path):
-    app.config["LISTING_ATTACHMENT_DIR"] = str(tmp_path / "files")
-    yield
-    app.config.pop("LISTING_ATTACHMENT_DIR", None)
+def _attachment_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "LISTING_ATTACHMENT_DIR", str(tmp_path / "files"))
 
 
 def _create(app, owner, **kw):
@@ -191,12 +189,13 @@ def test_uploads_are_checked_by_content(app, client, make_user, login_as):
         _upload(client, listing_id, name, data)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Attachment)) == 0
+    previous = app.config["LISTING_ATTACHMENT_MAX_BYTES"]
     app.config["LISTING_ATTACHMENT_MAX_BYTES"] = 1000
     try:
         response = _upload(client, listing_id, "big.pdf", PDF + b"0" * 2000)
         assert "MB" in client.get(response.location).get_data(as_text=True)
     finally:
-        app.config.pop("LISTING_ATTACHMENT_MAX_BYTES")
+        app.config["LISTING_ATTACHMENT_MAX_BYTES"] = previous
     for name, data in (("plan.pdf", PDF), ("photo.PNG", PNG), ("shot.jpg", JPEG)):
         assert _upload(client, listing_id, name, data).status_code == 302
     _upload(client, listing_id, "secret.pdf", PDF, confidential=True)

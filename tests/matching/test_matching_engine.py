@@ -104,13 +104,19 @@ def test_model_is_normalised_float32_and_versioned(engine: MatchEngine):
 
 
 def test_threads_default_to_the_usable_cores_and_the_setting_only_lowers_them(monkeypatch):
-    from marketplace.matching.models import default_threads, usable_cores
+    from marketplace.config import Config
+    from marketplace.matching import models
+    from marketplace.matching.models import default_threads, limit_threads, usable_cores
 
+    monkeypatch.setattr(models, "_THREAD_LIMIT", None)
     monkeypatch.delenv("MATCHING_THREADS", raising=False)
+    limit_threads(Config().MATCHING_THREADS)
     assert default_threads() == usable_cores()
     monkeypatch.setenv("MATCHING_THREADS", "1")
+    limit_threads(Config().MATCHING_THREADS)
     assert default_threads() == 1
     monkeypatch.setenv("MATCHING_THREADS", "999")
+    limit_threads(Config().MATCHING_THREADS)
     assert default_threads() == usable_cores()
 
 
