@@ -77,6 +77,7 @@ def variable_paths(contract: Contract, nested: dict) -> dict:
     """``{"licensor": {"address": ...}}`` as the draft's paths (``licensor.address``): a party
     is given by its keys, every other variable whole."""
     fields = services.template_of(contract).fields
+    locked = set(contract.locked)
     paths, refused = {}, {}
     for name, value in nested.items():
         spec = fields.get(name)
@@ -87,6 +88,10 @@ def variable_paths(contract: Contract, nested: dict) -> dict:
                 refused[name] = [_l("Give the party's details as an object.")]
                 continue
             paths.update({f"{name}.{key}": item for key, item in value.items()})
+        elif name in locked and isinstance(value, dict):
+            # a term agreed in one language: its translation is given by language, as the
+            # draft page takes it (``field_of_use.ko``)
+            paths.update({f"{name}.{lang}": item for lang, item in value.items()})
         else:
             paths[name] = value
     if refused:

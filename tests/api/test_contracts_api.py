@@ -228,3 +228,31 @@ def test_one_side_signing_three_times_at_once_signs_once(app, client, deal_id, t
     assert all(r.get_json()["error"]["code"] == "conflict"
                for r in responses if r.status_code == 409)
     assert _events(app, deal_id, "contract_sign") == 1
+
+
+def test_a_term_agreed_in_english_takes_its_korean_text_through_the_api(app, client, parties,  # noqa: F811
+                                                                        tokens):
+    """As on the draft page: a free-text term agreed only in English is translated on a
+    Korean contract's draft, given by language as in sample.json."""
+    from tests.agreements.test_contract_languages import BILINGUAL_TERMS
+
+    with app.app_context():
+        deal = agree(parties, terms={**BILINGUAL_TERMS["license"],
+                                     "field_of_use": "Industrial drone battery packs"})
+        db.session.commit()
+        deal_id = deal.id
+    buyer = {**tokens["buyer"], "Accept-Language": "en"}
+    assert client.post(_url(deal_id), headers=buyer).status_code == 201
+    client.patch(_url(deal_id), headers=buyer, json={"language": "ko"})
+    before = client.get(_url(deal_id), headers=buyer).get_json()
+    assert "field_of_use.ko" in [m["key"] for m in before["missing"]]
+    changed = client.patch(_url(deal_id), headers=buyer, json={
+        "variables": {"field_of_use": {"ko": "산업용 드론 배터리 팩"}}})
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["variables"]["field_of_use"] == {"en": "Industrial drone battery packs",
+                                                 "ko": "산업용 드론 배터리 팩"}
+    assert "field_of_use.ko" not in [m["key"] for m in body["missing"]]
+    refused = client.patch(_url(deal_id), headers=buyer, json={
+        "variables": {"field_of_use": {"en": "Something else"}}})  # the agreed text stays
+    assert refused.status_code in (400, 409, 422) and refused.get_json()["error"]["fields"]
