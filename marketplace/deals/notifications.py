@@ -14,6 +14,7 @@ from flask_babel import force_locale, gettext
 from .. import jobs
 from ..accounts.models import Role, User, utcnow
 from ..extensions import db
+from ..mail.models import OutboxMessage
 from ..mail.services import reading_language, send_email
 from .models import EVENT_LABELS, Deal, DealEvent, DealNotification, SystemActor
 
@@ -85,12 +86,17 @@ def email_event(event_id: int) -> int:
 
 @jobs.job(queue="mail", timeout=120, retries=3)
 def email_help_request(event_id: int) -> int:
-    """Tell every active staff member that a deal waits in the help queue."""
+    """Tell every active staff member that a deal waits in the help queue. Run again (a retry,
+    a job handed over twice), it writes only the e-mails this request has not had yet."""
     event = db.session.get(DealEvent, event_id)
     if event is None:
         return 0
+    told = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(
+        OutboxMessage.deal_id == event.deal_id, OutboxMessage.created_at >= event.created_at,
+        OutboxMessage.body.contains("/deals/staff/queue"))))
     staff = db.session.scalars(sa.select(User).where(
-        User.role.in_((Role.staff, Role.admin)), User.active.is_(True)).order_by(User.id)).all()
+        User.role.in_((Role.staff, Role.admin)), User.active.is_(True),
+        User.email.not_in(told)).order_by(User.id)).all()
     for user in staff:
         lang = reading_language(user)
         with force_locale(lang):

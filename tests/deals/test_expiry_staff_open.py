@@ -218,3 +218,25 @@ def test_offering_page_has_a_deal_button(app, client, parties, login_as):
     login(seller, p["seller"], lang="en")
     assert "open-deal" not in seller.get(f"/en/offerings/{p['offering_id']}").get_data(
         as_text=True)
+
+
+def test_a_help_request_mailed_twice_reaches_each_staff_member_once(app, parties):
+    """The job may run again (a retry, a job handed over twice): no second e-mail."""
+    from marketplace.deals.notifications import email_help_request
+
+    p = parties
+    with app.test_request_context():
+        deal = open_deal(p)
+        deal.request_help(load(p["buyer"]), "pricing?")
+        db.session.commit()
+        event_id = db.session.scalar(sa.select(DealEvent.id).where(
+            DealEvent.deal_id == deal.id, DealEvent.kind == "request_help"))
+        jobs.flush()
+        first = sorted(db.session.scalars(sa.select(OutboxMessage.recipient).where(
+            OutboxMessage.deal_id == deal.id, OutboxMessage.body.contains("/deals/staff/queue"))))
+        assert first == sorted(p[k].email for k in ("staff", "other_staff", "admin"))
+        assert email_help_request(event_id) == 0
+        db.session.commit()
+        again = db.session.scalars(sa.select(OutboxMessage.recipient).where(
+            OutboxMessage.deal_id == deal.id, OutboxMessage.body.contains("/deals/staff/queue")))
+        assert sorted(again) == first
