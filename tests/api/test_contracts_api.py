@@ -7,22 +7,10 @@ import subprocess
 
 import pytest
 
-from marketplace.api.tokens import create_token
 from marketplace.extensions import db
 from tests.agreements.conftest import agree
 from tests.conftest import TEST_PASSWORD
 from tests.deals.conftest import parties  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def tokens(app, parties):  # noqa: F811
-    out = {}
-    with app.test_request_context():
-        for name in ("buyer", "seller", "outsider", "staff"):
-            user = db.session.merge(parties[name])
-            out[name] = {"Authorization": f"Bearer {create_token(user, 't')[1]}"}
-        db.session.commit()
-    return out
 
 
 @pytest.fixture

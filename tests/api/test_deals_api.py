@@ -1,19 +1,5 @@
-import pytest
 
-from marketplace.api.tokens import create_token
-from marketplace.extensions import db
 from tests.deals.conftest import LICENSE, parties  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def tokens(app, parties):  # noqa: F811
-    out = {}
-    with app.test_request_context():
-        for name in ("buyer", "seller", "outsider", "staff"):
-            user = db.session.merge(parties[name])
-            out[name] = {"Authorization": f"Bearer {create_token(user, 't')[1]}"}
-        db.session.commit()
-    return out
 
 
 def _open(client, parties, tokens):  # noqa: F811

@@ -12,7 +12,7 @@ from marketplace.deals.models import Deal, DealTerms
 from marketplace.deals.terms import MAX_MONEY, AmountOutOfRange, validate_terms
 from marketplace.extensions import db
 from marketplace.payments.services import fee_for, plan
-from tests.api.test_deals_api import tokens as tokens  # noqa: F401 (the fixture)
+from tests.api.conftest import tokens  # noqa: F401 (the fixture)
 from tests.conftest import login
 
 from .conftest import LICENSE, load, open_deal
