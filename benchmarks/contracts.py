@@ -93,9 +93,10 @@ def render_jobs(count: int) -> list[float]:
     import tempfile
 
     from marketplace import create_app, jobs
-    from marketplace.accounts.models import Organisation, OrgKind, User, Verification, utcnow
+    from marketplace.accounts.models import Organisation, OrgKind, User, Verification
     from marketplace.agreements import services
     from marketplace.agreements.jobs import render_contract
+    from marketplace.clock import utcnow
     from marketplace.deals import services as deal_services
     from marketplace.extensions import db
     from marketplace.listings.models import Listing, ListingKind, ListingStatus

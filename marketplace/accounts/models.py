@@ -5,7 +5,7 @@ import functools
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,12 +18,9 @@ from stdnum.kr import brn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import append_only
+from ..clock import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class OrgKind(enum.StrEnum):

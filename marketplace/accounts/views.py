@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error
@@ -21,7 +22,7 @@ from .forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from .models import DETAIL_LIMITS, ROLE_LABELS, Organisation, User, utcnow
+from .models import DETAIL_LIMITS, ROLE_LABELS, Organisation, User
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/<lang:lang_code>")
 

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import meta
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import utcnow
+from ..clock import utcnow
 from ..documents import DocumentError, list_templates, load_template, render_html, render_pdf
 from ..documents.render import environment_for
 from ..documents.templates import KEY_RE, available_versions, load_folder

@@ -23,7 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
+from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..deals.models import EVENT_LABELS, Deal, Side
 from ..errors import Conflict

@@ -27,7 +27,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
+from ..clock import utcnow
 from ..deals import services as deal_services
 from ..deals.events import digest
 from ..deals.models import SYSTEM, Deal, DealState, Side

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from ..accounts.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .models import Deal, DealEvent, DealState, SystemActor
 

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import append_only
-from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..accounts.models import Organisation, OrgKind, User
+from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db

@@ -12,7 +12,8 @@ from flask import url_for
 from flask_babel import force_locale, gettext
 
 from .. import jobs
-from ..accounts.models import Role, User, utcnow
+from ..accounts.models import Role, User
+from ..clock import utcnow
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.services import reading_language, send_email

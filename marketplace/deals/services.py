@@ -12,7 +12,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs, uploads
-from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..accounts.models import Organisation, OrgKind, User
+from ..clock import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..listings.models import (

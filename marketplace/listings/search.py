@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from ..accounts.models import Organisation, Verification, utcnow
+from ..accounts.models import Organisation, Verification
+from ..clock import utcnow
 from ..extensions import db
 from ..i18n.formatting import parse_integer
 from . import text

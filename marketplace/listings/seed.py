@@ -8,7 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..accounts.models import Organisation, OrgKind, User
+from ..clock import utcnow
 from ..extensions import db
 from . import services
 from .models import Listing

@@ -18,7 +18,8 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
-from ..accounts.models import Organisation, User, utcnow
+from ..accounts.models import Organisation, User
+from ..clock import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..i18n.formatting import parse_integer

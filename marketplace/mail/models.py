@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from .. import jobs
-from ..accounts.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .models import OutboxMessage
 

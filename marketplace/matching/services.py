@@ -20,7 +20,8 @@ from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
-from ..accounts.models import Organisation, OrgKind, User, utcnow
+from ..accounts.models import Organisation, OrgKind, User
+from ..clock import utcnow
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..listings.models import (

@@ -26,7 +26,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import append_only
-from ..accounts.models import Organisation, User, utcnow
+from ..accounts.models import Organisation, User
+from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..deals.models import Deal
 from ..errors import DomainError

@@ -2,7 +2,8 @@
 
 import pytest
 
-from marketplace.accounts.models import User, utcnow
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import jobs
-from marketplace.accounts.models import utcnow
+from marketplace.clock import utcnow
 from marketplace.deals import services
 from marketplace.deals.models import Deal, DealEvent, DealState, Side
 from marketplace.errors import Conflict, DomainError, NotFound, PermissionDenied

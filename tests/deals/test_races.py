@@ -218,7 +218,7 @@ def test_a_stale_expiry_never_ends_a_deal_that_just_saw_activity(app, parties, m
     """The expiry job reads an idle deal; a message arrives; the job must leave it open."""
     from datetime import timedelta
 
-    from marketplace.accounts.models import utcnow
+    from marketplace.clock import utcnow
     from marketplace.deals import services
 
     p = parties

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.accounts.models import User, utcnow
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
 from marketplace.deals import services as deal_services
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingKind, ListingStatus

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from marketplace.accounts.models import utcnow
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from tests.conftest import TEST_PASSWORD

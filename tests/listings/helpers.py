@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from marketplace.accounts.models import User, utcnow
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services
 

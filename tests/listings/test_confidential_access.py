@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.accounts.models import utcnow
 from marketplace.api.tokens import create_token
+from marketplace.clock import utcnow
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings.models import (

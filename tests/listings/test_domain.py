@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.accounts.models import utcnow
+from marketplace.clock import utcnow
 from marketplace.errors import DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings import services

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.accounts.models import utcnow
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Attachment, Listing, ListingStatus
 from marketplace.mail.models import OutboxMessage
