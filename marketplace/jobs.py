@@ -21,6 +21,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .db_types import AwareDateTime
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,8 @@ class JobRun(db.Model):
     args: Mapped[dict] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(20))  # running|succeeded|failed|abandoned
     error: Mapped[str | None] = mapped_column(sa.Text)
-    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     # The RQ job id, so that the run of a worker that died can be found when RQ runs it again.
     job_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
 
@@ -87,8 +88,8 @@ class JobOutbox(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     args: Mapped[dict] = mapped_column(sa.JSON)  # {"args": [...], "kwargs": {...}}
     queue: Mapped[str] = mapped_column(sa.String(50))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    handed_over_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True),
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    handed_over_at: Mapped[datetime | None] = mapped_column(AwareDateTime(),
                                                             index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import append_only
 from ..clock import utcnow
+from ..db_types import AwareDateTime
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 
@@ -109,8 +110,8 @@ class Organisation(db.Model):
         sa.Enum(Verification, native_enum=False, length=20), default=Verification.pending,
         index=True)
     verification_reason: Mapped[str | None] = mapped_column(sa.Text)
-    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     members: Mapped[list["User"]] = relationship(back_populates="organisation")
     reviews: Mapped[list["OrganisationReview"]] = relationship(
@@ -201,7 +202,7 @@ class OrganisationReview(db.Model):
     decision: Mapped[Verification] = mapped_column(
         sa.Enum(Verification, native_enum=False, length=20))
     reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
 class User(UserMixin, db.Model):
@@ -217,8 +218,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -325,7 +326,7 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
                                          index=True)
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     @staticmethod
     def digest(key: str) -> str:

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
+from ..db_types import AwareDateTime
 from ..extensions import db
 
 
@@ -23,8 +24,8 @@ class OutboxMessage(db.Model):
                                                 index=True)
     # queued | sent | logged | dropped (its secret could no longer be issued)
     status: Mapped[str] = mapped_column(sa.String(20), default="queued")
-    created_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[sa.DateTime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[sa.DateTime] = mapped_column(AwareDateTime(), default=utcnow)
+    sent_at: Mapped[sa.DateTime | None] = mapped_column(AwareDateTime())
 
     deal = relationship("Deal")
 
