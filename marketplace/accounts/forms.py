@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..forms import choices
-from .models import ORG_KIND_LABELS
+from .models import OrgKind
 from .services import MIN_PASSWORD_LENGTH
 
 LANGUAGE_CHOICES = [("ko", "한국어"), ("en", "English")]
@@ -26,8 +26,7 @@ class RegisterForm(FlaskForm):
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     org_kind = SelectField(_l("Organisation type"),
-                           choices=choices((k.value, label) for k, label in ORG_KIND_LABELS.items()
-                                           if k.value != "agency"))
+                           choices=choices(OrgKind.choices(exclude={OrgKind.agency})))
     org_name_ko = StringField(_l("Organisation name (Korean)"), validators=[Optional(),
                                                                           Length(max=200)])
     org_name_en = StringField(_l("Organisation name (English)"), validators=[Optional(),

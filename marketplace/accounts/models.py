@@ -1,6 +1,5 @@
 """Users and their organisations; verification rules live on the organisation."""
 
-import enum
 import functools
 import hashlib
 import re
@@ -22,43 +21,26 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
+from ..labels import LabelledEnum
 
 
-class OrgKind(enum.StrEnum):
-    firm = "firm"
-    startup = "startup"
-    investor = "investor"
-    agency = "agency"
+class OrgKind(LabelledEnum):
+    firm = "firm", _l("Large or mid-size firm")
+    startup = "startup", _l("Startup")
+    investor = "investor", _l("Investor")
+    agency = "agency", _l("Public or support agency")
 
 
-ORG_KIND_LABELS = {
-    OrgKind.firm: _l("Large or mid-size firm"),
-    OrgKind.startup: _l("Startup"),
-    OrgKind.investor: _l("Investor"),
-    OrgKind.agency: _l("Public or support agency"),
-}
+class Role(LabelledEnum):
+    member = "member", _l("Member")
+    staff = "staff", _l("Staff")
+    admin = "admin", _l("Administrator")
 
 
-class Role(enum.StrEnum):
-    member = "member"
-    staff = "staff"
-    admin = "admin"
-
-
-ROLE_LABELS = {Role.member: _l("Member"), Role.staff: _l("Staff"), Role.admin: _l("Administrator")}
-
-
-class Verification(enum.StrEnum):
-    pending = "pending"
-    verified = "verified"
-    rejected = "rejected"
-
-
-VERIFICATION_LABELS = {
-    Verification.pending: _l("Awaiting verification"),
-    Verification.verified: _l("Verified"),
-    Verification.rejected: _l("Verification rejected"),
-}
+class Verification(LabelledEnum):
+    pending = "pending", _l("Awaiting verification")
+    verified = "verified", _l("Verified")
+    rejected = "rejected", _l("Verification rejected")
 
 
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
@@ -135,11 +117,11 @@ class Organisation(db.Model):
 
     @property
     def kind_label(self):
-        return ORG_KIND_LABELS[self.kind]
+        return self.kind.label
 
     @property
     def verification_label(self):
-        return VERIFICATION_LABELS[self.verification]
+        return self.verification.label
 
     @property
     def has_details(self) -> bool:

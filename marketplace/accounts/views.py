@@ -22,7 +22,7 @@ from .forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from .models import DETAIL_LIMITS, ROLE_LABELS, Organisation, User
+from .models import DETAIL_LIMITS, Organisation, User
 
 bp = Blueprint("accounts", __name__, template_folder="templates", url_prefix="/<lang:lang_code>")
 
@@ -138,7 +138,7 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile", lang_code=current_user.preferred_language))
     return render_template("accounts/profile.html", form=form,
-                           role_label=ROLE_LABELS[current_user.role])
+                           role_label=current_user.role.label)
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -152,7 +152,6 @@ def organisation(org_id):
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
                            can_see_private=can_see_private, staff_view=staff_view,
                            show_details=show_details, can_edit=is_member,
-                           role_labels=ROLE_LABELS,
                            end_sessions_form=ConfirmForm() if staff_view else None)
 
 

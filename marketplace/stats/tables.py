@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import ORG_KIND_LABELS, OrgKind
+from ..accounts.models import OrgKind
 from ..deals.models import DEAL_TYPE_LABELS, STATE_LABELS
 from ..i18n.formatting import minor_to_major
 from ..listings.models import SECTOR_LABELS
@@ -125,7 +125,7 @@ def contracts(f: Filters) -> Table:
 
 
 def organisations(f: Filters) -> Table:
-    rows = [[ORG_KIND_LABELS[OrgKind(k)], v["all"], v["verified"]]
+    rows = [[OrgKind(k).label, v["all"], v["verified"]]
             for k, v in figures.organisations_by_kind(f).items()]
     return Table("organisations", _l("Organisations by kind"),
                  [_l("Kind"), _l("Registered"), _l("Verified")], rows,
@@ -186,7 +186,7 @@ def progress() -> list[dict]:
 # -- the public page: aggregates only, no contract values, no single country ------------------
 
 def public_organisations(f: Filters) -> Table:
-    rows = [[ORG_KIND_LABELS[OrgKind(k)], v["verified"]]
+    rows = [[OrgKind(k).label, v["verified"]]
             for k, v in figures.organisations_by_kind(f).items()]
     return Table("organisations", _l("Verified organisations by kind"),
                  [_l("Kind"), _l("Organisations")], rows,
