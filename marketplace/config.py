@@ -74,6 +74,12 @@ class Config:
         # Dates and times are shown in this zone (TIMEZONE).
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Seoul")
 
+        # Won per US dollar for the approximate other-currency figure shown beside amounts
+        # ("≈ US$35,700" on English pages, "≈ ₩1,750,000" on Korean ones); "0": none shown.
+        self.USD_KRW_RATE = os.environ.get("USD_KRW_RATE") or "1400"
+        # The day that rate was taken (ISO date), shown with every approximate figure.
+        self.USD_KRW_RATE_DATE = os.environ.get("USD_KRW_RATE_DATE") or "2026-11-30"
+
         # The largest request body, uploads included.
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
         # Session cookie: no script access, not sent cross-site, HTTPS only outside debug.

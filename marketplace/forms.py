@@ -1,10 +1,14 @@
 """Form helpers shared by every feature."""
 
-from flask_babel import lazy_gettext as _l
+from decimal import Decimal
+
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 from .errors import DomainError
-from .i18n.formatting import major_to_minor
+from .i18n.amounts import AmountError, parse_amount
+from .i18n.dates import DateInputError, input_hint, input_text, parse_date
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -24,19 +28,67 @@ def apply_domain_error(form, exc: DomainError) -> None:
         form.form_errors.append(str(exc.message))
 
 
-def minor_amounts(form, names, currency: str) -> dict | None:
-    """The named amount fields (entered in major units) in minor units of `currency`.
+class AmountField(StringField):
+    """An amount typed as people write it ("₩30,000,000", "3천만 원", "$1,250.50"); `data`
+    is the text, read by `minor_amounts` against the form's currency. A Decimal put in `data`
+    to edit shows with thousands separators."""
 
-    Empty fields give None. A field with more decimals than the currency has gets an error and
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if isinstance(self.data, Decimal):
+            return f"{self.data:,}"
+        return self.data or ""
+
+
+class LocalDateField(StringField):
+    """A date typed in the page's way ("2026. 11. 30." on Korean pages, "11/30/2026" on English
+    ones; ISO and "20261130" everywhere), with the pattern as its hint. `data` is a date or
+    None; the name and what the view gets are as with WTForms' DateField."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", input_hint())
+        return super().__call__(**kwargs)
+
+    def process_formdata(self, valuelist):
+        self.raw_text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if self.raw_text:
+            try:
+                self.data = parse_date(self.raw_text)
+            except DateInputError as exc:
+                raise ValueError(str(exc.message)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # not a date: that error alone, not "required" as well
+            raise StopValidation()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_text(self.data) if self.data else ""
+
+
+def minor_amounts(form, names, currency: str) -> dict | None:
+    """The named amount fields in minor units of `currency` (see `parse_amount`).
+
+    Empty fields give None. A field that is not an amount of the currency gets its error and
     the whole answer is None."""
     amounts, ok = {}, True
     for name in names:
         field = getattr(form, name)
+        text = field.data
+        if isinstance(text, Decimal):
+            text = format(text, "f")
         try:
-            amounts[name] = (major_to_minor(field.data, currency) if field.data is not None
-                             else None)
-        except ValueError:
-            field.errors.append(_l("Too many decimal places for %(currency)s.",
-                                   currency=currency))
+            amounts[name] = parse_amount(text, currency) if text not in (None, "") else None
+        except AmountError as exc:
+            field.errors = list(field.errors) + [exc.message]
             ok = False
     return amounts if ok else None

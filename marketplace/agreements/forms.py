@@ -4,7 +4,6 @@ domain's (`services`)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..documents.templates import ContractTemplate
 from ..errors import DomainError
 from ..forms import choices
-from ..i18n.formatting import major_to_minor, minor_to_major, parse_integer
+from ..i18n.amounts import AmountError, parse_amount
+from ..i18n.dates import DateInputError, input_hint, input_text, parse_date
+from ..i18n.formatting import minor_to_major, parse_integer
 from .models import LANGUAGE_LABELS
 
 PARTY_KEY_LABELS = {
@@ -192,8 +193,8 @@ def details_form(template: ContractTemplate, paths: list[str], values: dict, lan
             names.append(field_name(path))
         elif spec.type == "date":
             setattr(Form, field_name(path), StringField(
-                label, render_kw={"type": "date", "placeholder": "YYYY-MM-DD"}))
-            data[field_name(path)] = current or ""
+                label, render_kw={"placeholder": input_hint(), "autocomplete": "off"}))
+            data[field_name(path)] = input_text(dt.date.fromisoformat(current)) if current else ""
             names.append(field_name(path))
         elif spec.type == "money":
             setattr(Form, field_name(path), StringField(
@@ -240,9 +241,9 @@ def _parse(spec, key, raw: dict[str, str], currency: str):
         return text
     if spec.type == "date":
         try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ValueError(_l("Write the date as YYYY-MM-DD.")) from None
+            return parse_date(text).isoformat()
+        except DateInputError as exc:
+            raise ValueError(exc.message) from None
     if spec.type == "integer":
         try:
             return parse_integer(text.replace(",", ""))
@@ -276,9 +277,9 @@ def _parse(spec, key, raw: dict[str, str], currency: str):
 
 def _minor(text: str, currency: str) -> int:
     try:
-        return major_to_minor(text.replace(",", ""), currency)
-    except (ValueError, InvalidOperation):
-        raise ValueError(_l("Enter an amount, e.g. 25000000.")) from None
+        return parse_amount(text, currency)
+    except AmountError as exc:
+        raise ValueError(exc.message) from None
 
 
 def details_from_form(form: DetailsForm) -> dict:

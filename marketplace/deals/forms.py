@@ -1,6 +1,5 @@
 """Deal forms. They parse what a person typed; the rules are checked by the domain."""
 
-from decimal import InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..errors import DomainError
 from ..forms import choices
-from ..i18n.formatting import major_to_minor, minor_to_major
+from ..i18n.amounts import AmountError, parse_amount
+from ..i18n.formatting import minor_to_major
 from .models import DEAL_TYPE_LABELS, DECLINE_REASONS
 from .services import MAX_MESSAGE
 from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
@@ -149,10 +149,7 @@ def terms_form_data(deal_type, fields: dict) -> dict:
 
 
 def _parse_money(text: str, currency: str) -> int:
-    try:
-        return major_to_minor(text.replace(",", "").replace(" ", ""), currency)
-    except (InvalidOperation, ValueError):
-        raise ValueError from None
+    return parse_amount(text, currency)
 
 
 def terms_from_form(deal_type, form) -> dict:
@@ -174,8 +171,8 @@ def terms_from_form(deal_type, form) -> dict:
         if spec.kind == "money":
             try:
                 data[spec.name] = _parse_money(raw, currency)
-            except ValueError:
-                errors[spec.name] = [_l("Enter an amount, e.g. 1,500,000.")]
+            except AmountError as exc:
+                errors[spec.name] = [exc.message]
         elif spec.kind == "schedule":
             items = []
             for line in raw.splitlines():

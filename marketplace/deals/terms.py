@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..errors import DomainError
+from ..i18n.converted import money_with_approximate
+from ..i18n.dates import show_date
 from ..i18n.formatting import money, parse_integer
 from .models import DealType
 
@@ -350,7 +352,7 @@ def display_value(spec: TermField, value, currency: str):
     if _is_empty(value):
         return "—"
     if spec.kind == "money":
-        return money(value, currency)
+        return money_with_approximate(value, currency)
     if spec.kind == "percent":
         return f"{format_decimal(value)}%"
     if spec.kind == "integer":
@@ -360,8 +362,10 @@ def display_value(spec: TermField, value, currency: str):
     if spec.kind == "bool":
         return _l("Yes") if value else _l("No")
     if spec.kind == "schedule":
-        return "; ".join(f"{format_date(date.fromisoformat(item['due']))}: "
-                         f"{money(item['amount'], currency)}" for item in value)
+        return Markup("; ").join(
+            Markup("{}: {}").format(show_date(date.fromisoformat(item["due"])),
+                                    money_with_approximate(item["amount"], currency))
+            for item in value)
     if spec.kind == "text":
         return display_text(value)
     return value

@@ -7,8 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices, minor_amounts
+from ..forms import AmountField, LocalDateField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
 from .models import (
     CLOSE_REASON_LABELS,
@@ -67,10 +65,8 @@ class _ListingForm(FlaskForm):
     keywords = StringField(_l("Keywords"), validators=[Optional(), Length(max=500)],
                            description=_l("Separated by commas, e.g. 배터리, BMS, battery"))
     currency = SelectField(_l("Currency"), choices=choices((c, c) for c in CURRENCIES))
-    price_min = DecimalField(_l("From (amount)"), places=None,
-                             validators=[Optional(), NumberRange(min=0)])
-    price_max = DecimalField(_l("To (amount)"), places=None,
-                             validators=[Optional(), NumberRange(min=0)])
+    price_min = AmountField(_l("From (amount)"), validators=[Optional(), Length(max=60)])
+    price_max = AmountField(_l("To (amount)"), validators=[Optional(), Length(max=60)])
     confidential_text = TextAreaField(
         _l("Confidential details"), validators=[Optional(), Length(max=10_000)],
         description=_l("Shown only to your organisation, staff, and deal partners who signed "
@@ -164,8 +160,8 @@ class NeedForm(_ListingForm):
     expected_benefit = TextAreaField(
         _l("Expected benefit"), validators=[Optional(), Length(max=5000)],
         description=_l("What solving this is worth to you: savings, new sales, compliance."))
-    deadline = DateField(_l("Response deadline"), validators=[Optional()],
-                         description=_l("The need closes automatically after this day."))
+    deadline = LocalDateField(_l("Response deadline"), validators=[Optional()],
+                              description=_l("The need closes automatically after this day."))
 
     TEXT_FIELDS = (*_ListingForm.TEXT_FIELDS, "expected_benefit")
 
@@ -206,7 +202,7 @@ class HideForm(FlaskForm):
 
 
 class ChallengeForm(FlaskForm):
-    deadline = DateField(_l("Proposals accepted until"), validators=[DataRequired()])
+    deadline = LocalDateField(_l("Proposals accepted until"), validators=[DataRequired()])
     criteria = TextAreaField(_l("Evaluation criteria"),
                              validators=[DataRequired(), Length(max=5000)])
     winners = IntegerField(_l("Number of winners"), default=1,

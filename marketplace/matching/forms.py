@@ -3,11 +3,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices, minor_amounts
+from ..forms import AmountField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
 from ..listings.models import CURRENCIES, SECTOR_LABELS, TRL_LABELS
 from .records import REGION_LABELS, STAGE_LABELS
@@ -41,10 +41,8 @@ class ProfileForm(FlaskForm):
     trl_min = SelectField(_l("Lowest technology readiness"), default="")
     trl_max = SelectField(_l("Highest technology readiness"), default="")
     currency = SelectField(_l("Currency"), choices=choices((c, c) for c in CURRENCIES))
-    ticket_min = DecimalField(_l("Ticket from (amount)"), places=None,
-                              validators=[Optional(), NumberRange(min=0)])
-    ticket_max = DecimalField(_l("Ticket up to (amount)"), places=None,
-                              validators=[Optional(), NumberRange(min=0)])
+    ticket_min = AmountField(_l("Ticket from (amount)"), validators=[Optional(), Length(max=60)])
+    ticket_max = AmountField(_l("Ticket up to (amount)"), validators=[Optional(), Length(max=60)])
     regions = MultiCheckboxField(_l("Regions"))
     languages = MultiCheckboxField(_l("Languages you read"))
 

@@ -5,9 +5,10 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from ..forms import LocalDateField
 from .services import MAX_NOTE, MAX_REFERENCE, NONCE
 
 
@@ -19,7 +20,7 @@ class TransferForm(FlaskForm):
     reference = StringField(_l("Transfer reference"), validators=[
         DataRequired(), Length(max=MAX_REFERENCE)],
         description=_l("The reference your bank shows for the transfer."))
-    value_date = DateField(_l("Date sent"), validators=[DataRequired()])
+    value_date = LocalDateField(_l("Date sent"), validators=[DataRequired()])
 
 
 class RejectTransferForm(FlaskForm):

@@ -3,7 +3,6 @@ happens inside the service before anything is written for it; if it fails, the t
 rolled back and the page says so."""
 
 import logging
-from decimal import InvalidOperation
 from urllib.parse import urlsplit
 
 from flask import (
@@ -27,7 +26,8 @@ from ..deals import services as deal_services
 from ..deals.models import DealState, Side
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..i18n.formatting import major_to_minor, minor_to_major
+from ..i18n.amounts import AmountError, parse_amount
+from ..i18n.formatting import minor_to_major
 from . import receipts, services
 from . import stripe_gateway as gateway
 from .forms import ActionForm, RefundForm, RejectTransferForm, TransferForm
@@ -219,9 +219,9 @@ def refund(entry_id):
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
     try:
-        amount = major_to_minor(form.amount.data.replace(",", "").strip(), entry.currency)
-    except (InvalidOperation, ValueError):
-        form.amount.errors = [_("Enter an amount such as 1,000,000 or 12.50.")]
+        amount = parse_amount(form.amount.data, entry.currency)
+    except AmountError as exc:
+        form.amount.errors = [exc.message]
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
     try:

@@ -61,15 +61,16 @@ class Filters:
             raise DomainError(_l("Check the filters."), errors)
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
-        """Filters from a query string (`from`, `to` as YYYY-MM-DD, `sector`)."""
+    def from_args(cls, args, parse_date=None) -> "Filters":
+        """Filters from a query string (`from`, `to` as YYYY-MM-DD, `sector`); pages pass
+        `parse_date` to read dates as people type them (its ValueError carries the message)."""
         errors, values = {}, {}
         for key, name in (("from", "start"), ("to", "end")):
             raw = (args.get(key) or "").strip()
             try:
-                values[name] = date.fromisoformat(raw) if raw else None
-            except ValueError:
-                errors[key] = [_l("Enter a date as YYYY-MM-DD.")]
+                values[name] = (parse_date or date.fromisoformat)(raw) if raw else None
+            except ValueError as exc:
+                errors[key] = [getattr(exc, "message", None) or _l("Enter a date as YYYY-MM-DD.")]
         if errors:
             raise DomainError(_l("Check the filters."), errors)
         return cls(sector=(args.get("sector") or "").strip() or None, **values)

@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from ..errors import DomainError
+from ..i18n.dates import parse_date
 from ..staff.access import staff_required
 from . import exports, tables
 from .figures import Filters
@@ -18,7 +19,7 @@ FORMATS = {
 
 def _filters() -> tuple[Filters | None, DomainError | None]:
     try:
-        return Filters.from_args(request.args), None
+        return Filters.from_args(request.args, parse_date=parse_date), None
     except DomainError as exc:
         return None, exc
 

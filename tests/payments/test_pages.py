@@ -220,7 +220,7 @@ def test_deal_page_links_to_payments_and_shows_them(ctx, client, login_as, parti
     page = client.get(f"/en/payments/deals/{deal_id}").get_data(as_text=True)
     assert "Licence upfront fee (1/1)" in page and "₩50,000,000" in page
     assert "Platform fee (2.5%), included" in page and "₩1,250,000" in page
-    assert "Pay ₩50,000,000 by card" in page
+    assert "Pay ₩50,000,000 <small" in page and "US$35,700" in page and "by card" in page
 
 
 def _declare(client, req, reference):

@@ -29,8 +29,12 @@ def test_ecosystem_page_filters_and_bad_filters(client, programme):
     assert "The start date must not be after the end date." in html
     assert "Choose a sector from the list." in html
     assert client.get("/ko/ecosystem?from=2026-02-30").status_code == 400
-    assert "날짜를 YYYY-MM-DD 형식으로 입력하세요." in client.get(
-        "/ko/ecosystem?from=2026-02-30").get_data(as_text=True)
+    bad = client.get("/ko/ecosystem?from=2026-02-30").get_data(as_text=True)
+    assert "날짜를 YYYY. MM. DD. 형식으로 입력해 주세요(예: 2026. 11. 30.)." in bad
+    assert 'value="2026-02-30"' in bad  # what was typed stays to correct
+    # The page reads dates as people type them; the API keeps ISO dates only.
+    assert client.get("/ko/ecosystem?from=2026.%202.%201.&to=20260228").status_code == 200
+    assert client.get("/en/ecosystem?from=02/01/2026").status_code == 200
     assert client.get("/en/ecosystem?from=2026-02-01&to=2026-02-28&sector=ai").status_code == 200
 
 
