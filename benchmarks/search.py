@@ -42,8 +42,9 @@ import sqlalchemy as sa  # noqa: E402
 from marketplace import create_app, korean  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.listings import text  # noqa: E402
-from marketplace.listings.models import DEAL_TYPES, SECTORS, Listing, ListingTerm  # noqa: E402
+from marketplace.listings.models import Listing, ListingTerm  # noqa: E402
 from marketplace.listings.search import search_listings  # noqa: E402
+from marketplace.listings.vocabulary import DEAL_TYPES, SECTORS  # noqa: E402
 
 DATA = ROOT / "marketplace" / "listings" / "demo_data"
 SENTENCE = re.compile(r"(?<=[.다])\s+")

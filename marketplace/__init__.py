@@ -81,6 +81,8 @@ def _import_models() -> None:
     from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
     from .deals import models as _deals  # noqa: F401
+    from .listings import challenges as _challenges  # noqa: F401
+    from .listings import confidential as _confidential  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401

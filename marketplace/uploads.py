@@ -23,8 +23,8 @@ def _stores():
     """(directory, column naming its files) of every attachment store."""
     from .deals.models import DealAttachment
     from .deals.services import attachment_dir as deal_attachments
+    from .listings.attachments import attachment_dir as listing_attachments
     from .listings.models import Attachment
-    from .listings.services import attachment_dir as listing_attachments
 
     return [(listing_attachments(), Attachment.storage_key),
             (deal_attachments(), DealAttachment.storage_name)]

@@ -13,7 +13,7 @@ from marketplace.deals import services as deals
 from marketplace.deals.models import DealAttachment
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.listings import services as listings
+from marketplace.listings import attachments as listings
 from tests.conftest import login
 from tests.deals.conftest import load, make_listing, open_deal
 from tests.deals.conftest import parties as parties  # noqa: F401 (the fixture)

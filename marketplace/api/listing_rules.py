@@ -5,7 +5,7 @@ the service enforces the rules of a new listing, `ListingChangeSchema` those of 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, validates_schema
 
-from ..listings.services import LENGTHS
+from ..listings.validation import LENGTHS
 
 
 def _filled(lang: str) -> dict:

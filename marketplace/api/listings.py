@@ -6,16 +6,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..extensions import db
-from ..listings import search, services
-from ..listings.models import (
-    DEAL_TYPES,
-    SECTORS,
-    CloseReason,
-    IPStatus,
-    Listing,
-    ListingKind,
-    can_see_confidential,
-)
+from ..listings import search, services, validation
+from ..listings.confidential import can_see_confidential
+from ..listings.models import Listing
+from ..listings.vocabulary import DEAL_TYPES, SECTORS, CloseReason, IPStatus, ListingKind
 from .auth import api_user, token_required
 from .listing_rules import NEW_LISTING_RULES, NEW_OFFERING_RULES, ListingChangeSchema
 from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, PageQuerySchema, page_schema, text
@@ -36,43 +30,43 @@ class ListingQuerySchema(PageQuerySchema):
 
 
 #: A patent number as the listing rules take it: 5 to 40 characters, at least five digits.
-PATENT = r"^(?=(?:[^0-9]*[0-9]){5})" + services.PATENT_NUMBER.pattern.lstrip("^")
+PATENT = r"^(?=(?:[^0-9]*[0-9]){5})" + validation.PATENT_NUMBER.pattern.lstrip("^")
 
 
 def _text_fields():
     return {f"{name}_{lang}": text(allow_none=True, max_length=limit,
                                    pattern=ONE_LINE if name != "description" else NO_NUL)
-            for name, limit in services.LENGTHS.items() for lang in ("ko", "en")}
+            for name, limit in validation.LENGTHS.items() for lang in ("ko", "en")}
 
 
 def _in_fields(kind: ListingKind) -> dict:
     """The fields of a new listing or of a change, each with its own rules."""
-    price = {"allow_none": True, "validate": validate.Range(0, services.MAX_PRICE - 1),
+    price = {"allow_none": True, "validate": validate.Range(0, validation.MAX_PRICE - 1),
              "metadata": {"description": "minor units; not below `price_min` for `price_max`"}}
     common = {
         **_text_fields(),
         "sector": fields.String(validate=validate.OneOf(SECTORS)),
         "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES)),
                                   metadata={"minItems": 1}),
-        "keywords": fields.List(text(max_length=services.MAX_KEYWORD_LENGTH),
-                                validate=validate.Length(max=services.MAX_KEYWORDS)),
+        "keywords": fields.List(text(max_length=validation.MAX_KEYWORD_LENGTH),
+                                validate=validate.Length(max=validation.MAX_KEYWORDS)),
         "price_min": fields.Integer(**price),
         "price_max": fields.Integer(**price),
         "currency": fields.String(allow_none=True, validate=validate.OneOf(["KRW", "USD"]),
                                   metadata={"description": "required with a price"}),
-        "confidential_text": text(allow_none=True, max_length=services.MAX_CONFIDENTIAL),
+        "confidential_text": text(allow_none=True, max_length=validation.MAX_CONFIDENTIAL),
     }
     if kind == ListingKind.offering:
         patents = fields.List(fields.String(validate=validate.Regexp(PATENT)),
-                              validate=validate.Length(max=services.MAX_PATENTS))
+                              validate=validate.Length(max=validation.MAX_PATENTS))
         return {**common,
                 "trl": fields.Integer(validate=validate.Range(1, 9)),
                 "ip_status": fields.String(validate=validate.OneOf([s.value for s in IPStatus])),
                 "patent_applications": patents, "patent_registrations": patents,
-                "evidence": text(allow_none=True, max_length=services.MAX_TEXT)}
+                "evidence": text(allow_none=True, max_length=validation.MAX_TEXT)}
     return {**common,
             "min_trl": fields.Integer(validate=validate.Range(1, 9)),
-            "expected_benefit": text(allow_none=True, max_length=services.MAX_TEXT),
+            "expected_benefit": text(allow_none=True, max_length=validation.MAX_TEXT),
             "deadline": fields.Date(allow_none=True, metadata={
                 "description": "last day for answers, in the future"})}
 

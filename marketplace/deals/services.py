@@ -16,13 +16,8 @@ from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from ..listings.models import (
-    CONFIDENTIAL_ACCESS_RULES,
-    Listing,
-    ListingKind,
-    ListingStatus,
-    register_confidential_access,
-)
+from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
+from ..listings.models import Listing, ListingKind, ListingStatus
 from . import nda
 from .models import (
     BUYER_KINDS,

@@ -1,5 +1,5 @@
 """Page forms for listings and challenges. They check shape and length with translated
-messages; the rules themselves live in `services.py`, which the JSON API shares."""
+messages; the rules themselves live in `validation.py`, which the JSON API shares."""
 
 
 from flask_babel import lazy_gettext as _l
@@ -18,18 +18,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import AmountField, LocalDateField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
-from .models import (
+from .challenges import DECLINE_REASON_LABELS
+from .validation import local_timezone
+from .vocabulary import (
     CLOSE_REASON_LABELS,
     CURRENCIES,
     DEAL_TYPE_LABELS,
-    DECLINE_REASON_LABELS,
     IP_STATUS_LABELS,
     SECTOR_LABELS,
     TRL_LABELS,
     CloseReason,
     ListingKind,
 )
-from .services import local_timezone
 
 NO_CHOICE = ("", _l("Choose…"))
 

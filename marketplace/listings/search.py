@@ -2,8 +2,8 @@
 
 `search_listings(kind, params, viewer)` takes plain query parameters (strings are fine: they are
 parsed leniently, an unusable filter is ignored) and returns `(items, total)`. Keyword matching
-uses the `listing_terms` inverted index filled by `services.index_listing`: every query term must
-match (AND), and results rank by the summed weights of the matching terms.
+uses the `listing_terms` inverted index that `index_listing` fills on every save: every query term
+must match (AND), and results rank by the summed weights of the matching terms.
 """
 
 import json
@@ -20,7 +20,9 @@ from ..clock import utcnow
 from ..extensions import db
 from ..i18n.formatting import parse_integer
 from . import text
-from .models import DEAL_TYPES, SECTORS, Challenge, Listing, ListingKind, ListingTerm
+from .challenges import Challenge
+from .models import Listing, ListingTerm
+from .vocabulary import DEAL_TYPES, SECTORS, ListingKind
 
 SORTS = ("relevance", "newest", "deadline")
 DEFAULT_PER_PAGE = 20
@@ -217,3 +219,29 @@ def _load(ids: list[int], options) -> list[Listing]:
 
 def _deadline_order(then):
     return (sa.case((Listing.deadline.is_(None), 1), else_=0), Listing.deadline.asc(), *then)
+
+
+# -- the index ------------------------------------------------------------------------------
+
+
+def listing_terms(listing) -> dict[str, int]:
+    """Search terms of a listing with weights (title 4, summary and keywords 3, body 1).
+    The confidential text is never indexed."""
+    return text.weighted_terms([
+        (listing.title_ko, 4), (listing.title_en, 4),
+        (" ".join(listing.keywords or []), 3),
+        (listing.summary_ko, 3), (listing.summary_en, 3),
+        (listing.description_ko, 1), (listing.description_en, 1),
+        (listing.evidence, 1), (listing.expected_benefit, 1),
+    ])
+
+
+def index_listing(listing: Listing) -> None:
+    """Replace the listing's rows in `listing_terms`."""
+    db.session.execute(sa.delete(ListingTerm).where(ListingTerm.listing_id == listing.id))
+    common = {"listing_id": listing.id, "kind": listing.kind, "public": listing.is_public,
+              "sector": listing.sector, "trl": listing.trl_value}
+    rows = [{"term": term, "weight": weight, **common}
+            for term, weight in listing_terms(listing).items()]
+    if rows:
+        db.session.execute(sa.insert(ListingTerm), rows)

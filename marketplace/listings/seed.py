@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
 from ..extensions import db
-from . import services
+from . import challenges, services
 from .models import Listing
 
 DATA = Path(__file__).resolve().parent / "demo_data"
@@ -115,7 +115,7 @@ def _seed_challenges(now) -> int:
         owner = db.session.scalar(sa.select(User).where(
             User.organisation_id == need.organisation_id).order_by(User.id))
         deadline = min(now + timedelta(days=21 + 7 * i), need.deadline or now + timedelta(60))
-        services.open_challenge(need, owner, {
+        challenges.open_challenge(need, owner, {
             "deadline": deadline, "winners": 2 if i == 0 else 1,
             "criteria": "기술 성숙도(40%), 비용 대비 효과(30%), 현장 적용 계획(30%)\n"
                         "Technology readiness (40%), value for money (30%), "

@@ -12,7 +12,14 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..staff.access import staff_required
-from . import search, services
+from . import attachments, challenges, search, services
+from .challenges import DECLINE_REASON_LABELS
+from .confidential import (
+    STAFF_CONFIDENTIAL_MINUTES,
+    can_see_confidential,
+    record_confidential_access,
+    staff_access_until,
+)
 from .forms import (
     AttachmentForm,
     ChallengeForm,
@@ -23,22 +30,17 @@ from .forms import (
     SubmissionForm,
     form_for,
 )
-from .models import (
+from .models import Listing, get_listing_or_404
+from .vocabulary import (
     CLOSE_REASON_LABELS,
     DEAL_TYPE_LABELS,
-    DECLINE_REASON_LABELS,
     IP_STATUS_LABELS,
     SECTOR_LABELS,
-    STAFF_CONFIDENTIAL_MINUTES,
     STATUS_LABELS,
     TRL_LABELS,
-    Listing,
     ListingKind,
     ListingStatus,
-    can_see_confidential,
-    get_listing_or_404,
-    record_confidential_access,
-    staff_access_until,
+    kind_for_organisation,
 )
 
 bp = Blueprint("listings", __name__, template_folder="templates",
@@ -103,7 +105,7 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     challenge = listing.challenge
     if (challenge is not None and challenge.is_open and viewer is not None
             and viewer.organisation is not None
-            and services.kind_for_organisation(viewer.organisation) == ListingKind.offering):
+            and kind_for_organisation(viewer.organisation) == ListingKind.offering):
         own = [o for o in services.organisation_listings(viewer.organisation, "published")
                if o.kind == ListingKind.offering]
         submission_form = SubmissionForm(offerings=own, formdata=None)
@@ -131,7 +133,7 @@ def offering(listing_id):
 
 def _post(kind: ListingKind):
     org = current_user.organisation
-    if org is None or services.kind_for_organisation(org) != kind:
+    if org is None or kind_for_organisation(org) != kind:
         abort(403)
     form = form_for(kind)()
     if form.validate_on_submit() and (data := form.to_data()) is not None:
@@ -296,7 +298,7 @@ def versions(listing_id):
 
 def _read_upload(storage) -> tuple[str, bytes]:
     """The upload's name and bytes, reading at most one byte beyond the limit."""
-    return storage.filename or "", storage.stream.read(services.max_attachment_bytes() + 1)
+    return storage.filename or "", storage.stream.read(attachments.max_attachment_bytes() + 1)
 
 
 @bp.route("/listings/<int:listing_id>/attachments", methods=["POST"])
@@ -309,15 +311,15 @@ def upload(listing_id):
             flash(str(message), "danger")
         return redirect(listing_url(listing))
     filename, data = _read_upload(form.file.data)
-    return _act(listing, lambda: services.add_attachment(
+    return _act(listing, lambda: attachments.add_attachment(
         listing, current_user, filename, data, confidential=form.confidential.data),
         _("The file is attached."))
 
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment(attachment_id):
-    item = services.attachment_for_download(attachment_id, _viewer())
-    path = services.attachment_path(item)
+    item = attachments.attachment_for_download(attachment_id, _viewer())
+    path = attachments.attachment_path(item)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, download_name=item.filename,
@@ -330,11 +332,11 @@ def attachment(attachment_id):
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
 @login_required
 def delete_attachment(attachment_id):
-    item = services.attachment_for_download(attachment_id, current_user)
+    item = attachments.attachment_for_download(attachment_id, current_user)
     if item.listing is None:
         abort(404)
     listing = item.listing
-    return _act(listing, lambda: services.remove_attachment(item, current_user),
+    return _act(listing, lambda: attachments.remove_attachment(item, current_user),
                 _("The file is removed."))
 
 
@@ -351,8 +353,8 @@ def my_listings():
     return render_template(
         "listings/mine.html", counts=services.status_counts(org),
         listings=services.organisation_listings(org, status), status=status,
-        status_labels=STATUS_LABELS, kind=services.kind_for_organisation(org),
-        submissions=services.organisation_submissions(org))
+        status_labels=STATUS_LABELS, kind=kind_for_organisation(org),
+        submissions=challenges.organisation_submissions(org))
 
 
 # -- challenges -------------------------------------------------------------------------------
@@ -367,7 +369,7 @@ def open_challenge(listing_id):
     form = ChallengeForm()
     if form.validate_on_submit():
         try:
-            services.open_challenge(listing, current_user, {
+            challenges.open_challenge(listing, current_user, {
                 "deadline": form.deadline.data, "criteria": form.criteria.data,
                 "winners": form.winners.data})
             db.session.commit()
@@ -386,7 +388,7 @@ def open_challenge(listing_id):
 @bp.route("/challenges/<int:challenge_id>/submit", methods=["POST"])
 @login_required
 def submit(challenge_id):
-    challenge = services.get_challenge_or_404(challenge_id, current_user)
+    challenge = challenges.get_challenge_or_404(challenge_id, current_user)
     org = current_user.organisation
     own = [] if org is None else [o for o in services.organisation_listings(org, "published")
                                   if o.kind == ListingKind.offering]
@@ -396,7 +398,7 @@ def submit(challenge_id):
         if form.file.data and getattr(form.file.data, "filename", ""):
             upload = _read_upload(form.file.data)
         try:
-            services.submit_proposal(challenge, current_user, {
+            challenges.submit_proposal(challenge, current_user, {
                 "offering_id": form.offering_id.data, "pitch": form.pitch.data}, upload)
             db.session.commit()
         except DomainError as exc:
@@ -415,8 +417,8 @@ def submit(challenge_id):
 @bp.route("/challenges/<int:challenge_id>/submissions")
 @login_required
 def submissions(challenge_id):
-    challenge = services.get_challenge_or_404(challenge_id, current_user)
-    items = services.challenge_submissions(challenge, current_user)
+    challenge = challenges.get_challenge_or_404(challenge_id, current_user)
+    items = challenges.challenge_submissions(challenge, current_user)
     return render_template("listings/submissions.html", challenge=challenge,
                            listing=challenge.listing, submissions=items,
                            decline_form=DeclineForm(formdata=None),
@@ -424,7 +426,7 @@ def submissions(challenge_id):
 
 
 def _decide(submission_id: int, decide, success: str):
-    submission = services.get_submission_or_404(submission_id, current_user)
+    submission = challenges.get_submission_or_404(submission_id, current_user)
     if not submission.challenge.is_owner(current_user):
         raise NotFound(_l("This proposal does not exist or is not visible to you."))
     try:

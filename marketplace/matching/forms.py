@@ -9,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import AmountField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
-from ..listings.models import CURRENCIES, SECTOR_LABELS, TRL_LABELS
+from ..listings.vocabulary import CURRENCIES, SECTOR_LABELS, TRL_LABELS
 from .records import REGION_LABELS, STAGE_LABELS
 
 LANGUAGE_LABELS = {"ko": _l("Korean"), "en": _l("English")}

@@ -24,15 +24,9 @@ from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from ..listings.models import (
-    CURRENCIES,
-    SECTOR_LABELS,
-    SECTORS,
-    Challenge,
-    Listing,
-    ListingKind,
-    ListingStatus,
-)
+from ..listings.challenges import Challenge
+from ..listings.models import Listing
+from ..listings.vocabulary import CURRENCIES, SECTOR_LABELS, SECTORS, ListingKind, ListingStatus
 from ..mail.services import reading_language, send_email
 from .documents import Listing as EngineListing
 from .documents import listing_from_dict

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.forms import ConfirmForm, RejectForm
 from ..accounts.models import Organisation, User, Verification
 from ..extensions import db
-from ..listings.models import ConfidentialAccess
+from ..listings.confidential import ConfidentialAccess
 from ..mail.models import OutboxMessage
 from .access import admin_required, staff_required
 

@@ -10,7 +10,8 @@ from marketplace.deals import services
 from marketplace.deals.models import DealNotification, DealState
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.listings.models import Listing, can_see_confidential
+from marketplace.listings.confidential import can_see_confidential
+from marketplace.listings.models import Listing
 from marketplace.mail.models import OutboxMessage
 from tests.conftest import TEST_PASSWORD, login
 

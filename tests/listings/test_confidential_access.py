@@ -11,14 +11,13 @@ from marketplace.api.tokens import create_token
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
-from marketplace.listings.models import (
+from marketplace.listings.confidential import (
     STAFF_CONFIDENTIAL_WINDOW,
-    Attachment,
     ConfidentialAccess,
-    Listing,
     can_see_confidential,
     record_confidential_access,
 )
+from marketplace.listings.models import Attachment, Listing
 from tests.conftest import login
 
 from .helpers import PDF, make_listing, user

@@ -6,15 +6,14 @@ from marketplace.clock import utcnow
 from marketplace.errors import DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings import services
-from marketplace.listings.models import CONFIDENTIAL_ACCESS_RULES as RULES
+from marketplace.listings.confidential import CONFIDENTIAL_ACCESS_RULES as RULES
+from marketplace.listings.confidential import can_see_confidential, register_confidential_access
 from marketplace.listings.models import (
     Listing,
     ListingStatus,
     ListingTerm,
     ListingVersion,
-    can_see_confidential,
     get_listing_or_404,
-    register_confidential_access,
 )
 from marketplace.mail.models import OutboxMessage
 

@@ -270,7 +270,7 @@ def test_challenge_journey(app, client, make_user, login_as):
     page = client.get(f"/ko/needs/{need_id}").get_data(as_text=True)
     assert "제안서 제출" in page
     with app.app_context():
-        from marketplace.listings.models import Challenge
+        from marketplace.listings.challenges import Challenge
 
         challenge_id = db.session.scalar(db.select(Challenge.id))
     short = client.post(f"/ko/challenges/{challenge_id}/submit",
@@ -294,7 +294,7 @@ def test_challenge_journey(app, client, make_user, login_as):
     html = client.get(f"/ko/challenges/{challenge_id}/submissions").get_data(as_text=True)
     assert "proposal.pdf" in html
     with app.app_context():
-        from marketplace.listings.models import Submission
+        from marketplace.listings.challenges import Submission
 
         submission_id = db.session.scalar(db.select(Submission.id))
     client.post(f"/ko/submissions/{submission_id}/decline", data={"reason": "other"})
@@ -320,20 +320,20 @@ def _open_challenges(app):
 
 def test_no_submissions_after_the_deadline(app, ctx, make_user):
     from marketplace.errors import DomainError
-    from marketplace.listings import services
-    from marketplace.listings.models import Challenge
+    from marketplace.listings import challenges
+    from marketplace.listings.challenges import Challenge
 
     from .helpers import user
 
     firm, startup = make_user(kind="firm"), make_user(kind="startup")
     need_id, offering_id = make_listing(firm), make_listing(startup)
     need = db.session.get(Listing, need_id)
-    challenge = services.open_challenge(need, user(firm.id), {
+    challenge = challenges.open_challenge(need, user(firm.id), {
         "deadline": utcnow() + timedelta(days=1), "criteria": "비용", "winners": 1})
     db.session.commit()
     db.session.execute(db.update(Challenge).values(deadline=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     db.session.refresh(challenge)
     with pytest.raises(DomainError):
-        services.submit_proposal(challenge, user(startup.id), {
+        challenges.submit_proposal(challenge, user(startup.id), {
             "offering_id": offering_id, "pitch": "마감 이후에 보내는 제안서입니다."})

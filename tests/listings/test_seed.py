@@ -1,7 +1,8 @@
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.listings.models import Challenge, Listing
+from marketplace.listings.challenges import Challenge
+from marketplace.listings.models import Listing
 from marketplace.listings.search import search_listings
 
 
