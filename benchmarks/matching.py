@@ -31,7 +31,7 @@ import marketplace  # noqa: E402, F401, I001  (first: it tunes OpenBLAS before n
 import numpy as np  # noqa: E402
 from marketplace.matching import MatchEngine, get_model, load_listings, top_k_indices  # noqa: E402
 from marketplace.matching.lexical import _tokenize_ko_cached  # noqa: E402
-from marketplace.matching.models import USEM3Model  # noqa: E402
+from marketplace.matching.embeddings import USEM3Model  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "data" / "matching-sample"
 

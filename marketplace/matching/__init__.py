@@ -10,21 +10,13 @@ vectors, scores and explanations per listing version. Typical use::
         match.score, match.explanation.to_dict(), render_explanation(match.explanation, "ko")
 """
 
-from .documents import Listing, listing_from_dict, load_listings, load_qrels
-from .engine import (
-    DEFAULT_WEIGHTS,
-    METHODS,
-    ListingFeatures,
-    ListingIndex,
-    Match,
-    MatchEngine,
-    Weights,
-    listing_features,
-    top_k_indices,
-)
+from .embeddings import EmbeddingModel, get_model, register_model
+from .engine import METHODS, Match, MatchEngine
 from .explanations import Explanation, explanation_parts, render_explanation
 from .glossary import Glossary, load_glossary
-from .models import EmbeddingModel, get_model, register_model
+from .listing_data import Listing, listing_from_dict, load_listings, load_qrels
+from .listing_index import ListingFeatures, ListingIndex, listing_features, top_k_indices
+from .scoring import DEFAULT_WEIGHTS, Weights
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -57,7 +49,7 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from . import hooks
-    from .models import limit_threads
+    from .embeddings import limit_threads
     from .views import bp
 
     limit_threads(app.config["MATCHING_THREADS"])

@@ -11,9 +11,14 @@ import json
 import click
 from flask.cli import AppGroup
 
-from .documents import load_listings, load_qrels
+from .. import jobs
+from ..extensions import db
 from .engine import METHODS, MatchEngine
 from .evaluation import evaluate
+from .indexes import Context
+from .investors import recompute_investor
+from .listing_data import load_listings, load_qrels
+from .recompute import recompute_all, recompute_listing
 
 matching_cli = AppGroup("matching", help="Evaluate and inspect the matching engine.")
 
@@ -101,20 +106,16 @@ def rank_command(needs, offerings, top, method, model_name):
               help="An investor organisation id (repeat).")
 def recompute_command(everything, listing_ids, investor_ids):
     """Recompute stored matches now (embeddings are reused per listing version and model)."""
-    from .. import jobs
-    from ..extensions import db
-    from . import services
-
     if not (everything or listing_ids or investor_ids):
         raise click.UsageError("name --all, --listing ID or --investor ID")
-    ctx = services.Context()
+    ctx = Context()
     if everything:
-        counts = services.recompute_all()
+        counts = recompute_all()
         click.echo("recomputed: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for listing_id in listing_ids:
-        click.echo(json.dumps(services.recompute_listing(listing_id, ctx), ensure_ascii=False))
+        click.echo(json.dumps(recompute_listing(listing_id, ctx), ensure_ascii=False))
     for org_id in investor_ids:
-        click.echo(json.dumps(services.recompute_investor(org_id, ctx), ensure_ascii=False))
+        click.echo(json.dumps(recompute_investor(org_id, ctx), ensure_ascii=False))
     db.session.commit()
     jobs.flush()  # notification e-mails
     click.echo(f"model: {ctx.engine.model_version}")

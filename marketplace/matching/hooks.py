@@ -10,7 +10,12 @@ from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..listings.models import Listing, ListingStatus
+from .. import jobs
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.vocabulary import ListingStatus
+from .jobs import recompute_listing_job
+from .settings import setting
 
 QUEUED = "matching_queued"
 WATCHED = ("status", "version", "hidden_at")
@@ -31,17 +36,10 @@ def _changed(listing: Listing) -> bool:
 def _after_flush(session: Session, flush_context) -> None:
     if not has_app_context():
         return
-    from ..extensions import db
-    from . import services
-
     if session is not db.session():  # jobs are queued on the request's session only
         return
-
-    if not services.setting("MATCHING_AUTO"):
+    if not setting("MATCHING_AUTO"):
         return
-    from .. import jobs
-    from .jobs import recompute_listing_job
-
     queued = session.info.setdefault(QUEUED, set())
     for obj in list(session.dirty) + list(session.new):
         if isinstance(obj, Listing) and obj.id is not None and _changed(obj):

@@ -21,7 +21,10 @@ from flask import current_app
 
 from ..extensions import db
 from ..listings.models import Listing, ListingKind, ListingStatus
-from .engine import ListingIndex, MatchEngine
+from .embedding_store import Stored, engine_listing, listing_embeddings
+from .engine import MatchEngine
+from .listing_index import ListingIndex
+from .settings import get_engine, setting
 
 REBUILD_CHANGED_SHARE = 0.2
 REBUILD_DEAD_SHARE = 0.25
@@ -81,8 +84,6 @@ def public_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
 
 def _stored(listings: list[Listing], engine: MatchEngine):
     """The listings as the engine sees them, with their stored vectors and features."""
-    from .services import engine_listing, listing_embeddings
-
     stored = listing_embeddings(listings)
     vectors = (np.vstack([stored[x.id].vector for x in listings]) if listings
                else np.zeros((0, engine.model.dim), np.float32))
@@ -93,3 +94,25 @@ def _stored(listings: list[Listing], engine: MatchEngine):
 def _keep(kind, engine, signature, index) -> ListingIndex:
     _kept()[kind] = _Kept(engine.model_version, signature, index)
     return index
+
+
+class Context:
+    """What one recompute run shares: the engine and, per kind, the index of public listings."""
+
+    def __init__(self) -> None:
+        self.engine = get_engine()
+        self._indexes: dict[ListingKind, ListingIndex] = {}
+        self._stored: dict[int, Stored] = {}
+        self.notify_threshold = float(setting("MATCHING_NOTIFY_THRESHOLD"))
+        self.top_k = int(setting("MATCHING_TOP_K"))
+
+    def stored(self, listing: Listing) -> Stored:
+        if listing.id not in self._stored:
+            self._stored.update(listing_embeddings([listing]))
+        return self._stored[listing.id]
+
+    def index(self, kind: ListingKind) -> ListingIndex:
+        """The process's index of public listings of ``kind``, checked once per run."""
+        if kind not in self._indexes:
+            self._indexes[kind] = public_index(kind, self.engine)
+        return self._indexes[kind]

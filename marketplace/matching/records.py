@@ -21,6 +21,7 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..extensions import db
 from ..listings.models import Listing
+from ..listings.vocabulary import ListingKind
 
 
 def vector_to_bytes(vector) -> bytes:
@@ -262,3 +263,10 @@ class MatchNotification(db.Model):
         sa.CheckConstraint("(match_id IS NULL) <> (investor_match_id IS NULL)",
                            name="one_match"),
     )
+
+
+def side_columns(kind: ListingKind):
+    """(own id column, other id column, own rank attribute, other rank attribute)."""
+    if kind == ListingKind.need:
+        return Match.need_id, Match.offering_id, "need_rank", "offering_rank"
+    return Match.offering_id, Match.need_id, "offering_rank", "need_rank"

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .documents import Listing
+from .listing_data import Listing
 
 # Sectors whose listings often solve each other's problems. Sector labels are the posters' own
 # choice (a data-centre cooling optimiser may be filed under "ai" or "energy"), so sector agreement

@@ -11,11 +11,13 @@ from ..accounts.models import Organisation, OrgKind
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import apply_domain_error
-from ..listings.models import ListingKind
+from ..listings.services import organisation_listings
+from ..listings.vocabulary import ListingKind
 from ..staff.access import staff_required
-from . import services
+from . import notices, profiles, recommendations
 from .forms import ActionForm, ProfileForm
 from .records import REGION_LABELS, STAGE_LABELS
+from .settings import setting
 
 bp = Blueprint("matching", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/matches")
@@ -29,13 +31,13 @@ def _helpers():
 def _recommendations_for_page(listing):
     """For the listing pages: the ranked counterparts, or None when the viewer may not see
     them (only the listing's organisation and staff do)."""
-    if not services.can_see_recommendations(listing, current_user):
+    if not recommendations.can_see_recommendations(listing, current_user):
         return None
-    items = services.recommendations(listing, limit=10)
+    items = recommendations.recommendations(listing, limit=10)
     challenges = ([r for r in items if r.open_challenge is not None]
                   if listing.kind == ListingKind.offering else [])
     return {"items": items, "challenges": challenges, "is_member": listing.is_member(current_user),
-            "form": ActionForm(formdata=None), "interest_url": services.interest_url}
+            "form": ActionForm(formdata=None), "interest_url": recommendations.interest_url}
 
 
 def _back(default: str) -> str:
@@ -51,13 +53,11 @@ def mine():
         return redirect(url_for("matching.investor"))
     listings = []
     if org is not None:
-        from ..listings.services import organisation_listings
-
-        listings = [(x, services.recommendations(x, limit=3))
+        listings = [(x, recommendations.recommendations(x, limit=3))
                     for x in organisation_listings(org, "published")]
-    notices = [n for n in (services.notice_view(x, str(get_locale() or "ko"))
-                           for x in services.notifications_for(current_user)) if n]
-    return render_template("matching/mine.html", listings=listings, notices=notices,
+    views = [n for n in (notices.notice_view(x, str(get_locale() or "ko"))
+                         for x in notices.notifications_for(current_user)) if n]
+    return render_template("matching/mine.html", listings=listings, notices=views,
                            form=ActionForm())
 
 
@@ -65,7 +65,7 @@ def mine():
 @login_required
 def notifications_read():
     if ActionForm().validate_on_submit():
-        services.mark_read(current_user)
+        notices.mark_read(current_user)
         db.session.commit()
     return redirect(url_for("matching.mine"), code=303)
 
@@ -73,9 +73,9 @@ def notifications_read():
 @bp.route("/<int:match_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(match_id):
-    match, side = services.match_for_member_or_404(match_id, current_user)
+    match, side = recommendations.match_for_member_or_404(match_id, current_user)
     if ActionForm().validate_on_submit():
-        services.dismiss(match, side)
+        recommendations.dismiss(match, side)
         db.session.commit()
         flash(_("The recommendation will not be shown again."), "success")
     own = match.need if side == ListingKind.need else match.offering
@@ -99,21 +99,21 @@ def _investor_org() -> Organisation:
 @login_required
 def investor():
     org = _investor_org()
-    profile = services.profile_for(org)
-    items = services.investor_recommendations(org.id) if profile else []
+    profile = profiles.profile_for(org)
+    items = recommendations.investor_recommendations(org.id) if profile else []
     return render_template("matching/investor.html", org=org, profile=profile, items=items,
                            form=ActionForm(formdata=None), stage_labels=STAGE_LABELS,
                            region_labels=REGION_LABELS,
                            is_member=org.id == current_user.organisation_id,
-                           interest_url=services.interest_url)
+                           interest_url=recommendations.interest_url)
 
 
 @bp.route("/startups/<int:match_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss_startup(match_id):
-    match = services.investor_match_for_member_or_404(match_id, current_user)
+    match = recommendations.investor_match_for_member_or_404(match_id, current_user)
     if ActionForm().validate_on_submit():
-        services.dismiss_investor_match(match)
+        recommendations.dismiss_investor_match(match)
         db.session.commit()
         flash(_("The recommendation will not be shown again."), "success")
     return redirect(url_for("matching.investor"), code=303)
@@ -125,13 +125,13 @@ def profile():
     org = current_user.organisation
     if org is None or org.kind != OrgKind.investor:
         raise NotFound(_l("Only investors keep an interest profile."))
-    current = services.profile_for(org)
+    current = profiles.profile_for(org)
     form = ProfileForm(profile=current)
     if form.validate_on_submit():
         data = form.to_data()
         if data is not None:
             try:
-                services.save_profile(current_user, data)
+                profiles.save_profile(current_user, data)
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -150,6 +150,6 @@ def profile():
 @staff_required
 def staff_unmatched():
     return render_template("matching/unmatched.html",
-                           needs=services.unmatched(ListingKind.need),
-                           offerings=services.unmatched(ListingKind.offering),
-                           weak=services.setting("MATCHING_WEAK_SCORE"))
+                           needs=recommendations.unmatched(ListingKind.need),
+                           offerings=recommendations.unmatched(ListingKind.offering),
+                           weak=setting("MATCHING_WEAK_SCORE"))

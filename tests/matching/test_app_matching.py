@@ -15,7 +15,10 @@ from marketplace.jobs import JobRun
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import Listing
 from marketplace.mail.models import OutboxMessage
-from marketplace.matching import services
+from marketplace.matching import recommendations, settings
+from marketplace.matching.embedding_store import engine_listing
+from marketplace.matching.explanation_text import explanation_text
+from marketplace.matching.recompute import recompute_all
 from marketplace.matching.records import (
     InvestorMatch,
     ListingEmbedding,
@@ -110,7 +113,7 @@ def _first_match_id(app, listing_id):
 
 
 def _recs(listing_id):
-    return services.recommendations(db.session.get(Listing, listing_id))
+    return recommendations.recommendations(db.session.get(Listing, listing_id))
 
 
 def test_korean_need_finds_english_offering_first_through_the_store(market):
@@ -118,28 +121,28 @@ def test_korean_need_finds_english_offering_first_through_the_store(market):
     assert [r.listing.id for r in recs][0] == market["drone"]
     assert len(recs) == 3
     row = recs[0].match
-    assert row.model_version == services.model_version()
+    assert row.model_version == settings.model_version()
     assert row.computed_at is not None and row.computed_at.tzinfo is not None
     assert row.need_rank == 1
-    assert "드론" in services.explanation_text(row.explanation, "ko")
-    assert "drone" in services.explanation_text(row.explanation, "en").lower()
+    assert "드론" in explanation_text(row.explanation, "ko")
+    assert "drone" in explanation_text(row.explanation, "en").lower()
     # one stored embedding per listing version and model
     rows = db.session.scalars(sa.select(ListingEmbedding)).all()
     assert sorted(r.listing_id for r in rows) == sorted(
         market[k] for k in ("drone", "essay", "bms", "need"))
-    assert {r.model_version for r in rows} == {services.model_version()}
+    assert {r.model_version for r in rows} == {settings.model_version()}
     assert all(r.listing_version == 1 and r.dim == 512 for r in rows)
     # the offering's side sees the need too
     assert [r.listing.id for r in _recs(market["drone"])] == [market["need"]]
 
 
 def test_embeddings_are_not_recomputed_for_the_same_version(market, monkeypatch):
-    engine = services.get_engine()
+    engine = settings.get_engine()
     calls = []
     original = engine.embed
     monkeypatch.setattr(engine, "embed", lambda listings: calls.append(len(listings))
                         or original(listings))
-    services.recompute_all()
+    recompute_all()
     db.session.commit()
     assert calls == []
     count = db.session.scalar(sa.select(sa.func.count(ListingEmbedding.id)))
@@ -169,7 +172,7 @@ def test_trl_below_the_minimum_is_penalised(app, ctx, auto, make_user):
     below = recs[1].explanation
     assert below["trl_fit"] == "below" and below["components"]["trl"] < 0
     assert recs[0].explanation["trl_fit"] == "meets"
-    assert "미달" in services.explanation_text(below, "ko")
+    assert "미달" in explanation_text(below, "ko")
 
 
 def test_job_path_publish_stores_matches_with_model_and_time(auto, client, login_as,
@@ -247,7 +250,7 @@ def test_strong_match_notifies_both_sides_once(app, ctx, auto, make_user, monkey
     korean = next(m for m in mails if m.recipient == firm.email)
     assert "드론" in korean.body and "Long-range delivery drones" in korean.subject
     # later recomputes (full, and after an edit) never notify again
-    services.recompute_all()
+    recompute_all()
     db.session.commit()
     jobs.flush()
     offering = db.session.get(Listing, offering_id)
@@ -428,7 +431,7 @@ def test_the_index_is_kept_between_recomputes_and_follows_edits(market, app, mak
     monkeypatch.setattr(indexes, "REBUILD_CHANGED_SHARE", 1.0)
     monkeypatch.setattr(indexes, "REBUILD_DEAD_SHARE", 1.0)
 
-    engine = services.get_engine()
+    engine = settings.get_engine()
     first = public_index(ListingKind.offering, engine)
     assert public_index(ListingKind.offering, engine) is first  # nothing changed
     assert sorted(first.positions) == sorted(str(market[k]) for k in ("drone", "essay", "bms"))
@@ -452,7 +455,7 @@ def test_the_index_is_kept_between_recomputes_and_follows_edits(market, app, mak
     app.extensions.pop("matching_indexes")
     rebuilt = public_index(ListingKind.offering, engine)
     assert rebuilt.size == 3
-    need = services.engine_listing(db.session.get(Listing, market["need"]))
+    need = engine_listing(db.session.get(Listing, market["need"]))
 
     def ranking(index):
         return [(m.listing_id, round(m.score, 5)) for m in engine.rank(need, index, top_k=5)]
@@ -461,8 +464,8 @@ def test_the_index_is_kept_between_recomputes_and_follows_edits(market, app, mak
 
 
 def test_the_engine_compares_currencies_at_the_configured_rate(app, ctx, monkeypatch):
-    assert services.exchange_rates() == {"KRW": 1.0, "USD": 14.0}  # ₩1,400 to the dollar
-    assert services.get_engine().rates == {"KRW": 1.0, "USD": 14.0}
+    assert settings.exchange_rates() == {"KRW": 1.0, "USD": 14.0}  # ₩1,400 to the dollar
+    assert settings.get_engine().rates == {"KRW": 1.0, "USD": 14.0}
     monkeypatch.setitem(app.config, "MATCHING_KRW_PER_USD", 0)
-    assert services.exchange_rates() == {} and services.get_engine().rates == {}
-    assert services.get_engine().model is services.get_engine().model  # one model per process
+    assert settings.exchange_rates() == {} and settings.get_engine().rates == {}
+    assert settings.get_engine().model is settings.get_engine().model  # one model per process

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from marketplace.matching import Listing, MatchEngine, listing_from_dict, render_explanation
-from marketplace.matching.models import get_model
+from marketplace.matching.embeddings import get_model
 from marketplace.matching.signals import budget_fit, deal_overlap, trl_fit
 
 
@@ -105,10 +105,10 @@ def test_model_is_normalised_float32_and_versioned(engine: MatchEngine):
 
 def test_threads_default_to_the_usable_cores_and_the_setting_only_lowers_them(monkeypatch):
     from marketplace.config import Config
-    from marketplace.matching import models
-    from marketplace.matching.models import default_threads, limit_threads, usable_cores
+    from marketplace.matching import embeddings
+    from marketplace.matching.embeddings import default_threads, limit_threads, usable_cores
 
-    monkeypatch.setattr(models, "_THREAD_LIMIT", None)
+    monkeypatch.setattr(embeddings, "_THREAD_LIMIT", None)
     monkeypatch.delenv("MATCHING_THREADS", raising=False)
     limit_threads(Config().MATCHING_THREADS)
     assert default_threads() == usable_cores()
