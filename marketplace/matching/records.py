@@ -172,7 +172,18 @@ class ProfileEmbedding(_StoredVector, db.Model):
                                           name="uq_profile_embeddings_version_model"),)
 
 
-class Match(db.Model):
+class _Scored:
+    """Shared columns of a stored pair: the last score, why, by which model, and when both
+    sides were told about it."""
+
+    score: Mapped[float] = mapped_column(sa.Float)
+    explanation: Mapped[dict] = mapped_column(sa.JSON)
+    model_version: Mapped[str] = mapped_column(sa.String(80))
+    computed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class Match(_Scored, db.Model):
     """A need and an offering that fit, with the last computed score and why."""
 
     __tablename__ = "matches"
@@ -181,13 +192,8 @@ class Match(db.Model):
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"))
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
                                              index=True)
-    score: Mapped[float] = mapped_column(sa.Float)
-    explanation: Mapped[dict] = mapped_column(sa.JSON)
-    model_version: Mapped[str] = mapped_column(sa.String(80))
     need_rank: Mapped[int | None] = mapped_column(sa.SmallInteger)  # place in the need's list
     offering_rank: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    computed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
-    notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     need_dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     offering_dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
@@ -207,7 +213,7 @@ class Match(db.Model):
         return bool(self.notified_at or self.need_dismissed_at or self.offering_dismissed_at)
 
 
-class InvestorMatch(db.Model):
+class InvestorMatch(_Scored, db.Model):
     """An investor (by its profile) and a startup's offering that fit."""
 
     __tablename__ = "investor_matches"
@@ -219,12 +225,7 @@ class InvestorMatch(db.Model):
                                              index=True)
     startup_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    score: Mapped[float] = mapped_column(sa.Float)
-    explanation: Mapped[dict] = mapped_column(sa.JSON)
-    model_version: Mapped[str] = mapped_column(sa.String(80))
     rank: Mapped[int | None] = mapped_column(sa.SmallInteger)  # place in the investor's list
-    computed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
-    notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     investor: Mapped[Organisation] = relationship(foreign_keys=[investor_org_id])
