@@ -36,7 +36,22 @@ from .vocabulary import (
 PUBLIC_CONDITION = "status = 'published' AND hidden_at IS NULL"
 
 
-class Listing(db.Model):
+class Versioned:
+    """A row whose `version` goes up, with `updated_at`, on every real change."""
+
+    def apply_changes(self, values: dict) -> bool:
+        """Set the values that differ; False when none does (nothing is touched then)."""
+        changed = {name: value for name, value in values.items() if getattr(self, name) != value}
+        if not changed:
+            return False
+        for name, value in changed.items():
+            setattr(self, name, value)
+        self.version += 1
+        self.updated_at = utcnow()
+        return True
+
+
+class Listing(Versioned, db.Model):
     __tablename__ = "listings"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,14 +46,9 @@ def create_listing(org: Organisation, user: User, data: dict,
 def update_listing(listing: Listing, user: User, data: dict) -> Listing:
     """Apply changed fields; a real change bumps `version` and records a snapshot."""
     listing.require_editable(user)
-    current = current_values(listing)
-    values = clean_listing_data(listing.kind, data, current)
-    if all(values[name] == current[name] for name in values):
+    values = clean_listing_data(listing.kind, data, current_values(listing))
+    if not listing.apply_changes(values):
         return listing
-    for name, value in values.items():
-        setattr(listing, name, value)
-    listing.version += 1
-    listing.updated_at = utcnow()
     db.session.flush()
     _record_version(listing, user)
     index_listing(listing)

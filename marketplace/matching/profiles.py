@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import jobs
 from ..accounts.models import Organisation, OrgKind, User
-from ..clock import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.vocabulary import CURRENCIES, SECTORS
@@ -101,14 +100,8 @@ def save_profile(user: User, data: dict) -> InvestorProfile:
     if profile is None:
         profile = InvestorProfile(organisation_id=org.id, version=1, **values)
         db.session.add(profile)
-    else:
-        changed = {k: v for k, v in values.items() if getattr(profile, k) != v}
-        if not changed:
-            return profile
-        for key, value in changed.items():
-            setattr(profile, key, value)
-        profile.version += 1
-        profile.updated_at = utcnow()
+    elif not profile.apply_changes(values):
+        return profile
     db.session.flush()
     if setting("MATCHING_AUTO"):
         jobs.enqueue(recompute_investor_job, org.id)

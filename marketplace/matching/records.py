@@ -20,7 +20,7 @@ from ..accounts.models import Organisation, User
 from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..extensions import db
-from ..listings.models import Listing
+from ..listings.models import Listing, Versioned
 from ..listings.vocabulary import ListingKind
 
 
@@ -110,7 +110,7 @@ def region_of(country: str | None) -> str | None:
     return "OTHER"
 
 
-class InvestorProfile(db.Model):
+class InvestorProfile(Versioned, db.Model):
     """What an investor looks for. `version` goes up on every real change, like a listing's."""
 
     __tablename__ = "investor_profiles"
