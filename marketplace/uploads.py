@@ -23,10 +23,10 @@ def _stores():
     """(directory, column naming its files) of every attachment store."""
     from .deals.models import DealAttachment
     from .deals.services import attachment_dir as deal_attachments
-    from .listings.attachments import attachment_dir as listing_attachments
+    from .listings.attachments import ATTACHMENTS as LISTING_ATTACHMENTS
     from .listings.models import Attachment
 
-    return [(listing_attachments(), Attachment.storage_key),
+    return [(LISTING_ATTACHMENTS.directory(), Attachment.storage_key),
             (deal_attachments(), DealAttachment.storage_name)]
 
 

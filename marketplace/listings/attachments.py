@@ -1,80 +1,34 @@
-"""Files on listings and on challenge proposals: checked by their content (PDF, PNG, JPEG),
-stored outside any static path under a random key, and given only to those who may see them."""
+"""Files on listings and on challenge proposals: PDF, PNG or JPEG, checked by their content and
+kept in the listing attachment store, given only to those who may see them."""
 
-import hashlib
-import secrets
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..filestore import FileStore
 from .confidential import can_see_confidential
 from .models import Attachment, AttachmentKind, Listing
 
 MAX_ATTACHMENTS = 10
-MAGIC = (
-    (b"%PDF-", AttachmentKind.pdf),
-    (b"\x89PNG\r\n\x1a\n", AttachmentKind.png),
-    (b"\xff\xd8\xff", AttachmentKind.jpeg),
-)
-EXTENSIONS = {".pdf": AttachmentKind.pdf, ".png": AttachmentKind.png,
-              ".jpg": AttachmentKind.jpeg, ".jpeg": AttachmentKind.jpeg}
-
-
-def sniff(data: bytes) -> AttachmentKind | None:
-    """The file's type from its first bytes (its content), whatever its name says."""
-    for signature, kind in MAGIC:
-        if data.startswith(signature):
-            return kind
-    return None
-
-
-def max_attachment_bytes() -> int:
-    return int(current_app.config["LISTING_ATTACHMENT_MAX_BYTES"])
-
-
-def attachment_dir() -> Path:
-    return Path(current_app.config["LISTING_ATTACHMENT_DIR"])
-
-
-def check_file(filename: str, data: bytes) -> tuple[str, AttachmentKind]:
-    """A safe display name and the checked type, or DomainError (field `file`)."""
-    name = Path((filename or "").replace("\\", "/")).name.strip()[:200]
-    limit = max_attachment_bytes()
-    if not data:
-        raise DomainError(_l("The file is empty."), {"file": [_l("The file is empty.")]})
-    if len(data) > limit:
-        message = _l("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
-        raise DomainError(message, {"file": [message]})
-    declared = EXTENSIONS.get(Path(name).suffix.lower())
-    actual = sniff(data)
-    if declared is None or actual is None or declared != actual:
-        message = _l("Only PDF, PNG and JPEG files are accepted, and the file's content must "
-                     "match its name.")
-        raise DomainError(message, {"file": [message]})
-    return name, actual
-
-
-def _store(data: bytes) -> str:
-    key = secrets.token_hex(20)
-    path = attachment_dir() / key[:2] / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return key
+ATTACHMENTS = FileStore(
+    dir_key="LISTING_ATTACHMENT_DIR", max_bytes_key="LISTING_ATTACHMENT_MAX_BYTES",
+    allowed=("pdf", "png", "jpeg"), field="file",
+    wrong_type=_l("Only PDF, PNG and JPEG files are accepted, and the file's content must "
+                  "match its name."))
 
 
 def attachment_path(attachment: Attachment) -> Path:
-    return attachment_dir() / attachment.storage_key[:2] / attachment.storage_key
+    return ATTACHMENTS.path(attachment.storage_key)
 
 
 def new_attachment(user: User, filename: str, data: bytes, **owner) -> Attachment:
-    name, kind = check_file(filename, data)
-    attachment = Attachment(filename=name, file_type=kind, size=len(data),
-                            sha256=hashlib.sha256(data).hexdigest(), storage_key=_store(data),
-                            uploaded_by_id=user.id, **owner)
+    checked = ATTACHMENTS.check(filename, data)
+    attachment = Attachment(filename=checked.name, file_type=AttachmentKind(checked.kind),
+                            size=checked.size, sha256=checked.sha256,
+                            storage_key=ATTACHMENTS.save(data), uploaded_by_id=user.id, **owner)
     db.session.add(attachment)
     db.session.flush()
     return attachment

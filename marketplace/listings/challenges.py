@@ -2,7 +2,6 @@
 (an offering, a pitch and an optional file), and the firm's decision on each, with a reason the
 startup sees."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,7 +13,8 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from .attachments import check_file, new_attachment
+from ..labels import LabelledEnum
+from .attachments import ATTACHMENTS, new_attachment
 from .models import Attachment, Listing
 from .validation import FIELD_REQUIRED, MAX_TEXT, FieldErrors, clean_int, clean_text, parse_deadline
 from .vocabulary import EDITABLE_STATUSES, ListingKind, kind_for_organisation
@@ -48,32 +48,17 @@ class Challenge(db.Model):
         return self.listing.is_member(user)
 
 
-class SubmissionStatus(enum.StrEnum):
-    submitted = "submitted"
-    shortlisted = "shortlisted"
-    declined = "declined"
+class SubmissionStatus(LabelledEnum):
+    submitted = "submitted", _l("Submitted")
+    shortlisted = "shortlisted", _l("Shortlisted")
+    declined = "declined", _l("Declined")
 
 
-SUBMISSION_STATUS_LABELS = {
-    SubmissionStatus.submitted: _l("Submitted"),
-    SubmissionStatus.shortlisted: _l("Shortlisted"),
-    SubmissionStatus.declined: _l("Declined"),
-}
-
-
-class DeclineReason(enum.StrEnum):
-    too_early_trl = "too_early_trl"
-    unclear_benefit = "unclear_benefit"
-    no_fit = "no_fit"
-    other = "other"
-
-
-DECLINE_REASON_LABELS = {
-    DeclineReason.too_early_trl: _l("The technology is not mature enough yet (TRL)"),
-    DeclineReason.unclear_benefit: _l("The benefit for our need is unclear"),
-    DeclineReason.no_fit: _l("It does not fit what we are looking for"),
-    DeclineReason.other: _l("Other reason"),
-}
+class DeclineReason(LabelledEnum):
+    too_early_trl = "too_early_trl", _l("The technology is not mature enough yet (TRL)")
+    unclear_benefit = "unclear_benefit", _l("The benefit for our need is unclear")
+    no_fit = "no_fit", _l("It does not fit what we are looking for")
+    other = "other", _l("Other reason")
 
 
 class Submission(db.Model):
@@ -108,11 +93,11 @@ class Submission(db.Model):
 
     @property
     def status_label(self):
-        return SUBMISSION_STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def decline_reason_label(self):
-        return DECLINE_REASON_LABELS[self.decline_reason] if self.decline_reason else None
+        return self.decline_reason.label if self.decline_reason else None
 
     def is_visible_to(self, user) -> bool:
         if user is None or not getattr(user, "is_authenticated", False):
@@ -229,7 +214,7 @@ def submit_proposal(challenge: Challenge, user: User, data: dict,
         errors.add("offering_id", _l("You have already proposed this offering."))
     if attachment is not None:
         try:
-            check_file(*attachment)
+            ATTACHMENTS.check(*attachment)
         except DomainError as exc:
             errors.update({"file": exc.fields["file"]})
     errors.raise_if_any()

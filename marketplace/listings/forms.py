@@ -18,16 +18,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import AmountField, LocalDateField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
-from .challenges import DECLINE_REASON_LABELS
+from .challenges import DeclineReason
 from .validation import local_timezone
 from .vocabulary import (
-    CLOSE_REASON_LABELS,
     CURRENCIES,
     DEAL_TYPE_LABELS,
-    IP_STATUS_LABELS,
     SECTOR_LABELS,
     TRL_LABELS,
     CloseReason,
+    IPStatus,
     ListingKind,
 )
 
@@ -135,7 +134,7 @@ class OfferingForm(_ListingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.ip_status.choices = choices(IP_STATUS_LABELS.items())
+        self.ip_status.choices = choices(IPStatus.choices())
 
     def trl_field(self):
         return self.trl
@@ -192,8 +191,7 @@ class AttachmentForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     reason = SelectField(_l("Why are you closing it?"), choices=choices(
-        (r.value, CLOSE_REASON_LABELS[r]) for r in (CloseReason.deal_done,
-                                                    CloseReason.withdrawn)))
+        CloseReason.choices(exclude={CloseReason.expired})))
 
 
 class HideForm(FlaskForm):
@@ -222,7 +220,7 @@ class SubmissionForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=choices(DECLINE_REASON_LABELS.items()))
+    reason = SelectField(_l("Reason"), choices=choices(DeclineReason.choices()))
     text = TextAreaField(_l("Explanation for the startup"),
                          validators=[Optional(), Length(max=2000)])
 

@@ -18,15 +18,14 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..filestore import TYPES as FILE_TYPES
 from .validation import check_complete
 from .vocabulary import (
     DEAL_TYPE_LABELS,
     EDITABLE_STATUSES,
-    KIND_LABELS,
     SECTOR_LABELS,
     SECTORS,
     SNAPSHOT_FIELDS,
-    STATUS_LABELS,
     CloseReason,
     IPStatus,
     ListingKind,
@@ -163,11 +162,11 @@ class Listing(Versioned, db.Model):
 
     @property
     def kind_label(self):
-        return KIND_LABELS[self.kind]
+        return self.kind.label
 
     @property
     def status_label(self):
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def sector_label(self):
@@ -402,8 +401,7 @@ class Attachment(db.Model):
 
     @property
     def content_type(self) -> str:
-        return {"pdf": "application/pdf", "png": "image/png",
-                "jpeg": "image/jpeg"}[str(self.file_type)]
+        return FILE_TYPES[self.file_type].content_type
 
 
 def get_listing_or_404(listing_id: int, user, kind: str | None = None) -> Listing:

@@ -2,18 +2,19 @@
 attachments, challenges. Thin: parse input, call the domain, commit once, render."""
 
 import math
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..errors import DomainError, NotFound
-from ..extensions import db
+from ..actions import done, flash_and_redirect, run_action
+from ..errors import NotFound
 from ..forms import apply_domain_error
 from ..staff.access import staff_required
 from . import attachments, challenges, search, services
-from .challenges import DECLINE_REASON_LABELS
+from .challenges import DeclineReason
 from .confidential import (
     STAFF_CONFIDENTIAL_MINUTES,
     can_see_confidential,
@@ -32,11 +33,8 @@ from .forms import (
 )
 from .models import Listing, get_listing_or_404
 from .vocabulary import (
-    CLOSE_REASON_LABELS,
     DEAL_TYPE_LABELS,
-    IP_STATUS_LABELS,
     SECTOR_LABELS,
-    STATUS_LABELS,
     TRL_LABELS,
     ListingKind,
     ListingStatus,
@@ -62,8 +60,7 @@ def listing_url(listing: Listing, **kwargs) -> str:
 @bp.app_context_processor
 def _helpers():
     return {"listing_url": listing_url, "trl_labels": TRL_LABELS,
-            "language_names": LANGUAGE_NAMES, "close_reasons": CLOSE_REASON_LABELS,
-            "ip_labels": IP_STATUS_LABELS}
+            "language_names": LANGUAGE_NAMES}
 
 
 # -- browse and search ------------------------------------------------------------------------
@@ -137,18 +134,22 @@ def _post(kind: ListingKind):
         abort(403)
     form = form_for(kind)()
     if form.validate_on_submit() and (data := form.to_data()) is not None:
-        try:
+
+        def create():
             listing = services.create_listing(org, current_user, data, kind=kind)
             if request.form.get("action") == "publish":
                 listing.publish(current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your listing is published.") if listing.status == ListingStatus.published
-                  else _("Your draft is saved."), "success")
-            return redirect(listing_url(listing))
+            return listing
+
+        def saved(listing):
+            return done(_("Your listing is published.")
+                        if listing.status == ListingStatus.published
+                        else _("Your draft is saved."), listing_url(listing), code=302)(listing)
+
+        answer = run_action(create, on_success=saved, on_error=partial(apply_domain_error, form),
+                            reraise=())
+        if answer is not None:
+            return answer
     return render_template("listings/edit.html", form=form, kind=kind,
                            listing=None), 400 if form.errors or form.form_errors else 200
 
@@ -180,36 +181,40 @@ def edit(listing_id):
     listing = _owned(listing_id)
     form = form_for(listing.kind)(listing=listing)
     if form.validate_on_submit() and (data := form.to_data()) is not None:
-        try:
+
+        def save():
             services.update_listing(listing, current_user, data)
             if request.form.get("action") == "publish" and listing.status == "draft":
                 listing.publish(current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status in (403, 404):
-                raise
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your changes are saved."), "success")
-            return redirect(listing_url(listing))
+
+        answer = _on_form(form, save, done(_("Your changes are saved."), listing_url(listing),
+                                           code=302))
+        if answer is not None:
+            return answer
     return render_template("listings/edit.html", form=form, kind=listing.kind,
                            listing=listing), 400 if form.errors or form.form_errors else 200
 
 
-def _act(listing: Listing, action, success: str):
-    """Run a transition; a refused one is explained on the listing's page."""
-    try:
-        action()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(str(exc.message), "danger")
-    else:
-        flash(success, "success")
-    return redirect(listing_url(listing))
+def _on_form(form, action, on_success):
+    """Run a form's action; a refusal is shown on the form (None: show the page again), except
+    that a 403 or 404 stays one."""
+    return run_action(action, on_success=on_success, on_error=partial(apply_domain_error, form),
+                      reraise=(403, 404))
+
+
+def _act(listing: Listing, action, success: str, url: str | None = None):
+    """Run a transition; a refused one is explained on the listing's page (or at `url`)."""
+    url = url or listing_url(listing)
+    return run_action(action, on_success=done(success, url, code=302),
+                      on_error=flash_and_redirect(url), reraise=(403, 404))
+
+
+def _with_reason(listing: Listing, form, missing: str, action, success: str):
+    """A transition that needs the form's reason: without one, `missing` is explained."""
+    if not form.validate_on_submit():
+        flash(missing, "danger")
+        return redirect(listing_url(listing))
+    return _act(listing, lambda: action(form.reason.data), success)
 
 
 @bp.route("/listings/<int:listing_id>/publish", methods=["POST"])
@@ -223,12 +228,9 @@ def publish(listing_id):
 @login_required
 def close(listing_id):
     listing = _owned(listing_id)
-    form = CloseForm()
-    if not form.validate_on_submit():
-        flash(_("Choose why the listing is closed."), "danger")
-        return redirect(listing_url(listing))
-    return _act(listing, lambda: listing.close(current_user, form.reason.data),
-                _("The listing is closed."))
+    return _with_reason(listing, CloseForm(), _("Choose why the listing is closed."),
+                        lambda reason: listing.close(current_user, reason),
+                        _("The listing is closed."))
 
 
 @bp.route("/listings/<int:listing_id>/reopen", methods=["POST"])
@@ -249,12 +251,9 @@ def archive(listing_id):
 @staff_required
 def hide(listing_id):
     listing = get_listing_or_404(listing_id, current_user)
-    form = HideForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason for hiding the listing."), "danger")
-        return redirect(listing_url(listing))
-    return _act(listing, lambda: services.hide_listing(listing, current_user, form.reason.data),
-                _("The listing is hidden and its organisation was told why."))
+    return _with_reason(listing, HideForm(), _("Give a reason for hiding the listing."),
+                        lambda reason: services.hide_listing(listing, current_user, reason),
+                        _("The listing is hidden and its organisation was told why."))
 
 
 @bp.route("/listings/<int:listing_id>/unhide", methods=["POST"])
@@ -271,16 +270,17 @@ def view_confidential(listing_id):
     listing = get_listing_or_404(listing_id, current_user)
     form = ConfidentialViewForm()
     if form.validate_on_submit():
-        try:
-            record_confidential_access(listing, current_user, form.reason.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
+
+        def opened(_access):
             flash(_("The confidential details are open to you for %(n)d minutes. This access "
                     "is recorded.", n=STAFF_CONFIDENTIAL_MINUTES), "info")
             return redirect(listing_url(listing, _anchor="confidential"), code=303)
+
+        answer = run_action(
+            lambda: record_confidential_access(listing, current_user, form.reason.data),
+            on_success=opened, on_error=partial(apply_domain_error, form), reraise=())
+        if answer is not None:
+            return answer
     return _detail(None, listing.id, confidential_form=form), 400
 
 
@@ -298,7 +298,7 @@ def versions(listing_id):
 
 def _read_upload(storage) -> tuple[str, bytes]:
     """The upload's name and bytes, reading at most one byte beyond the limit."""
-    return storage.filename or "", storage.stream.read(attachments.max_attachment_bytes() + 1)
+    return storage.filename or "", storage.stream.read(attachments.ATTACHMENTS.max_bytes() + 1)
 
 
 @bp.route("/listings/<int:listing_id>/attachments", methods=["POST"])
@@ -353,7 +353,7 @@ def my_listings():
     return render_template(
         "listings/mine.html", counts=services.status_counts(org),
         listings=services.organisation_listings(org, status), status=status,
-        status_labels=STATUS_LABELS, kind=kind_for_organisation(org),
+        status_labels=ListingStatus.labels(), kind=kind_for_organisation(org),
         submissions=challenges.organisation_submissions(org))
 
 
@@ -368,19 +368,12 @@ def open_challenge(listing_id):
         abort(404)
     form = ChallengeForm()
     if form.validate_on_submit():
-        try:
-            challenges.open_challenge(listing, current_user, {
-                "deadline": form.deadline.data, "criteria": form.criteria.data,
-                "winners": form.winners.data})
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status in (403, 404):
-                raise
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your need now runs as an open challenge."), "success")
-            return redirect(listing_url(listing))
+        answer = _on_form(form, lambda: challenges.open_challenge(listing, current_user, {
+            "deadline": form.deadline.data, "criteria": form.criteria.data,
+            "winners": form.winners.data}), done(_("Your need now runs as an open challenge."),
+                                                 listing_url(listing), code=302))
+        if answer is not None:
+            return answer
     return render_template("listings/challenge_form.html", form=form, listing=listing), \
         400 if form.errors or form.form_errors else 200
 
@@ -397,19 +390,14 @@ def submit(challenge_id):
         upload = None
         if form.file.data and getattr(form.file.data, "filename", ""):
             upload = _read_upload(form.file.data)
-        try:
-            challenges.submit_proposal(challenge, current_user, {
-                "offering_id": form.offering_id.data, "pitch": form.pitch.data}, upload)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                raise
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your proposal is submitted. You will see the firm's decision under "
-                    "My listings."), "success")
-            return redirect(listing_url(challenge.listing))
+        answer = run_action(
+            lambda: challenges.submit_proposal(challenge, current_user, {
+                "offering_id": form.offering_id.data, "pitch": form.pitch.data}, upload),
+            on_success=done(_("Your proposal is submitted. You will see the firm's decision "
+                              "under My listings."), listing_url(challenge.listing), code=302),
+            on_error=partial(apply_domain_error, form))
+        if answer is not None:
+            return answer
     return render_template("listings/submit.html", form=form, challenge=challenge,
                            listing=challenge.listing), 400
 
@@ -422,24 +410,15 @@ def submissions(challenge_id):
     return render_template("listings/submissions.html", challenge=challenge,
                            listing=challenge.listing, submissions=items,
                            decline_form=DeclineForm(formdata=None),
-                           decline_reasons=DECLINE_REASON_LABELS)
+                           decline_reasons=DeclineReason.labels())
 
 
 def _decide(submission_id: int, decide, success: str):
     submission = challenges.get_submission_or_404(submission_id, current_user)
     if not submission.challenge.is_owner(current_user):
         raise NotFound(_l("This proposal does not exist or is not visible to you."))
-    try:
-        decide(submission)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(str(exc.message), "danger")
-    else:
-        flash(success, "success")
-    return redirect(url_for("listings.submissions", challenge_id=submission.challenge_id))
+    return _act(submission.challenge.listing, lambda: decide(submission), success,
+                url_for("listings.submissions", challenge_id=submission.challenge_id))
 
 
 @bp.route("/submissions/<int:submission_id>/shortlist", methods=["POST"])

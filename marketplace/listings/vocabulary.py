@@ -1,48 +1,30 @@
 """The words listings are described in: their kinds, statuses, sectors, deal types, readiness
-levels, currencies and patent status, each with its label, which organisations post which kind,
-and the fields a listing's poster edits. Plain data, no database."""
-
-import enum
+levels, currencies and patent status, each with its label (the enums carry theirs), which
+organisations post which kind, and the fields a listing's poster edits. No database."""
 
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import OrgKind
+from ..labels import LabelledEnum
 
 
-class ListingKind(enum.StrEnum):
-    need = "need"
-    offering = "offering"
+class ListingKind(LabelledEnum):
+    need = "need", _l("Need")
+    offering = "offering", _l("Offering")
 
 
-KIND_LABELS = {ListingKind.need: _l("Need"), ListingKind.offering: _l("Offering")}
+class ListingStatus(LabelledEnum):
+    draft = "draft", _l("Draft")
+    published = "published", _l("Published")
+    closed = "closed", _l("Closed")
+    archived = "archived", _l("Archived")
 
 
-class ListingStatus(enum.StrEnum):
-    draft = "draft"
-    published = "published"
-    closed = "closed"
-    archived = "archived"
+class CloseReason(LabelledEnum):
+    deal_done = "deal_done", _l("A deal was made")
+    withdrawn = "withdrawn", _l("Withdrawn by the poster")
+    expired = "expired", _l("The deadline passed")
 
-
-STATUS_LABELS = {
-    ListingStatus.draft: _l("Draft"),
-    ListingStatus.published: _l("Published"),
-    ListingStatus.closed: _l("Closed"),
-    ListingStatus.archived: _l("Archived"),
-}
-
-
-class CloseReason(enum.StrEnum):
-    deal_done = "deal_done"
-    withdrawn = "withdrawn"
-    expired = "expired"
-
-
-CLOSE_REASON_LABELS = {
-    CloseReason.deal_done: _l("A deal was made"),
-    CloseReason.withdrawn: _l("Withdrawn by the poster"),
-    CloseReason.expired: _l("The deadline passed"),
-}
 
 SECTOR_LABELS = {
     "ai": _l("Artificial intelligence"),
@@ -93,19 +75,12 @@ TRL_LABELS = {
 CURRENCIES = ("KRW", "USD")
 
 
-class IPStatus(enum.StrEnum):
-    none = "none"
-    applied = "applied"
-    registered = "registered"
-    licensed = "licensed"
+class IPStatus(LabelledEnum):
+    none = "none", _l("No patent")
+    applied = "applied", _l("Patent applied for")
+    registered = "registered", _l("Patent registered")
+    licensed = "licensed", _l("Used under licence")
 
-
-IP_STATUS_LABELS = {
-    IPStatus.none: _l("No patent"),
-    IPStatus.applied: _l("Patent applied for"),
-    IPStatus.registered: _l("Patent registered"),
-    IPStatus.licensed: _l("Used under licence"),
-}
 
 # Organisation kinds that may post each kind of listing.
 POSTER_KINDS = {

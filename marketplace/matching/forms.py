@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import AmountField, choices, minor_amounts
 from ..i18n.formatting import minor_to_major
 from ..listings.vocabulary import CURRENCIES, SECTOR_LABELS, TRL_LABELS
-from .records import REGION_LABELS, STAGE_LABELS
+from .records import REGION_LABELS, InvestorStage
 
 LANGUAGE_LABELS = {"ko": _l("Korean"), "en": _l("English")}
 
@@ -49,7 +49,7 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, profile=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sectors.choices = choices(SECTOR_LABELS.items())
-        self.stages.choices = choices((str(k), v) for k, v in STAGE_LABELS.items())
+        self.stages.choices = choices(InvestorStage.choices())
         self.regions.choices = choices(REGION_LABELS.items())
         self.languages.choices = choices(LANGUAGE_LABELS.items())
         self.trl_min.choices = _trl_choices()

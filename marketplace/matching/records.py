@@ -8,7 +8,6 @@ but is kept while it carries something that must survive recomputes: a dismissal
 that both sides were already notified.
 """
 
-import enum
 from datetime import datetime
 
 import numpy as np
@@ -20,6 +19,7 @@ from ..accounts.models import Organisation, User
 from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..extensions import db
+from ..labels import LabelledEnum
 from ..listings.models import Listing, Versioned
 from ..listings.vocabulary import ListingKind
 
@@ -58,21 +58,14 @@ class ListingEmbedding(_StoredVector, db.Model):
                                           name="uq_listing_embeddings_version_model"),)
 
 
-class InvestorStage(enum.StrEnum):
-    pre_seed = "pre_seed"
-    seed = "seed"
-    series_a = "series_a"
-    series_b = "series_b"
-    growth = "growth"
+class InvestorStage(LabelledEnum):
+    pre_seed = "pre_seed", _l("Pre-seed")
+    seed = "seed", _l("Seed")
+    series_a = "series_a", _l("Series A")
+    series_b = "series_b", _l("Series B")
+    growth = "growth", _l("Growth")
 
 
-STAGE_LABELS = {
-    InvestorStage.pre_seed: _l("Pre-seed"),
-    InvestorStage.seed: _l("Seed"),
-    InvestorStage.series_a: _l("Series A"),
-    InvestorStage.series_b: _l("Series B"),
-    InvestorStage.growth: _l("Growth"),
-}
 # The readiness a startup usually has at each stage: used when a profile names stages but no
 # TRL range of its own.
 STAGE_TRL = {

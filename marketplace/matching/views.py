@@ -1,6 +1,8 @@
 """Recommendation pages. Thin: look up with the viewer's organisation, call the services,
 commit once here."""
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -8,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..accounts.models import Organisation, OrgKind
-from ..errors import DomainError, NotFound
+from ..actions import done, run_action
+from ..errors import NotFound
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..listings.services import organisation_listings
@@ -16,7 +19,7 @@ from ..listings.vocabulary import ListingKind
 from ..staff.access import staff_required
 from . import notices, profiles, recommendations
 from .forms import ActionForm, ProfileForm
-from .records import REGION_LABELS, STAGE_LABELS
+from .records import REGION_LABELS, InvestorStage
 from .settings import setting
 
 bp = Blueprint("matching", __name__, template_folder="templates",
@@ -102,7 +105,7 @@ def investor():
     profile = profiles.profile_for(org)
     items = recommendations.investor_recommendations(org.id) if profile else []
     return render_template("matching/investor.html", org=org, profile=profile, items=items,
-                           form=ActionForm(formdata=None), stage_labels=STAGE_LABELS,
+                           form=ActionForm(formdata=None), stage_labels=InvestorStage.labels(),
                            region_labels=REGION_LABELS,
                            is_member=org.id == current_user.organisation_id,
                            interest_url=recommendations.interest_url)
@@ -130,16 +133,13 @@ def profile():
     if form.validate_on_submit():
         data = form.to_data()
         if data is not None:
-            try:
-                profiles.save_profile(current_user, data)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                apply_domain_error(form, exc)
-            else:
-                flash(_("Your interest profile has been saved. Recommendations are being "
-                        "updated."), "success")
-                return redirect(url_for("matching.investor"), code=303)
+            answer = run_action(
+                lambda: profiles.save_profile(current_user, data),
+                on_success=done(_("Your interest profile has been saved. Recommendations are "
+                                  "being updated."), url_for("matching.investor")),
+                on_error=partial(apply_domain_error, form), reraise=())
+            if answer is not None:
+                return answer
     status = 400 if form.errors or form.form_errors else 200
     return render_template("matching/profile.html", form=form, profile=current), status
 
