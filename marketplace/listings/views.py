@@ -217,11 +217,21 @@ def _with_reason(listing: Listing, form, missing: str, action, success: str):
     return _act(listing, lambda: action(form.reason.data), success)
 
 
-@bp.route("/listings/<int:listing_id>/publish", methods=["POST"])
-@login_required
-def publish(listing_id):
-    listing = _owned(listing_id)
-    return _act(listing, lambda: listing.publish(current_user), _("Your listing is published."))
+def _owner_transition(name: str, success) -> None:
+    """The POST route `listings.<name>`: the owning organisation runs `listing.<name>()`."""
+
+    @login_required
+    def view(listing_id):
+        listing = _owned(listing_id)
+        return _act(listing, lambda: getattr(listing, name)(current_user), str(success))
+
+    bp.add_url_rule(f"/listings/<int:listing_id>/{name}", name, view, methods=["POST"])
+
+
+for _name, _success in (("publish", _l("Your listing is published.")),
+                        ("reopen", _l("The listing is open again.")),
+                        ("archive", _l("The listing is archived."))):
+    _owner_transition(_name, _success)
 
 
 @bp.route("/listings/<int:listing_id>/close", methods=["POST"])
@@ -231,20 +241,6 @@ def close(listing_id):
     return _with_reason(listing, CloseForm(), _("Choose why the listing is closed."),
                         lambda reason: listing.close(current_user, reason),
                         _("The listing is closed."))
-
-
-@bp.route("/listings/<int:listing_id>/reopen", methods=["POST"])
-@login_required
-def reopen(listing_id):
-    listing = _owned(listing_id)
-    return _act(listing, lambda: listing.reopen(current_user), _("The listing is open again."))
-
-
-@bp.route("/listings/<int:listing_id>/archive", methods=["POST"])
-@login_required
-def archive(listing_id):
-    listing = _owned(listing_id)
-    return _act(listing, lambda: listing.archive(current_user), _("The listing is archived."))
 
 
 @bp.route("/listings/<int:listing_id>/hide", methods=["POST"])
