@@ -68,9 +68,12 @@ def mine():
 @login_required
 def notifications_read():
     if ActionForm().validate_on_submit():
-        notices.mark_read(current_user)
-        db.session.commit()
+        run_action(lambda: notices.mark_read(current_user))
     return redirect(url_for("matching.mine"), code=303)
+
+
+def _dismissed(_result) -> None:
+    flash(_("The recommendation will not be shown again."), "success")
 
 
 @bp.route("/<int:match_id>/dismiss", methods=["POST"])
@@ -78,9 +81,7 @@ def notifications_read():
 def dismiss(match_id):
     match, side = recommendations.match_for_member_or_404(match_id, current_user)
     if ActionForm().validate_on_submit():
-        recommendations.dismiss(match, side)
-        db.session.commit()
-        flash(_("The recommendation will not be shown again."), "success")
+        run_action(lambda: recommendations.dismiss(match, side), on_success=_dismissed)
     own = match.need if side == ListingKind.need else match.offering
     return redirect(_back(url_for(f"listings.{own.kind}", listing_id=own.id,
                                   _anchor="recommendations")), code=303)
@@ -116,9 +117,7 @@ def investor():
 def dismiss_startup(match_id):
     match = recommendations.investor_match_for_member_or_404(match_id, current_user)
     if ActionForm().validate_on_submit():
-        recommendations.dismiss_investor_match(match)
-        db.session.commit()
-        flash(_("The recommendation will not be shown again."), "success")
+        run_action(lambda: recommendations.dismiss_investor_match(match), on_success=_dismissed)
     return redirect(url_for("matching.investor"), code=303)
 
 
