@@ -13,7 +13,7 @@ from marketplace.extensions import db, limiter
 from marketplace.jobs import JobOutbox, JobRun
 from marketplace.mail.models import OutboxMessage
 from marketplace.matching.records import Match
-from marketplace.payments import services as payments
+from marketplace.payments import ledger
 from tests.agreements.test_pages import DETAILS, _form_values
 from tests.conftest import TEST_PASSWORD, login, make_test_app
 from tests.deals.conftest import LICENSE, load, open_deal
@@ -84,7 +84,7 @@ def _before_the_outage(app, p):
         db.session.commit()
         agreed_id = deal.id
         signed_id = sign_deal(p)
-        [request] = payments.requests_of(signed_id)
+        [request] = ledger.requests_of(signed_id)
         return agreed_id, signed_id, request.id
 
 
@@ -152,7 +152,7 @@ def test_with_redis_down_nothing_fails_and_every_job_runs_once_it_is_back(
         prefix + "reference": "KB 20261130-0001", prefix + "value_date": date.today().isoformat(),
     }))  # a declaration asks for no job: it only must not fail
     with down.app_context():
-        entry_id = payments.ledger_of(signed_id)[-1].id
+        entry_id = ledger.ledger_of(signed_id)[-1].id
     outbox.added(seller.post(f"/en/payments/entries/{entry_id}/confirm"), DEAL_MAIL)
 
     # Redis is back: a burst worker hands over what waited, and runs it all.

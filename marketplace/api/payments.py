@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..deals import services as deal_services
-from ..payments import services
+from ..payments import ledger
 from .auth import api_user, token_required
 from .schemas import PageQuerySchema, page_schema
 
@@ -43,7 +43,7 @@ class PaymentRequestSchema(Schema):
 PaymentPageSchema = page_schema(PaymentRequestSchema, "PaymentRequestPage")
 
 
-def _row(b: services.Balance) -> dict:
+def _row(b: ledger.Balance) -> dict:
     r = b.request
     return {"id": r.id, "deal_id": r.deal_id, "terms_version": r.terms_version, "seq": r.seq,
             "count": r.count, "purpose": r.purpose.value, "amount": r.amount,
@@ -61,7 +61,7 @@ def _row(b: services.Balance) -> dict:
 def list_payments(query, deal_id):
     """The deal's payment requests, in order, with amounts in minor units."""
     deal = deal_services.deal_for_viewer_or_404(deal_id, api_user())
-    rows = [_row(b) for b in services.balances(deal.id)]
+    rows = [_row(b) for b in ledger.balances(deal.id)]
     start = (query["page"] - 1) * query["per_page"]
     return {"items": rows[start:start + query["per_page"]], "page": query["page"],
             "per_page": query["per_page"], "total": len(rows)}

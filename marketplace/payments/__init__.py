@@ -2,7 +2,7 @@
 Stripe Checkout (webhooks verified and handled once), bank transfers declared and confirmed,
 refunds, an append-only ledger and bilingual PDF receipts.
 
-When a deal reaches `signed`, `services.create_payment_requests` runs (a job enqueued by a
+When a deal reaches `signed`, `requesting.create_payment_requests` runs (a job enqueued by a
 session hook when the `mark_signed` deal event is written; a caller may also call it directly,
 it is idempotent) and moves the deal to `payment_pending`; it goes to `paid` once every request
 is covered.
@@ -11,6 +11,7 @@ is covered.
 
 def init_app(app) -> None:
     from ..extensions import csrf
+    from . import requesting  # noqa: F401  (the `mark_signed` hook and the job it enqueues)
     from .views import bp
     from .webhooks import bp as webhooks_bp
 

@@ -9,7 +9,8 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from ..forms import LocalDateField
-from .services import MAX_NOTE, MAX_REFERENCE, NONCE
+from .ledger import MAX_NOTE, MAX_REFERENCE
+from .refunds import NONCE
 
 
 class ActionForm(FlaskForm):

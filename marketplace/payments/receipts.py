@@ -27,8 +27,8 @@ from weasyprint.text.fonts import FontConfiguration
 from ..deals.models import DEAL_TYPE_LABELS
 from ..documents.fields import format_date_value, format_money, format_percent_value
 from ..documents.pdf import PDF_VARIANT, ContractURLFetcher, font_face_css
+from .ledger import balance
 from .models import METHOD_LABELS, EntryKind, LedgerEntry
-from .services import balance
 
 FOLDER = Path(__file__).resolve().parent / "receipt"
 LANGS = ("ko", "en")

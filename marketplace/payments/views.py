@@ -28,7 +28,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..i18n.amounts import AmountError, parse_amount
 from ..i18n.formatting import minor_to_major
-from . import receipts, services
+from . import card, ledger, receipts, refunds, transfers
 from . import stripe_gateway as gateway
 from .forms import ActionForm, RefundForm, RejectTransferForm, TransferForm
 from .models import MONEY_IN, EntryKind
@@ -69,14 +69,14 @@ def _deal_url(deal_id: int, anchor: str | None = None) -> str:
 def _render(deal_id: int, error=None, forms: dict | None = None):
     deal = deal_services.deal_for_viewer_or_404(deal_id, current_user)
     side = deal.side_of(current_user)
-    rows = services.balances(deal.id)
+    rows = ledger.balances(deal.id)
     forms = forms or {}
     return render_template(
-        "payments/deal.html", deal=deal, rows=rows, ledger=services.ledger_of(deal.id),
+        "payments/deal.html", deal=deal, rows=rows, ledger=ledger.ledger_of(deal.id),
         viewer_side=side, is_payer=side == Side.buyer, is_payee=side == Side.seller,
         is_staff=deal.is_deal_staff(current_user), error=error,
-        action_form=ActionForm(), status_labels=services.STATUS_LABELS,
-        card_reason={b.request.id: services.card_unavailable_reason(b.request, b)
+        action_form=ActionForm(), status_labels=ledger.STATUS_LABELS,
+        card_reason={b.request.id: card.card_unavailable_reason(b.request, b)
                      for b in rows},
         transfer_forms={b.request.id: forms.get(("transfer", b.request.id))
                         or TransferForm(prefix=f"t{b.request.id}") for b in rows},
@@ -117,7 +117,7 @@ def deal_payments(deal_id):
 @bp.route("/requests/<int:request_id>/checkout", methods=["POST"])
 @login_required
 def checkout(request_id):
-    req = services.request_for_viewer_or_404(request_id, current_user)
+    req = ledger.request_for_viewer_or_404(request_id, current_user)
     deal_id = req.deal_id
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -125,7 +125,7 @@ def checkout(request_id):
     success = url_for("payments.checkout_success", request_id=req.id, _external=True)
     cancel = url_for("payments.checkout_cancel", request_id=req.id, _external=True)
     try:
-        checkout_url = services.start_checkout(
+        checkout_url = card.start_checkout(
             req, current_user, lang=_lang(),
             success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel)
         db.session.commit()
@@ -139,9 +139,9 @@ def checkout(request_id):
 @bp.route("/requests/<int:request_id>/success")
 @login_required
 def checkout_success(request_id):
-    req = services.request_for_viewer_or_404(request_id, current_user)
+    req = ledger.request_for_viewer_or_404(request_id, current_user)
     session_id = request.args.get("session_id", "")[:255] or None
-    paid = services.confirm_from_success_page(req, session_id)
+    paid = card.confirm_from_success_page(req, session_id)
     db.session.commit()
     return render_template("payments/returned.html", req=req, paid=paid, cancelled=False)
 
@@ -149,7 +149,7 @@ def checkout_success(request_id):
 @bp.route("/requests/<int:request_id>/cancel")
 @login_required
 def checkout_cancel(request_id):
-    req = services.request_for_viewer_or_404(request_id, current_user)
+    req = ledger.request_for_viewer_or_404(request_id, current_user)
     return render_template("payments/returned.html", req=req, paid=False, cancelled=True)
 
 
@@ -168,11 +168,11 @@ def _submit(deal_id: int, form, key: tuple, check: str, action, success: str, an
 @bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
 @login_required
 def declare_transfer(request_id):
-    req = services.request_for_viewer_or_404(request_id, current_user)
+    req = ledger.request_for_viewer_or_404(request_id, current_user)
     form = TransferForm(prefix=f"t{req.id}")
     return _submit(
         req.deal_id, form, ("transfer", req.id), _("Check the transfer details."),
-        lambda: services.declare_transfer(req, current_user, form.reference.data,
+        lambda: transfers.declare_transfer(req, current_user, form.reference.data,
                                           form.value_date.data),
         _("Your bank transfer was recorded. The other side will confirm when it arrives."),
         f"request-{req.id}")
@@ -181,12 +181,12 @@ def declare_transfer(request_id):
 @bp.route("/entries/<int:entry_id>/confirm", methods=["POST"])
 @login_required
 def confirm_transfer(entry_id):
-    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
     deal_id = entry.deal_id
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.confirm_transfer(entry, current_user)
+        transfers.confirm_transfer(entry, current_user)
         db.session.commit()
     except DomainError as exc:
         return _failed(deal_id, exc)
@@ -197,11 +197,11 @@ def confirm_transfer(entry_id):
 @bp.route("/entries/<int:entry_id>/reject", methods=["POST"])
 @login_required
 def reject_transfer(entry_id):
-    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
     form = RejectTransferForm(prefix=f"x{entry.id}")
     return _submit(
         entry.deal_id, form, ("reject", entry.id), _("Check the note."),
-        lambda: services.reject_transfer(entry, current_user, form.note.data),
+        lambda: transfers.reject_transfer(entry, current_user, form.note.data),
         _("You said the transfer has not arrived. The other side can pay again."),
         f"request-{entry.payment_request_id}")
 
@@ -209,7 +209,7 @@ def reject_transfer(entry_id):
 @bp.route("/entries/<int:entry_id>/refund", methods=["POST"])
 @login_required
 def refund(entry_id):
-    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
     deal_id, request_id = entry.deal_id, entry.payment_request_id
     form = RefundForm(prefix=f"r{entry.id}")
     valid = form.validate_on_submit()
@@ -225,7 +225,7 @@ def refund(entry_id):
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
     try:
-        services.refund(entry, current_user, amount, form.reason.data, form.nonce.data)
+        refunds.refund(entry, current_user, amount, form.reason.data, form.nonce.data)
         db.session.commit()
     except DomainError as exc:
         return _failed(deal_id, exc, {("refund", entry.id): form})
@@ -238,7 +238,7 @@ def refund(entry_id):
 @bp.route("/entries/<int:entry_id>/receipt.pdf")
 @login_required
 def receipt(entry_id):
-    entry = services.entry_for_viewer_or_404(entry_id, current_user)
+    entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
     if entry.kind not in MONEY_IN:
         raise NotFound(_l("This payment does not exist."))
     doc = receipts.render_receipt(entry)
@@ -257,7 +257,7 @@ def close(deal_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.close_deal(deal, current_user)
+        ledger.close_deal(deal, current_user)
         db.session.commit()
     except DomainError as exc:
         return _failed(deal_id, exc)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
-from . import services
+from . import stripe_events
 from . import stripe_gateway as gateway
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def stripe_webhook():
     if not _well_formed(event):
         return _answer(400, error="invalid payload")
     try:
-        outcome = services.handle_event(event)
+        outcome = stripe_events.handle_event(event)
         db.session.commit()
     except MALFORMED as exc:
         db.session.rollback()

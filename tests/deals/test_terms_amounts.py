@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from marketplace.deals.models import Deal, DealTerms
 from marketplace.deals.terms import MAX_MONEY, AmountOutOfRange, validate_terms
 from marketplace.extensions import db
-from marketplace.payments.services import fee_for, plan
+from marketplace.payments.plan import fee_for, plan
 from tests.api.conftest import tokens  # noqa: F401 (the fixture)
 from tests.conftest import login
 

@@ -10,7 +10,7 @@ from marketplace import jobs
 from marketplace.deals import services as deal_services
 from marketplace.deals.models import SYSTEM, Deal
 from marketplace.extensions import db
-from marketplace.payments import services
+from marketplace.payments import ledger
 from tests.deals.conftest import LICENSE, load, make_listing
 from tests.e2e.test_deal_journey import sign_in
 from tests.payments.conftest import stripe_server, stripe_stub  # noqa: F401
@@ -73,5 +73,5 @@ def test_firm_pays_a_signed_licence_by_card(app, live_server, page, make_user, s
     expect(page.locator("[data-status-label]")).to_have_text("결제 완료")
     expect(page.locator("[data-receipt]")).to_be_visible()
     with app.app_context():
-        assert services.balances(deal_id)[0].settled
+        assert ledger.balances(deal_id)[0].settled
         assert db.session.get(Deal, deal_id).state.value == "paid"

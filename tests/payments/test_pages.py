@@ -9,7 +9,7 @@ from flask_babel import refresh
 
 from marketplace.deals.models import Deal, DealState
 from marketplace.extensions import db
-from marketplace.payments import services
+from marketplace.payments import ledger
 from marketplace.payments.models import EntryKind, PaymentRequest
 from tests.conftest import login
 
@@ -24,7 +24,7 @@ def checkout_calls(stub):
 def test_checkout_amount_comes_from_the_request_not_the_browser(
         ctx, client, login_as, parties, stripe_stub):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["buyer"], lang="en")
     response = client.post(f"/en/payments/requests/{req.id}/checkout",
                            data={"amount": "1", "currency": "USD", "unit_amount": "1"})
@@ -41,13 +41,13 @@ def test_checkout_amount_comes_from_the_request_not_the_browser(
         f"http://localhost/en/payments/requests/{req.id}/success?session_id=")
     assert call["body"]["cancel_url"] == f"http://localhost/en/payments/requests/{req.id}/cancel"
     assert call["headers"]["Idempotency-Key"].startswith(f"tto-checkout-{req.id}-")
-    created = services.ledger_of(deal_id)[-1]
+    created = ledger.ledger_of(deal_id)[-1]
     assert created.kind == EntryKind.checkout_created and created.amount == 50_000_000
 
 
 def test_someone_elses_deal_is_not_found(ctx, client, login_as, parties, stripe_stub):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["outsider"])
     assert client.post(f"/ko/payments/requests/{req.id}/checkout").status_code == 404
     assert client.get(f"/ko/payments/deals/{deal_id}").status_code == 404
@@ -62,7 +62,7 @@ def test_someone_elses_deal_is_not_found(ctx, client, login_as, parties, stripe_
 
 def test_only_the_payer_starts_a_card_payment(ctx, client, login_as, parties, stripe_stub):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["seller"], lang="en")
     response = client.post(f"/en/payments/requests/{req.id}/checkout")
     assert response.status_code == 403
@@ -72,7 +72,7 @@ def test_only_the_payer_starts_a_card_payment(ctx, client, login_as, parties, st
 
 def test_stripe_failure_leaves_nothing_written(ctx, client, login_as, parties, stripe_stub):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["buyer"], lang="en")
     stripe_stub.fail_next = 500
     response = client.post(f"/en/payments/requests/{req.id}/checkout")
@@ -99,7 +99,7 @@ def test_success_page_asks_stripe_and_records_the_payment(
 def test_without_stripe_keys_card_is_unavailable_and_bank_transfer_works(
         ctx, client, login_as, parties, stripe_off, make_user):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["buyer"], lang="ko")
     page = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
     assert "카드 결제를 지금 사용할 수 없습니다" in page
@@ -111,7 +111,7 @@ def test_without_stripe_keys_card_is_unavailable_and_bank_transfer_works(
         prefix + "reference": "KB 20261122-0042", prefix + "value_date": date.today().isoformat(),
         prefix + "amount": "1"})
     assert response.status_code == 303
-    declared = services.ledger_of(deal_id)[-1]
+    declared = ledger.ledger_of(deal_id)[-1]
     assert declared.kind == EntryKind.transfer_declared
     assert (declared.amount, declared.reference) == (50_000_000, "KB 20261122-0042")
     assert state(deal_id) == DealState.payment_pending
@@ -139,7 +139,7 @@ def test_staff_refund_goes_through_stripe_and_is_recorded_once(
     db.session.commit()
     req, session_id = open_checkout(client, login_as, parties, deal_id)
     post_event(stripe_stub.event("checkout.session.completed", stripe_stub.complete(session_id)))
-    paid = services.ledger_of(deal_id)[-1]
+    paid = ledger.ledger_of(deal_id)[-1]
     client.post("/ko/logout")
     # A party is not staff.
     login_as(parties["buyer"], lang="en")
@@ -160,14 +160,14 @@ def test_staff_refund_goes_through_stripe_and_is_recorded_once(
     assert call["body"]["amount"] == "10000000"
     assert call["body"]["payment_intent"] == paid.provider_payment_intent
     assert call["body"]["metadata"]["reason"] == "Scope reduced"
-    refund = services.ledger_of(deal_id)[-1]
+    refund = ledger.ledger_of(deal_id)[-1]
     assert (refund.kind, refund.amount, refund.note) == (EntryKind.refunded, 10_000_000,
                                                          "Scope reduced")
     assert refund.actor_user_id == parties["staff"].id and refund.related_entry_id == paid.id
     # Stripe then reports the same refund by webhook: recognised, not counted twice.
     event = stripe_stub.event("charge.refunded", stripe_stub.charge_of(session_id))
     assert post_event(event).json["outcome"] == "duplicate_fact"
-    current = services.balance(db.session.get(PaymentRequest, req.id))
+    current = ledger.balance(db.session.get(PaymentRequest, req.id))
     assert (current.paid, current.outstanding) == (40_000_000, 10_000_000)
     assert current.card_payments[0].refundable == 40_000_000
 
@@ -178,7 +178,7 @@ def test_receipt_is_a_bilingual_pdf_for_the_parties_and_assigned_staff(
     deal_id = sign_deal(parties)
     _, session_id = open_checkout(client, login_as, parties, deal_id)
     post_event(stripe_stub.event("checkout.session.completed", stripe_stub.complete(session_id)))
-    paid = services.ledger_of(deal_id)[-1]
+    paid = ledger.ledger_of(deal_id)[-1]
     url = f"/ko/payments/entries/{paid.id}/receipt.pdf"
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -206,7 +206,7 @@ def test_receipt_is_a_bilingual_pdf_for_the_parties_and_assigned_staff(
     deal.assigned_staff_id = parties["staff"].id
     db.session.commit()
     assert client.get(url).status_code == 200
-    requested = services.ledger_of(deal_id)[0]  # not a settled payment: no receipt
+    requested = ledger.ledger_of(deal_id)[0]  # not a settled payment: no receipt
     assert client.get(f"/ko/payments/entries/{requested.id}/receipt.pdf").status_code == 404
 
 
@@ -232,10 +232,10 @@ def _declare(client, req, reference):
 def test_the_payee_can_say_a_declared_transfer_never_arrived(
         ctx, client, login_as, parties, stripe_off):
     deal_id = sign_deal(parties)
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["buyer"], lang="ko")
     assert _declare(client, req, "KB 0001").status_code == 303
-    first = services.ledger_of(deal_id)[-1]
+    first = ledger.ledger_of(deal_id)[-1]
     assert client.post(f"/ko/payments/entries/{first.id}/reject").status_code == 403  # payer
     client.post("/ko/logout")
     refresh()
@@ -246,7 +246,7 @@ def test_the_payee_can_say_a_declared_transfer_never_arrived(
                          data={f"x{first.id}-note": "잔액 변동 없음"})
     assert answer.status_code == 303
     assert kinds(deal_id)[-1] == EntryKind.transfer_rejected
-    assert services.balance(req).status == "awaiting"
+    assert ledger.balance(req).status == "awaiting"
     assert state(deal_id) == DealState.payment_pending
     page = client.get(f"/ko/payments/deals/{deal_id}").get_data(as_text=True)
     assert "계좌 이체 미입금" in page and "잔액 변동 없음" in page
@@ -256,11 +256,11 @@ def test_the_payee_can_say_a_declared_transfer_never_arrived(
     client.post("/ko/logout")
     login_as(parties["buyer"], lang="ko")
     assert _declare(client, req, "KB 0002").status_code == 303  # the payer may try again
-    second = services.ledger_of(deal_id)[-1]
+    second = ledger.ledger_of(deal_id)[-1]
     client.post("/ko/logout")
     login_as(parties["seller"], lang="ko")
     assert client.post(f"/ko/payments/entries/{second.id}/confirm").status_code == 303
-    assert state(deal_id) == DealState.paid and services.balance(req).paid == req.amount
+    assert state(deal_id) == DealState.paid and ledger.balance(req).paid == req.amount
 
 
 def _paid_with_staff(client, login_as, parties, stripe_stub, post_event):
@@ -272,12 +272,12 @@ def _paid_with_staff(client, login_as, parties, stripe_stub, post_event):
     post_event(stripe_stub.event("checkout.session.completed", stripe_stub.complete(session_id)))
     client.post("/ko/logout")
     login_as(parties["staff"], lang="ko")
-    return deal_id, services.ledger_of(deal_id)[-1]
+    return deal_id, ledger.ledger_of(deal_id)[-1]
 
 
 def _refunds(deal_id):
     db.session.expire_all()
-    return [e for e in services.ledger_of(deal_id) if e.kind == EntryKind.refunded]
+    return [e for e in ledger.ledger_of(deal_id) if e.kind == EntryKind.refunded]
 
 
 def test_a_refund_form_sent_twice_refunds_once(ctx, client, login_as, parties, stripe_stub,

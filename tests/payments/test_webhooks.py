@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.deals.models import Deal, DealState
 from marketplace.extensions import db
-from marketplace.payments import services
+from marketplace.payments import ledger
 from marketplace.payments.models import EntryKind, LedgerEntry, ProviderEvent
 
 from .conftest import sign_deal
@@ -17,7 +17,7 @@ from .stripe_stub import sign
 
 def open_checkout(client, login_as, parties, deal_id, lang="ko"):
     """The buyer starts a card payment; returns (request, Checkout Session id)."""
-    [req] = services.requests_of(deal_id)
+    [req] = ledger.requests_of(deal_id)
     login_as(parties["buyer"], lang=lang)
     response = client.post(f"/{lang}/payments/requests/{req.id}/checkout")
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
@@ -27,7 +27,7 @@ def open_checkout(client, login_as, parties, deal_id, lang="ko"):
 
 def kinds(deal_id):
     db.session.expire_all()
-    return [e.kind for e in services.ledger_of(deal_id)]
+    return [e.kind for e in ledger.ledger_of(deal_id)]
 
 
 def state(deal_id):
@@ -44,12 +44,12 @@ def test_completed_session_pays_the_request_and_the_deal(
     assert response.status_code == 200 and response.json["outcome"] == "recorded"
     assert kinds(deal_id) == [EntryKind.requested, EntryKind.checkout_created,
                               EntryKind.succeeded]
-    paid = services.ledger_of(deal_id)[-1]
+    paid = ledger.ledger_of(deal_id)[-1]
     assert (paid.amount, paid.currency, paid.provider_ref) == (50_000_000, "KRW", session_id)
     assert paid.provider_payment_intent == session["payment_intent"]
     assert paid.payload["id"] == session_id  # the provider payload is kept
     assert state(deal_id) == DealState.paid
-    assert services.balance(req).settled
+    assert ledger.balance(req).settled
     assert db.session.get(Deal, deal_id).events[-1].kind == "mark_paid"
 
 
@@ -82,7 +82,7 @@ def test_refund_before_completion_ends_with_the_right_balance(
     assert post_event(refunded).json["outcome"] == "recorded"  # PI looked up at the stub
     assert post_event(completed).json["outcome"] == "recorded"
     assert kinds(deal_id)[-2:] == [EntryKind.refunded, EntryKind.succeeded]
-    current = services.balance(req)
+    current = ledger.balance(req)
     assert (current.received, current.refunded, current.paid) == (50_000_000, 50_000_000, 0)
     assert not current.settled and current.status == "refunded"
     assert state(deal_id) == DealState.payment_pending
@@ -95,10 +95,10 @@ def test_failed_payment_is_recorded_and_leaves_the_request_open(
     intent = stripe_stub.failed_intent(session_id)
     response = post_event(stripe_stub.event("payment_intent.payment_failed", intent))
     assert response.json["outcome"] == "recorded"
-    failed = services.ledger_of(deal_id)[-1]
+    failed = ledger.ledger_of(deal_id)[-1]
     assert failed.kind == EntryKind.failed and failed.amount == 50_000_000
     assert failed.note == "Your card was declined."
-    assert not services.balance(req).settled
+    assert not ledger.balance(req).settled
     assert state(deal_id) == DealState.payment_pending
 
 
