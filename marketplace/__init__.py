@@ -87,6 +87,7 @@ def _import_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .payments import settlement as _settlement  # noqa: F401
     from .stats import models as _stats  # noqa: F401
 
 
@@ -99,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
+    from .api.payments import accounts_blp as settlement_api
+    from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
@@ -114,7 +117,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
-                                  payments_api, stats_api, contracts_api])
+                                  payments_api, payment_actions_api, settlement_api, stats_api,
+                                  contracts_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

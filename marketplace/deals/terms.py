@@ -59,6 +59,11 @@ class TermField:
 CURRENCY = TermField("currency", "currency", _l("Currency"), required=True)
 CONDITIONS = TermField("conditions", "text", _l("Other conditions"))
 SCHEDULE = TermField("payment_schedule", "schedule", _l("Payment schedule"))
+#: How VAT applies to the amounts, which exclude it: 10% on a domestic supply, 0% (zero-rated)
+#: on a supply to a buyer abroad. Payment requests add it to each amount.
+VAT_TREATMENTS = {"standard": _l("10% VAT added (domestic supply)"),
+                  "zero_rated": _l("Zero-rated, 0% VAT (buyer abroad)")}
+VAT = TermField("vat", "choice", _l("VAT (amounts exclude VAT)"), choices=VAT_TREATMENTS)
 
 TYPE_FIELDS: dict[DealType, tuple[TermField, ...]] = {
     DealType.license: (
@@ -113,7 +118,7 @@ TYPE_FIELDS[DealType.acquisition] = _INVESTMENT
 
 def fields_for(deal_type) -> tuple[TermField, ...]:
     """Every field of a deal type, in display order: currency first, common ones last."""
-    return (CURRENCY, *TYPE_FIELDS[DealType(deal_type)], SCHEDULE, CONDITIONS)
+    return (CURRENCY, *TYPE_FIELDS[DealType(deal_type)], VAT, SCHEDULE, CONDITIONS)
 
 
 # ---- validation ---------------------------------------------------------------------------

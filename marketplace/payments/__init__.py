@@ -12,9 +12,13 @@ is covered.
 def init_app(app) -> None:
     from ..extensions import csrf
     from . import requesting  # noqa: F401  (the `mark_signed` hook and the job it enqueues)
+    from .settlement_views import bp as settlement_bp
+    from .staff_views import bp as staff_bp
     from .views import bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(settlement_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(webhooks_bp)
     csrf.exempt(webhooks_bp)

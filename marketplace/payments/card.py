@@ -43,8 +43,9 @@ def start_checkout(req: PaymentRequest, user, *, lang: str, success_url: str,
     """The hosted Checkout page's address for paying what `req` still owes.
 
     The amount and currency come from the request and its ledger, never from the browser. A
-    session still open for this request is reused rather than a second one opened."""
-    lock_deal(req.deal_id)
+    session still open for this request is reused rather than a second one opened. No row lock
+    is held while Stripe is called: the checks read without it (two tabs get the same session
+    through the idempotency key), and the deal's lock is taken to record what Stripe opened."""
     require_payer(req, user)
     current = require_payable(req)
     if current.pending_transfers:
@@ -71,6 +72,7 @@ def start_checkout(req: PaymentRequest, user, *, lang: str, success_url: str,
     if session.amount_total not in (None, amount) or \
             (session.currency and session.currency != req.currency):
         raise gateway.GatewayError("Checkout Session amount differs from the request")
+    lock_deal(req.deal_id)
     append(req, EntryKind.checkout_created, amount, method=Method.card, provider="stripe",
             provider_ref=session.id, dedupe_key=f"stripe:session:{session.id}",
             payload={"url": session.url, "expires_at": session.expires_at or expires_at,

@@ -24,6 +24,7 @@ from ..extensions import db
 from .models import (
     MONEY_IN,
     MONEY_OUT,
+    REFUND_UNDONE,
     EntryKind,
     LedgerEntry,
     Method,
@@ -71,6 +72,8 @@ class Balance:
     refunded: int = 0
     pending_transfers: list[LedgerEntry] = field(default_factory=list)
     card_payments: list[CardPayment] = field(default_factory=list)
+    #: Confirmed bank transfers with what staff recorded as given back by transfer.
+    transfer_payments: list[CardPayment] = field(default_factory=list)
     settlements: list[LedgerEntry] = field(default_factory=list)
     open_checkout: LedgerEntry | None = None
 
@@ -131,10 +134,11 @@ def balance(req: PaymentRequest, entries: list[LedgerEntry] | None = None) -> Ba
         if entry.kind in MONEY_IN:
             result.received += entry.amount
             result.settlements.append(entry)
-        elif entry.kind in MONEY_OUT:
-            result.refunded += entry.amount
+        elif entry.kind in MONEY_OUT or entry.kind in REFUND_UNDONE:
+            sign = 1 if entry.kind in MONEY_OUT else -1
+            result.refunded += sign * entry.amount
             refunds_by_intent[entry.provider_payment_intent] = \
-                refunds_by_intent.get(entry.provider_payment_intent, 0) + entry.amount
+                refunds_by_intent.get(entry.provider_payment_intent, 0) + sign * entry.amount
         if entry.kind == EntryKind.succeeded and entry.provider_payment_intent:
             cards[entry.provider_payment_intent] = CardPayment(entry)
         if entry.kind == EntryKind.transfer_declared and entry.id not in answered:
@@ -145,6 +149,12 @@ def balance(req: PaymentRequest, entries: list[LedgerEntry] | None = None) -> Ba
     for intent, card in cards.items():
         card.refunded = refunds_by_intent.get(intent, 0)
     result.card_payments = list(cards.values())
+    transfers = {e.id: CardPayment(e) for e in entries if e.kind == EntryKind.transfer_confirmed}
+    for entry in entries:
+        if entry.kind in MONEY_OUT and entry.method == Method.bank_transfer \
+                and entry.related_entry_id in transfers:
+            transfers[entry.related_entry_id].refunded += entry.amount
+    result.transfer_payments = list(transfers.values())
     return result
 
 
@@ -210,21 +220,21 @@ def as_json(value):
 
 # ---- scoped lookups -----------------------------------------------------------------------
 
+def _visible_or_404(model, row_id: int, user):
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(_l("This payment does not exist."))
+    deal_services.deal_for_viewer_or_404(row.deal_id, user)
+    return row
+
+
 def request_for_viewer_or_404(request_id: int, user) -> PaymentRequest:
     """The request when `user` may see its deal; NotFound otherwise (existing or not)."""
-    req = db.session.get(PaymentRequest, request_id)
-    if req is None:
-        raise NotFound(_l("This payment does not exist."))
-    deal_services.deal_for_viewer_or_404(req.deal_id, user)
-    return req
+    return _visible_or_404(PaymentRequest, request_id, user)
 
 
 def entry_for_viewer_or_404(entry_id: int, user) -> LedgerEntry:
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None:
-        raise NotFound(_l("This payment does not exist."))
-    deal_services.deal_for_viewer_or_404(entry.deal_id, user)
-    return entry
+    return _visible_or_404(LedgerEntry, entry_id, user)
 
 
 def require_payer(req: PaymentRequest, user) -> None:

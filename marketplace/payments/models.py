@@ -65,6 +65,7 @@ class EntryKind(enum.StrEnum):
     transfer_declared = "transfer_declared"    # the payer says they sent a bank transfer
     transfer_confirmed = "transfer_confirmed"  # the payee confirms the transfer arrived
     transfer_rejected = "transfer_rejected"    # the payee says it never arrived
+    refund_failed = "refund_failed"            # a recorded refund failed or was cancelled
 
 
 ENTRY_LABELS = {
@@ -77,11 +78,14 @@ ENTRY_LABELS = {
     EntryKind.transfer_declared: _l("Bank transfer declared"),
     EntryKind.transfer_confirmed: _l("Bank transfer confirmed"),
     EntryKind.transfer_rejected: _l("Bank transfer not received"),
+    EntryKind.refund_failed: _l("Refund failed or cancelled"),
 }
 
-#: Kinds that move money to the payee, and the one that moves it back.
+#: Kinds that move money to the payee, the one that moves it back, and the one that says a
+#: refund recorded earlier never happened (it cancels that refund).
 MONEY_IN = (EntryKind.succeeded, EntryKind.transfer_confirmed)
 MONEY_OUT = (EntryKind.refunded,)
+REFUND_UNDONE = (EntryKind.refund_failed,)
 
 
 class Method(enum.StrEnum):
@@ -104,7 +108,10 @@ class PaymentRequest(db.Model):
     seq: Mapped[int]                    # 1..count within the deal's signed Terms
     count: Mapped[int]                  # how many requests the Terms made
     purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, 30))
-    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)  # the total: supply value plus VAT
+    # The supply value (공급가액) and the VAT (부가가치세) on it, as the Terms set them.
+    supply_value: Mapped[int] = mapped_column(sa.BigInteger)
+    vat: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     currency: Mapped[str] = mapped_column(sa.String(3))
     fee_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
     fee_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -125,6 +132,7 @@ class PaymentRequest(db.Model):
         sa.UniqueConstraint("deal_id", "terms_version", "seq",
                             name="uq_payment_requests_deal_id_terms_version_seq"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("vat >= 0 AND supply_value + vat = amount", name="total_of_vat"),
         sa.CheckConstraint("fee_amount >= 0 AND fee_amount < amount", name="fee_in_range"),
         sa.CheckConstraint("fee_percent >= 0 AND fee_percent < 100", name="fee_percent_range"),
         sa.CheckConstraint("seq >= 1 AND seq <= count", name="seq_in_range"),
@@ -229,11 +237,49 @@ class LedgerEntry(db.Model):
         return f"TTO-R-{self.created_at:%Y}-{self.id:06d}"
 
 
+class StoredReceipt(db.Model):
+    """A receipt as it was issued: the PDF and its SHA-256, kept for the books. A payment has
+    one row per distinct receipt issued (a refund recorded later makes the next one differ)."""
+
+    __tablename__ = "payment_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_ledger.id", ondelete="RESTRICT"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    issued_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("ledger_entry_id", "sha256",
+                            name="uq_payment_receipts_ledger_entry_id_sha256"),
+    )
+
+
+class TaxInvoice(db.Model):
+    """The e-tax invoice (전자세금계산서) the payee issued through its own e-tax system for one
+    payment request, as the payee recorded it here."""
+
+    __tablename__ = "payment_tax_invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_requests.id", ondelete="RESTRICT"), unique=True)
+    approval_no: Mapped[str] = mapped_column(sa.String(24), unique=True)  # 국세청 승인번호
+    issued_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    payment_request: Mapped[PaymentRequest] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
 def _refuse_change(mapper, connection, target):
     raise DomainError(_l("Recorded payments cannot be changed."))
 
 
-for _model in (PaymentRequest, LedgerEntry):
+for _model in (PaymentRequest, LedgerEntry, StoredReceipt, TaxInvoice):
     sa_event.listen(_model, "before_update", _refuse_change)
     sa_event.listen(_model, "before_delete", _refuse_change)
 # An event's outcome is set in the transaction that records it; the row is never deleted.

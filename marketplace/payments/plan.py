@@ -17,6 +17,17 @@ from ..errors import DomainError
 from .models import Purpose
 
 MAX_TOTAL = MAX_MONEY  # what the terms let through is what a payment may be
+#: Korea's VAT rate on a domestic supply (부가가치세법 제30조).
+VAT_PERCENT = 10
+
+
+def vat_for(supply_value: int, treatment: str | None) -> int:
+    """The VAT on a supply value in minor units: 10% for a domestic supply (`standard`), cut
+    down to a whole unit as tax invoices do; none when zero-rated (the buyer is abroad) or when
+    the Terms set no VAT (deals agreed before VAT was set on the terms)."""
+    if treatment != "standard":
+        return 0
+    return supply_value * VAT_PERCENT // 100
 
 
 def _total(deal_type: DealType, fields: dict) -> tuple[Purpose, int | None]:

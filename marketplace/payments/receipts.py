@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import IntegrityError
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
@@ -27,8 +29,11 @@ from weasyprint.text.fonts import FontConfiguration
 from ..deals.models import DEAL_TYPE_LABELS
 from ..documents.fields import format_date_value, format_money, format_percent_value
 from ..documents.pdf import PDF_VARIANT, ContractURLFetcher, font_face_css
+from ..extensions import db
 from .ledger import balance
-from .models import METHOD_LABELS, EntryKind, LedgerEntry
+from .models import METHOD_LABELS, EntryKind, LedgerEntry, StoredReceipt
+from .tax_invoices import brn, formatted
+from .tax_invoices import invoice_of as tax_invoice
 
 FOLDER = Path(__file__).resolve().parent / "receipt"
 LANGS = ("ko", "en")
@@ -40,13 +45,18 @@ LABELS = {
     "paid_on": _l("Date received"),
     "payer": _l("Received from"),
     "payee": _l("Paid to"),
+    "payer_no": _l("Business registration number of the payer"),
+    "payee_no": _l("Business registration number of the payee"),
     "deal": _l("Deal"),
     "purpose": _l("For"),
     "amount": _l("Amount received"),
     "method": _l("Payment method"),
     "reference": _l("Payment reference"),
     "terms": _l("Terms version"),
+    "supply_value": _l("Supply value"),
+    "vat": _l("VAT"),
     "request_amount": _l("Amount of this payment request"),
+    "tax_invoice": _l("E-tax invoice approval number"),
     "fee": _l("Platform fee included"),
     "net": _l("To the payee after the fee"),
     "refunded": _l("Refunded since"),
@@ -100,6 +110,8 @@ def rows_for(entry: LedgerEntry) -> list[dict]:
         ("paid_on", _both(lambda lang: format_date_value(_local_date(entry), lang)), {}),
         ("payer", org(req.payer), {}),
         ("payee", org(req.payee), {}),
+        ("payer_no", _same(brn(req.payer.business_registration_no) or "—"), {"mono": True}),
+        ("payee_no", _same(brn(req.payee.business_registration_no) or "—"), {"mono": True}),
         ("deal", _both(lambda lang: f"#{deal.id} {deal.title} · "
                                     f"{DEAL_TYPE_LABELS[deal.deal_type]}"), {}),
         ("purpose", _both(lambda lang: f"{req.purpose_label} ({req.seq}/{req.count})"), {}),
@@ -107,8 +119,14 @@ def rows_for(entry: LedgerEntry) -> list[dict]:
         ("amount", money(entry.amount), {"amount": True}),
         ("method", _both(lambda lang: METHOD_LABELS[entry.method]), {}),
         ("reference", _same(reference or "—"), {"mono": True}),
+        ("supply_value", money(req.supply_value), {}),
+        ("vat", money(req.vat), {}),
         ("request_amount", money(req.amount), {}),
     ]
+    invoice = tax_invoice(req)
+    if invoice is not None:
+        rows.append(("tax_invoice", _same(f"{formatted(invoice.approval_no)} "
+                                          f"({invoice.issued_on.isoformat()})"), {"mono": True}))
     if req.fee_amount:
         rows.append(("fee", _both(lambda lang: "{} ({})".format(
             format_money({"amount": req.fee_amount, "currency": req.currency}, lang),
@@ -156,3 +174,17 @@ def render_receipt(entry: LedgerEntry) -> Receipt:
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     return Receipt(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
                    filename=f"{entry.receipt_no}.pdf")
+
+
+def issue(entry: LedgerEntry) -> Receipt:
+    """The receipt as it is now, kept (PDF and hash) the first time these bytes are issued."""
+    doc = render_receipt(entry)
+    if not db.session.scalar(sa.select(StoredReceipt.id).where(
+            StoredReceipt.ledger_entry_id == entry.id, StoredReceipt.sha256 == doc.sha256)):
+        try:
+            with db.session.begin_nested():  # two downloads at once keep one copy
+                db.session.add(StoredReceipt(ledger_entry_id=entry.id, sha256=doc.sha256,
+                                             pdf=doc.pdf))
+        except IntegrityError:
+            pass
+    return doc

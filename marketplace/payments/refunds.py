@@ -41,12 +41,12 @@ def record_charge_refunded(charge: dict, event: ProviderEvent) -> str:
     req = _request_for_charge(charge)
     if req is None:
         return "unmatched"
-    lock_deal(req.deal_id)
     listed = charge.get("refunds") or {}
     if isinstance(listed, dict) and listed.get("data") is not None and not listed.get("has_more"):
         refunds = [gateway.refund_from(item) for item in listed["data"]]
     else:
-        refunds = gateway.list_refunds(charge["id"])
+        refunds = gateway.list_refunds(charge["id"])  # before the lock: no lock during a call
+    lock_deal(req.deal_id)
     intent = charge.get("payment_intent")
     intent = intent.get("id") if isinstance(intent, dict) else intent
     recorded = 0
@@ -89,21 +89,21 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
     """Staff give back part or all of a card payment through Stripe, with a reason.
 
     `nonce` identifies the staff action (the form shown once): the same nonce again returns the
-    refund it already made, and Stripe gets the same idempotency key for it."""
-    lock_deal(entry.deal_id)
+    refund it already made, and Stripe gets the same idempotency key for it. No row lock is
+    held while Stripe is called: the checks read without it (Stripe itself refuses more than
+    is left of the charge), and the deal's lock is taken only to record what Stripe answered."""
     deal = db.session.get(Deal, entry.deal_id)
     if not deal.is_deal_staff(user):
         raise PermissionDenied(_l("Only the staff assigned to this deal can refund."))
     if _nonce(nonce) is None:
         raise DomainError(_l("The form expired or was sent from elsewhere. Please reload the "
                              "page and try again."))
-    done = refund_already_made(nonce)
+    done = _made_with(nonce, entry)
     if done is not None:
-        if done.related_entry_id != entry.id:
-            raise Conflict(_l("This form was already used for another payment. Reload the "
-                              "page and try again."))
         return done
-    if entry.kind != EntryKind.succeeded or not entry.provider_payment_intent:
+    by_transfer = entry.kind == EntryKind.transfer_confirmed
+    if not by_transfer and (entry.kind != EntryKind.succeeded
+                            or not entry.provider_payment_intent):
         raise Conflict(_l("Only a card payment can be refunded here."))
     reason = (reason or "").strip()
     if not reason:
@@ -112,14 +112,14 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
     if len(reason) > MAX_NOTE:
         raise DomainError(_l("The reason is too long."),
                           {"reason": [_l("Use at most %(n)d characters.", n=MAX_NOTE)]})
+    if by_transfer:
+        return _record_transfer_refund(entry, user, amount, reason, nonce)
     if not gateway.available():
         raise Conflict(_l("Card payment is not available at the moment. Please pay by bank "
                           "transfer."))
     card = next(c for c in balance(entry.payment_request).card_payments
                 if c.entry.id == entry.id)
-    if not isinstance(amount, int) or amount <= 0 or amount > card.refundable:
-        raise DomainError(_l("Enter an amount greater than zero and at most what is left to "
-                             "refund."), {"amount": [_l("Not a possible refund amount.")]})
+    _check_amount(amount, card.refundable)
     result = gateway.create_refund(
         payment_intent=entry.provider_payment_intent, amount=amount,
         metadata={"payment_request_id": str(entry.payment_request_id),
@@ -128,6 +128,10 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
         idempotency_key=f"tto-refund-{nonce}")
     if result.status in ("failed", "canceled"):
         raise gateway.GatewayError(f"refund {result.id} {result.status}")
+    lock_deal(entry.deal_id)
+    done = _made_with(nonce, entry)  # the same form sent twice: the first one recorded it
+    if done is not None:
+        return done
     recorded = _record_refund(entry.payment_request, result,
                               payment_intent=entry.provider_payment_intent, actor=user,
                               note=reason, related=entry)
@@ -135,3 +139,63 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
         recorded = db.session.scalar(sa.select(LedgerEntry).where(
             LedgerEntry.dedupe_key == f"stripe:refund:{result.id}"))
     return recorded
+
+
+def _made_with(nonce: str, entry: LedgerEntry) -> LedgerEntry | None:
+    done = refund_already_made(nonce)
+    if done is not None and done.related_entry_id != entry.id:
+        raise Conflict(_l("This form was already used for another payment. Reload the page and "
+                          "try again."))
+    return done
+
+
+def record_refund_updated(data: dict, event: ProviderEvent) -> str:
+    """`charge.refund.updated`: a refund that failed or was cancelled after we recorded it is
+    undone in the ledger (the payee keeps the money); one we had not heard of yet is recorded
+    as `charge.refunded` would."""
+    refund = gateway.refund_from(data)
+    recorded = db.session.scalar(sa.select(LedgerEntry).where(
+        LedgerEntry.dedupe_key == f"stripe:refund:{refund.id}"))
+    if refund.status in ("failed", "canceled"):
+        if recorded is None:
+            return "ignored"  # never counted: nothing to undo
+        lock_deal(recorded.deal_id)
+        entry = append(recorded.payment_request, EntryKind.refund_failed, recorded.amount,
+                       currency=recorded.currency, method=Method.card, provider="stripe",
+                       provider_ref=refund.id,
+                       payment_intent=recorded.provider_payment_intent, provider_event=event,
+                       dedupe_key=f"stripe:refund_failed:{refund.id}", related=recorded,
+                       note=data.get("failure_reason") or refund.status, payload=data)
+        return "recorded" if entry else "duplicate_fact"
+    if recorded is not None:
+        return "duplicate_fact"
+    req = _request_for_charge({"payment_intent": refund.payment_intent,
+                               "metadata": data.get("metadata") or {}})
+    if req is None:
+        return "unmatched"
+    lock_deal(req.deal_id)
+    entry = _record_refund(req, refund, event=event, payment_intent=refund.payment_intent)
+    return "recorded" if entry else "duplicate_fact"
+
+
+def _check_amount(amount, refundable: int) -> None:
+    if not isinstance(amount, int) or amount <= 0 or amount > refundable:
+        raise DomainError(_l("Enter an amount greater than zero and at most what is left to "
+                             "refund."), {"amount": [_l("Not a possible refund amount.")]})
+
+
+def _record_transfer_refund(entry: LedgerEntry, user, amount: int, reason: str,
+                            nonce: str) -> LedgerEntry:
+    """Money of a confirmed bank transfer given back by bank transfer, as staff record it (no
+    provider is called: the transfer back is made outside the platform)."""
+    lock_deal(entry.deal_id)
+    done = _made_with(nonce, entry)
+    if done is not None:
+        return done
+    paid = next(p for p in balance(entry.payment_request).transfer_payments
+                if p.entry.id == entry.id)
+    _check_amount(amount, paid.refundable)
+    return append(entry.payment_request, EntryKind.refunded, amount,
+                  method=Method.bank_transfer, related=entry, note=reason,
+                  reference=entry.reference, action_nonce=nonce, actor=user,
+                  payload={"refunded_entry_id": entry.id, "reason": reason})

@@ -15,7 +15,7 @@ from ..errors import Conflict
 from ..extensions import db
 from .ledger import append, lock_deal, requests_of
 from .models import EntryKind, PaymentRequest
-from .plan import fee_for, fee_percent, local_today, plan
+from .plan import fee_for, fee_percent, local_today, plan, vat_for
 
 
 def signed_terms_version(deal: Deal) -> int:
@@ -46,10 +46,13 @@ def create_payment_requests(deal: Deal, actor=SYSTEM) -> list[PaymentRequest]:
         return []
     percent = fee_percent()
     created = []
+    treatment = terms.fields.get("vat")
     for item in items:
+        vat = vat_for(item["amount"], treatment)
         req = PaymentRequest(
             deal_id=deal.id, terms_version=version, seq=item["seq"], count=item["count"],
-            purpose=item["purpose"], amount=item["amount"], currency=terms.currency,
+            purpose=item["purpose"], supply_value=item["amount"], vat=vat,
+            amount=item["amount"] + vat, currency=terms.currency,
             fee_percent=percent, fee_amount=fee_for(item["amount"], percent),
             due_date=item["due"], payer_org_id=deal.buyer_org_id,
             payee_org_id=deal.seller_org_id)

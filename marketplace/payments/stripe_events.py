@@ -13,10 +13,11 @@ from . import stripe_gateway as gateway
 from .card import record_checkout_completed, record_checkout_expired, record_payment_failed
 from .ledger import as_json
 from .models import ProviderEvent
-from .refunds import record_charge_refunded
+from .refunds import record_charge_refunded, record_refund_updated
 
 HANDLED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
-           "checkout.session.expired", "payment_intent.payment_failed", "charge.refunded")
+           "checkout.session.expired", "payment_intent.payment_failed", "charge.refunded",
+           "charge.refund.updated")
 
 
 def handle_event(event: dict) -> str:
@@ -44,6 +45,8 @@ def handle_event(event: dict) -> str:
         outcome = record_payment_failed(obj, row)
     elif kind == "charge.refunded":
         outcome = record_charge_refunded(obj, row)
+    elif kind == "charge.refund.updated":
+        outcome = record_refund_updated(obj, row)
     else:
         outcome = "ignored"
     row.outcome = outcome

@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from ..deals.models import Side
 from ..errors import Conflict, DomainError, NotFound
 from .ledger import (
     MAX_NOTE,
     MAX_REFERENCE,
+    Balance,
     append,
     balance,
     lock_deal,
@@ -20,6 +22,7 @@ from .ledger import (
 )
 from .models import EntryKind, LedgerEntry, Method, PaymentRequest
 from .plan import local_today
+from .settlement import SettlementAccount, account_of
 
 
 def declare_transfer(req: PaymentRequest, user, reference: str, value_date: date) -> LedgerEntry:
@@ -88,3 +91,15 @@ def reject_transfer(declared: LedgerEntry, user, note: str = "") -> LedgerEntry:
     if entry is None:
         raise Conflict(_l("This transfer has already been answered."))
     return entry
+
+
+def pay_to(req: PaymentRequest, user, current: Balance | None = None) -> SettlementAccount | None:
+    """The payee's confirmed settlement account, in full, for the payer while the request still
+    owes money; None for anyone else, once paid, or while no confirmed account exists."""
+    if req.deal.side_of(user) != Side.buyer:
+        return None
+    current = current or balance(req)
+    if current.settled:
+        return None
+    account = account_of(req.payee_org_id)
+    return account if account is not None and account.confirmed else None

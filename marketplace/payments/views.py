@@ -28,9 +28,9 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..i18n.amounts import AmountError, parse_amount
 from ..i18n.formatting import minor_to_major
-from . import card, ledger, receipts, refunds, transfers
+from . import card, ledger, receipts, refunds, settlement, tax_invoices, transfers
 from . import stripe_gateway as gateway
-from .forms import ActionForm, RefundForm, RejectTransferForm, TransferForm
+from .forms import ActionForm, RefundForm, RejectTransferForm, TaxInvoiceForm, TransferForm
 from .models import MONEY_IN, EntryKind
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,22 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
         card_reason={b.request.id: card.card_unavailable_reason(b.request, b)
                      for b in rows},
         transfer_forms={b.request.id: forms.get(("transfer", b.request.id))
-                        or TransferForm(prefix=f"t{b.request.id}") for b in rows},
+                        or TransferForm(prefix=f"t{b.request.id}", reference=b.request.reference)
+                        for b in rows},
+        accounts={b.request.id: settlement.account_of(b.request.payee_org_id) for b in rows},
+        pay_to={b.request.id: transfers.pay_to(b.request, current_user, b) for b in rows},
+        lang=_lang(),
+        invoices={b.request.id: tax_invoices.invoice_of(b.request) for b in rows},
+        nts={b.request.id: tax_invoices.nts_fields(b.request, b) for b in rows
+             if side == Side.seller and b.settlements},
+        invoice_reminders={b.request.id for b in rows
+                           if side == Side.seller and tax_invoices.needs_reminder(b.request, b)},
+        invoice_forms={b.request.id: forms.get(("invoice", b.request.id))
+                       or TaxInvoiceForm(prefix=f"i{b.request.id}") for b in rows},
         refund_forms={c.entry.id: forms.get(("refund", c.entry.id))
                       or RefundForm.shown(prefix=f"r{c.entry.id}", amount=str(
                           minor_to_major(c.refundable, c.entry.currency)))
-                      for b in rows for c in b.card_payments},
+                      for b in rows for c in b.card_payments + b.transfer_payments},
         reject_forms={e.id: forms.get(("reject", e.id)) or RejectTransferForm(prefix=f"x{e.id}")
                       for b in rows for e in b.pending_transfers},
         money_in=MONEY_IN, DealState=DealState, EntryKind=EntryKind,
@@ -178,6 +189,18 @@ def declare_transfer(request_id):
         f"request-{req.id}")
 
 
+@bp.route("/requests/<int:request_id>/tax-invoice", methods=["POST"])
+@login_required
+def record_tax_invoice(request_id):
+    req = ledger.request_for_viewer_or_404(request_id, current_user)
+    form = TaxInvoiceForm(prefix=f"i{req.id}")
+    return _submit(
+        req.deal_id, form, ("invoice", req.id), _("Check the tax invoice."),
+        lambda: tax_invoices.record(req, current_user, form.approval_no.data,
+                                    form.issued_on.data),
+        _("The tax invoice was recorded."), f"request-{req.id}")
+
+
 @bp.route("/entries/<int:entry_id>/confirm", methods=["POST"])
 @login_required
 def confirm_transfer(entry_id):
@@ -231,6 +254,9 @@ def refund(entry_id):
         return _failed(deal_id, exc, {("refund", entry.id): form})
     except gateway.GatewayError as exc:
         return _gateway_failed(deal_id, exc)
+    if entry.kind == EntryKind.transfer_confirmed:
+        return _done(deal_id, _("The refund by bank transfer was recorded."),
+                     f"request-{request_id}")
     return _done(deal_id, _("The refund was sent to the card payment service."),
                  f"request-{request_id}")
 
@@ -241,7 +267,8 @@ def receipt(entry_id):
     entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
     if entry.kind not in MONEY_IN:
         raise NotFound(_l("This payment does not exist."))
-    doc = receipts.render_receipt(entry)
+    doc = receipts.issue(entry)
+    db.session.commit()
     response = make_response(doc.pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'

@@ -3,6 +3,8 @@ SCHEMATHESIS_HOOKS): generated bodies that break such a rule are left out instea
 reported as valid requests the server refused. Everything a field or a body alone must satisfy
 is in the document itself."""
 
+from datetime import date, timedelta
+
 import schemathesis
 
 TEXTS = ("title", "summary", "description")
@@ -62,3 +64,24 @@ def period_in_order(context, query) -> bool:
         return True
     start, end = query.get("from"), query.get("to")
     return not (isinstance(start, str) and isinstance(end, str) and start > end)
+
+
+def _recent(body, name: str, days: int) -> bool:
+    """A date that is neither in the future nor more than `days` days ago."""
+    try:
+        day = date.fromisoformat(body[name])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return date.today() - timedelta(days=days) <= day <= date.today()
+
+
+@schemathesis.hook("filter_body").apply_to(method="POST", path_regex=r"/transfer$")
+def transfer_sent_lately(context, body) -> bool:
+    # a transfer is declared as sent on a day that has passed, within the request's year
+    return not isinstance(body, dict) or _recent(body, "paid_on", 300)
+
+
+@schemathesis.hook("filter_body").apply_to(method="POST", path_regex=r"/tax-invoice$")
+def invoice_issued_already(context, body) -> bool:
+    # a tax invoice is recorded once it has been issued
+    return not isinstance(body, dict) or _recent(body, "issued_on", 3650)

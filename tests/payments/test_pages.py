@@ -339,4 +339,8 @@ def test_two_refund_posts_racing_with_one_nonce_refund_once(ctx, app, client, lo
         thread.join(timeout=30)
     assert statuses == [303, 303]
     assert [r.amount for r in _refunds(deal_id)] == [20_000_000]
-    assert len([c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]) == 1
+    # No lock is held while Stripe is called, so both may ask; one idempotency key, one refund.
+    calls = [c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]
+    assert {c["headers"]["Idempotency-Key"] for c in calls} == {
+        "tto-refund-double-click-nonce-0001"}
+    assert len(stripe_stub.refunds) == 1
