@@ -14,7 +14,7 @@ from flask import current_app
 from openpyxl import Workbook
 
 from ..extensions import db
-from .models import METHOD_LABELS, MONEY_IN, LedgerEntry
+from .models import MONEY_IN, LedgerEntry
 from .tax_invoices import formatted, invoice_of
 
 HEADER = ("접수일 Date received", "거래 Deal", "영수증 번호 Receipt no.",
@@ -48,7 +48,7 @@ def rows(month: str) -> list[tuple]:
             req.payer.name_ko or req.payer.name_en, req.payer.business_registration_no or "",
             req.payee.name_ko or req.payee.name_en, req.payee.business_registration_no or "",
             req.currency, req.supply_value, req.vat, req.amount, e.amount,
-            str(METHOD_LABELS[e.method]) if e.method else "",
+            str(e.method.label) if e.method else "",
             e.reference or e.provider_payment_intent or "",
             formatted(invoice.approval_no) if invoice else "",
             invoice.issued_on.isoformat() if invoice else ""))

@@ -21,6 +21,7 @@ from ..deals.events import canonical
 from ..deals.models import SYSTEM, Deal, DealState, Side
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..labels import LabelledEnum
 from .models import (
     MONEY_IN,
     MONEY_OUT,
@@ -94,27 +95,27 @@ class Balance:
         return not self.settled and self.request.due_date < local_today()
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         if self.settled:
-            return "refunded_part" if self.refunded else "paid"
+            return Status.refunded_part if self.refunded else Status.paid
         if self.refunded and self.paid <= 0:
-            return "refunded"
+            return Status.refunded
         if self.pending_transfers:
-            return "transfer_declared"
+            return Status.transfer_declared
         if self.paid > 0:
-            return "part_paid"
-        return "overdue" if self.overdue else "awaiting"
+            return Status.part_paid
+        return Status.overdue if self.overdue else Status.awaiting
 
 
-STATUS_LABELS = {
-    "paid": _l("Paid"),
-    "refunded_part": _l("Paid (partly refunded, still covered)"),
-    "refunded": _l("Refunded"),
-    "transfer_declared": _l("Bank transfer declared, awaiting confirmation"),
-    "part_paid": _l("Partly paid"),
-    "overdue": _l("Overdue"),
-    "awaiting": _l("Awaiting payment"),
-}
+class Status(LabelledEnum):
+    """Where a request stands, derived from its ledger (`Balance.status`)."""
+    paid = "paid", _l("Paid")
+    refunded_part = "refunded_part", _l("Paid (partly refunded, still covered)")
+    refunded = "refunded", _l("Refunded")
+    transfer_declared = "transfer_declared", _l("Bank transfer declared, awaiting confirmation")
+    part_paid = "part_paid", _l("Partly paid")
+    overdue = "overdue", _l("Overdue")
+    awaiting = "awaiting", _l("Awaiting payment")
 
 
 def balance(req: PaymentRequest, entries: list[LedgerEntry] | None = None) -> Balance:

@@ -16,7 +16,6 @@ twice, a refund seen both in our API response and in its webhook) is recorded on
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -32,54 +31,38 @@ from ..db_types import AwareDateTime, enum_column
 from ..deals.models import Deal
 from ..errors import DomainError
 from ..extensions import db
+from ..labels import LabelledEnum
 
 
-class Purpose(enum.StrEnum):
-    upfront_fee = "upfront_fee"      # licence
-    price = "price"                  # technology transfer
-    poc_fee = "poc_fee"              # proof of concept
-    supply = "supply"                # quantity x unit price
-    investment = "investment"
-    acquisition = "acquisition"
-    scheduled = "scheduled"          # a deal type with no single amount, paid by schedule
+class Purpose(LabelledEnum):
+    upfront_fee = "upfront_fee", _l("Licence upfront fee")      # licence
+    price = "price", _l("Transfer price")                       # technology transfer
+    poc_fee = "poc_fee", _l("PoC fee")                          # proof of concept
+    supply = "supply", _l("Supply price")                       # quantity x unit price
+    investment = "investment", _l("Investment amount")
+    acquisition = "acquisition", _l("Acquisition price")
+    # a deal type with no single amount, paid by schedule
+    scheduled = "scheduled", _l("Scheduled payment")
 
 
-PURPOSE_LABELS = {
-    Purpose.upfront_fee: _l("Licence upfront fee"),
-    Purpose.price: _l("Transfer price"),
-    Purpose.poc_fee: _l("PoC fee"),
-    Purpose.supply: _l("Supply price"),
-    Purpose.investment: _l("Investment amount"),
-    Purpose.acquisition: _l("Acquisition price"),
-    Purpose.scheduled: _l("Scheduled payment"),
-}
+class EntryKind(LabelledEnum):
+    # the request was created from the signed Terms
+    requested = "requested", _l("Payment requested")
+    # a Stripe Checkout Session was opened
+    checkout_created = "checkout_created", _l("Card payment started")
+    succeeded = "succeeded", _l("Card payment succeeded")       # a card payment went through
+    failed = "failed", _l("Card payment failed")                # a card payment attempt failed
+    expired = "expired", _l("Card payment page expired")        # a session expired unpaid
+    refunded = "refunded", _l("Refunded")                       # money went back to the payer
+    # the payer says they sent a bank transfer
+    transfer_declared = "transfer_declared", _l("Bank transfer declared")
+    # the payee confirms the transfer arrived
+    transfer_confirmed = "transfer_confirmed", _l("Bank transfer confirmed")
+    # the payee says it never arrived
+    transfer_rejected = "transfer_rejected", _l("Bank transfer not received")
+    # a recorded refund failed or was cancelled
+    refund_failed = "refund_failed", _l("Refund failed or cancelled")
 
-
-class EntryKind(enum.StrEnum):
-    requested = "requested"                    # the request was created from the signed Terms
-    checkout_created = "checkout_created"      # a Stripe Checkout Session was opened
-    succeeded = "succeeded"                    # a card payment went through
-    failed = "failed"                          # a card payment attempt failed
-    expired = "expired"                        # a Checkout Session expired unpaid
-    refunded = "refunded"                      # money went back to the payer
-    transfer_declared = "transfer_declared"    # the payer says they sent a bank transfer
-    transfer_confirmed = "transfer_confirmed"  # the payee confirms the transfer arrived
-    transfer_rejected = "transfer_rejected"    # the payee says it never arrived
-    refund_failed = "refund_failed"            # a recorded refund failed or was cancelled
-
-
-ENTRY_LABELS = {
-    EntryKind.requested: _l("Payment requested"),
-    EntryKind.checkout_created: _l("Card payment started"),
-    EntryKind.succeeded: _l("Card payment succeeded"),
-    EntryKind.failed: _l("Card payment failed"),
-    EntryKind.expired: _l("Card payment page expired"),
-    EntryKind.refunded: _l("Refunded"),
-    EntryKind.transfer_declared: _l("Bank transfer declared"),
-    EntryKind.transfer_confirmed: _l("Bank transfer confirmed"),
-    EntryKind.transfer_rejected: _l("Bank transfer not received"),
-    EntryKind.refund_failed: _l("Refund failed or cancelled"),
-}
 
 #: Kinds that move money to the payee, the one that moves it back, and the one that says a
 #: refund recorded earlier never happened (it cancels that refund).
@@ -88,12 +71,9 @@ MONEY_OUT = (EntryKind.refunded,)
 REFUND_UNDONE = (EntryKind.refund_failed,)
 
 
-class Method(enum.StrEnum):
-    card = "card"
-    bank_transfer = "bank_transfer"
-
-
-METHOD_LABELS = {Method.card: _l("Card (Stripe)"), Method.bank_transfer: _l("Bank transfer")}
+class Method(LabelledEnum):
+    card = "card", _l("Card (Stripe)")
+    bank_transfer = "bank_transfer", _l("Bank transfer")
 
 
 class PaymentRequest(db.Model):
@@ -142,7 +122,7 @@ class PaymentRequest(db.Model):
 
     @property
     def purpose_label(self):
-        return PURPOSE_LABELS[self.purpose]
+        return self.purpose.label
 
     @property
     def net_amount(self) -> int:
@@ -222,11 +202,11 @@ class LedgerEntry(db.Model):
 
     @property
     def label(self):
-        return ENTRY_LABELS[self.kind]
+        return self.kind.label
 
     @property
     def method_label(self):
-        return METHOD_LABELS.get(self.method) if self.method else None
+        return self.method.label if self.method else None
 
     @property
     def is_settlement(self) -> bool:

@@ -31,7 +31,7 @@ from ..documents.fields import format_date_value, format_money, format_percent_v
 from ..documents.pdf import PDF_VARIANT, ContractURLFetcher, font_face_css
 from ..extensions import db
 from .ledger import balance
-from .models import METHOD_LABELS, EntryKind, LedgerEntry, StoredReceipt
+from .models import EntryKind, LedgerEntry, StoredReceipt
 from .tax_invoices import brn, formatted
 from .tax_invoices import invoice_of as tax_invoice
 
@@ -117,7 +117,7 @@ def rows_for(entry: LedgerEntry) -> list[dict]:
         ("purpose", _both(lambda lang: f"{req.purpose_label} ({req.seq}/{req.count})"), {}),
         ("terms", _same(req.terms_version), {}),
         ("amount", money(entry.amount), {"amount": True}),
-        ("method", _both(lambda lang: METHOD_LABELS[entry.method]), {}),
+        ("method", _both(lambda lang: entry.method.label), {}),
         ("reference", _same(reference or "—"), {"mono": True}),
         ("supply_value", money(req.supply_value), {}),
         ("vat", money(req.vat), {}),

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation, User, utcnow
+from ..accounts.models import Organisation, User
+from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db

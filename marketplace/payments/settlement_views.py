@@ -1,11 +1,13 @@
 """The settlement account page: an organisation's members enter its account."""
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from functools import partial
+
+from flask import Blueprint, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import DomainError, NotFound
-from ..extensions import db
+from ..actions import done, run_action
+from ..errors import NotFound
 from . import settlement
 from .forms import SettlementAccountForm
 
@@ -26,22 +28,20 @@ def edit():
     account = settlement.account_of(org.id)
     form = SettlementAccountForm(lang=_lang(), data=None if account is None else {
         "bank_code": account.bank_code, "holder": account.holder})
-    error, status = None, 200
+    page = partial(render_template, "payments/settlement_account.html", org=org,
+                   account=account, form=form, lang=_lang())
     if form.validate_on_submit():
-        try:
-            settlement.save(org, current_user, form.bank_code.data, form.account_number.data,
-                            form.holder.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
+        def refused(exc):
             for name, messages in (exc.fields or {}).items():
                 getattr(form, name).errors = list(messages)
-            error, status = exc.message, exc.status
-        else:
-            flash(_("The settlement account was saved. Staff will confirm it before payers "
-                    "are shown it."), "success")
-            return redirect(url_for("settlement.edit"), code=303)
-    elif form.is_submitted():
-        error, status = _("Check the settlement account."), 400
-    return render_template("payments/settlement_account.html", org=org, account=account,
-                           form=form, error=error, lang=_lang()), status
+            return page(error=exc.message), exc.status
+
+        return run_action(
+            lambda: settlement.save(org, current_user, form.bank_code.data,
+                                    form.account_number.data, form.holder.data),
+            on_success=done(_("The settlement account was saved. Staff will confirm it before "
+                              "payers are shown it."), url_for("settlement.edit")),
+            on_error=refused)
+    if form.is_submitted():
+        return page(error=_("Check the settlement account.")), 400
+    return page(error=None)

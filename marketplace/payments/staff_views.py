@@ -6,10 +6,8 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    flash,
     g,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -17,8 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import DomainError
-from ..extensions import db
+from ..actions import done, run_action
 from ..staff.access import staff_required
 from . import export, settlement
 from .forms import ConfirmAccountForm
@@ -57,16 +54,10 @@ def confirm_account(org_id):
     if seen is None:
         return _queue(error=_("The form expired or was sent from elsewhere. Please reload the "
                               "page and try again.")), 400
-    try:
-        settlement.confirm(org_id, current_user, seen)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _queue(error=exc.message), exc.status
-    flash(_("The settlement account is confirmed."), "success")
-    return redirect(url_for("payments_staff.queue"), code=303)
+    return run_action(lambda: settlement.confirm(org_id, current_user, seen),
+                      on_success=done(_("The settlement account is confirmed."),
+                                      url_for("payments_staff.queue")),
+                      on_error=lambda exc: (_queue(error=exc.message), exc.status))
 
 
 @bp.route("/export")

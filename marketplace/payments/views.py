@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     make_response,
     redirect,
@@ -22,9 +21,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import security
+from ..actions import done, run_action
 from ..deals import services as deal_services
 from ..deals.models import DealState, Side
-from ..errors import DomainError, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..i18n.amounts import AmountError, parse_amount
 from ..i18n.formatting import minor_to_major
@@ -75,7 +75,7 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
         "payments/deal.html", deal=deal, rows=rows, ledger=ledger.ledger_of(deal.id),
         viewer_side=side, is_payer=side == Side.buyer, is_payee=side == Side.seller,
         is_staff=deal.is_deal_staff(current_user), error=error,
-        action_form=ActionForm(), status_labels=ledger.STATUS_LABELS,
+        action_form=ActionForm(), status_labels=ledger.Status.labels(),
         card_reason={b.request.id: card.card_unavailable_reason(b.request, b)
                      for b in rows},
         transfer_forms={b.request.id: forms.get(("transfer", b.request.id))
@@ -101,16 +101,13 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
         card_available=gateway.available())
 
 
-def _done(deal_id: int, message: str, anchor: str | None = None):
-    flash(message, "success")
-    return redirect(_deal_url(deal_id, anchor), code=303)
-
-
-def _failed(deal_id: int, exc: DomainError, forms: dict | None = None):
-    db.session.rollback()
-    if exc.status == 404:
-        raise exc
-    return _render(deal_id, error=exc.message, forms=forms), exc.status
+def _run(deal_id: int, action, success, anchor: str | None = None, forms: dict | None = None,
+         on_success=None):
+    """Run `action()` and commit, then go back to the deal's payments with `success`; a
+    DomainError shows the page again with its message and `forms` (a 404 stays a 404)."""
+    return run_action(
+        action, on_success=on_success or done(success, _deal_url(deal_id, anchor)),
+        on_error=lambda exc: (_render(deal_id, error=exc.message, forms=forms), exc.status))
 
 
 def _gateway_failed(deal_id: int, exc: gateway.GatewayError):
@@ -136,15 +133,12 @@ def checkout(request_id):
     success = url_for("payments.checkout_success", request_id=req.id, _external=True)
     cancel = url_for("payments.checkout_cancel", request_id=req.id, _external=True)
     try:
-        checkout_url = card.start_checkout(
+        return _run(deal_id, lambda: card.start_checkout(
             req, current_user, lang=_lang(),
-            success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc)
+            success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel),
+            None, on_success=lambda checkout_url: redirect(checkout_url, code=303))
     except gateway.GatewayError as exc:
         return _gateway_failed(deal_id, exc)
-    return redirect(checkout_url, code=303)
 
 
 @bp.route("/requests/<int:request_id>/success")
@@ -168,12 +162,7 @@ def _submit(deal_id: int, form, key: tuple, check: str, action, success: str, an
     """Validate `form`, run `action()` and commit; otherwise show the page again with `form`."""
     if not form.validate_on_submit():
         return _render(deal_id, error=check, forms={key: form}), 400
-    try:
-        action()
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc, {key: form})
-    return _done(deal_id, success, anchor)
+    return _run(deal_id, action, success, anchor, {key: form})
 
 
 @bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
@@ -208,13 +197,9 @@ def confirm_transfer(entry_id):
     deal_id = entry.deal_id
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        transfers.confirm_transfer(entry, current_user)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc)
-    return _done(deal_id, _("You confirmed that the transfer arrived."),
-                 f"request-{entry.payment_request_id}")
+    return _run(deal_id, lambda: transfers.confirm_transfer(entry, current_user),
+                _("You confirmed that the transfer arrived."),
+                f"request-{entry.payment_request_id}")
 
 
 @bp.route("/entries/<int:entry_id>/reject", methods=["POST"])
@@ -247,18 +232,15 @@ def refund(entry_id):
         form.amount.errors = [exc.message]
         return _render(deal_id, error=_("Check the refund details."),
                        forms={("refund", entry.id): form}), 400
+    message = _("The refund by bank transfer was recorded.") \
+        if entry.kind == EntryKind.transfer_confirmed \
+        else _("The refund was sent to the card payment service.")
     try:
-        refunds.refund(entry, current_user, amount, form.reason.data, form.nonce.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc, {("refund", entry.id): form})
+        return _run(deal_id, lambda: refunds.refund(entry, current_user, amount,
+                                                    form.reason.data, form.nonce.data),
+                    message, f"request-{request_id}", {("refund", entry.id): form})
     except gateway.GatewayError as exc:
         return _gateway_failed(deal_id, exc)
-    if entry.kind == EntryKind.transfer_confirmed:
-        return _done(deal_id, _("The refund by bank transfer was recorded."),
-                     f"request-{request_id}")
-    return _done(deal_id, _("The refund was sent to the card payment service."),
-                 f"request-{request_id}")
 
 
 @bp.route("/entries/<int:entry_id>/receipt.pdf")
@@ -283,9 +265,4 @@ def close(deal_id):
     deal = deal_services.deal_for_viewer_or_404(deal_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        ledger.close_deal(deal, current_user)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(deal_id, exc)
-    return _done(deal_id, _("The deal is closed."))
+    return _run(deal_id, lambda: ledger.close_deal(deal, current_user), _("The deal is closed."))

@@ -4,7 +4,7 @@ only to the payer of an open request, masked everywhere else, with a warning aft
 import logging
 from datetime import timedelta
 
-from marketplace.accounts.models import utcnow
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments.settlement import SettlementAccount, account_of
