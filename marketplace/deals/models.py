@@ -42,6 +42,8 @@ class DealState(enum.StrEnum):
     signed = "signed"
     payment_pending = "payment_pending"
     paid = "paid"
+    partially_refunded = "partially_refunded"
+    refunded = "refunded"
     closed = "closed"
     withdrawn = "withdrawn"
     declined = "declined"
@@ -58,6 +60,8 @@ STATE_LABELS = {
     DealState.signed: _l("Signed"),
     DealState.payment_pending: _l("Payment pending"),
     DealState.paid: _l("Paid"),
+    DealState.partially_refunded: _l("Partly refunded"),
+    DealState.refunded: _l("Refunded"),
     DealState.closed: _l("Closed"),
     DealState.withdrawn: _l("Withdrawn"),
     DealState.declined: _l("Declined"),
@@ -70,7 +74,10 @@ OPEN_STATES = (DealState.inquiry, DealState.nda, DealState.negotiating, DealStat
 TERMINAL_STATES = (DealState.closed, DealState.withdrawn, DealState.declined, DealState.expired)
 # States that exist only once both sides accepted the same terms version.
 AGREED_STATES = (DealState.agreed, DealState.drafting, DealState.signing, DealState.signed,
-                 DealState.payment_pending, DealState.paid, DealState.closed)
+                 DealState.payment_pending, DealState.paid, DealState.partially_refunded,
+                 DealState.refunded, DealState.closed)
+# Paid states a refund moves between: all received back is `refunded`, some `partially_refunded`.
+REFUND_STATES = (DealState.paid, DealState.partially_refunded, DealState.refunded)
 
 
 class DealType(enum.StrEnum):
@@ -140,6 +147,11 @@ class Rule:
     who: frozenset
 
 
+#: The action that moves a paid deal to each of its refund states (one target per action).
+REFUND_ACTIONS = {DealState.refunded: "refund", DealState.partially_refunded: "refund_part",
+                  DealState.paid: "undo_refund"}
+
+
 def _build_rules() -> tuple[Rule, ...]:
     s = DealState
     parties = frozenset({BUYER, SELLER})
@@ -158,7 +170,14 @@ def _build_rules() -> tuple[Rule, ...]:
         Rule("mark_paid", s.payment_pending, s.paid, frozenset({STAFF, SYSTEM_ROLE})),
         Rule("close", s.signed, s.closed, parties | {STAFF, SYSTEM_ROLE}),
         Rule("close", s.paid, s.closed, parties | {STAFF, SYSTEM_ROLE}),
+        Rule("close", s.partially_refunded, s.closed, parties | {STAFF, SYSTEM_ROLE}),
     ]
+    # Refunds after payment (recorded by payments): the deal follows what was given back.
+    for source in REFUND_STATES:
+        for target in REFUND_STATES:
+            if source != target:
+                rules.append(Rule(REFUND_ACTIONS[target], source, target,
+                                  frozenset({SYSTEM_ROLE})))
     for source in OPEN_STATES:
         # While the inquiry is unanswered, the side that opened it withdraws and the other side
         # declines; once talks have started, either side may do either.
@@ -194,6 +213,9 @@ EVENT_LABELS = {
     "mark_signed": _l("The contract was signed"),
     "request_payment": _l("Requested payment"),
     "mark_paid": _l("Payment received"),
+    "refund": _l("Everything paid was refunded"),
+    "refund_part": _l("Part of the payment was refunded"),
+    "undo_refund": _l("A refund failed or was cancelled"),
     "close": _l("Closed the deal"),
     "post_message": _l("Sent a message"),
     "staff_comment": _l("Staff commented"),
@@ -660,6 +682,13 @@ class Deal(db.Model):
         if self.state in (DealState.paid, DealState.closed) and isinstance(actor, SystemActor):
             return None
         return self._move("mark_paid", actor, payload=payload)
+
+    def follow_refunds(self, actor, target: DealState,
+                       payload: dict | None = None) -> "DealEvent":
+        """Move between `paid`, `partially_refunded` and `refunded` as payments record refunds
+        (or a refund undone); the system's move only."""
+        self._lock()
+        return self._move(REFUND_ACTIONS[target], actor, target, payload=payload)
 
     def close(self, actor, payload: dict | None = None) -> "DealEvent":
         self._lock()

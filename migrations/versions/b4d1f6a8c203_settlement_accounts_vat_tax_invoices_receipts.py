@@ -1,5 +1,6 @@
 """organisations keep a settlement account staff confirm; payment requests carry their supply
-value and VAT; the payee records its e-tax invoices; issued receipts are stored
+value and VAT; the payee records its e-tax invoices; issued receipts are stored; a deal may be
+partially refunded or refunded after payment (both still agreed on one terms version)
 
 Revision ID: b4d1f6a8c203
 Revises: e7a2c4d91b38
@@ -17,7 +18,25 @@ branch_labels = None
 depends_on = None
 
 
+AGREED = ('agreed', 'drafting', 'signing', 'signed', 'payment_pending', 'paid', 'closed')
+REFUNDED = ('partially_refunded', 'refunded')
+
+
+def _agreed_check(states) -> str:
+    return ("state NOT IN ({}) OR (current_version > 0 AND buyer_accepted_version = "
+            "current_version AND seller_accepted_version = current_version)".format(
+                ", ".join(f"'{s}'" for s in states)))
+
+
+def _replace_agreed_check(states) -> None:
+    with op.batch_alter_table('deals', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_deals_agreed_on_one_version'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_deals_agreed_on_one_version'),
+                                        _agreed_check(states))
+
+
 def upgrade():
+    _replace_agreed_check(AGREED[:-1] + REFUNDED + AGREED[-1:])
     op.create_table(
         'settlement_accounts',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -92,6 +111,7 @@ def upgrade():
 
 
 def downgrade():
+    _replace_agreed_check(AGREED)
     op.drop_table('payment_tax_invoices')
     op.drop_index(op.f('ix_payment_receipts_ledger_entry_id'), table_name='payment_receipts')
     op.drop_table('payment_receipts')

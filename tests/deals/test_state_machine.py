@@ -10,6 +10,7 @@ from marketplace.deals import services
 from marketplace.deals.models import (
     AGREED_STATES,
     OPEN_STATES,
+    REFUND_ACTIONS,
     RULES,
     SYSTEM,
     TRANSITION_ACTIONS,
@@ -30,10 +31,12 @@ DIAGRAM = {
     (S.negotiating, S.agreed), (S.agreed, S.drafting), (S.drafting, S.signing),
     (S.signing, S.drafting),
     (S.signing, S.signed), (S.signed, S.closed), (S.signed, S.payment_pending),
-    (S.payment_pending, S.paid), (S.paid, S.closed),
+    (S.payment_pending, S.paid), (S.paid, S.closed), (S.partially_refunded, S.closed),
 } | {(source, end) for source in (S.inquiry, S.nda, S.negotiating, S.agreed, S.drafting,
                                   S.signing)
-     for end in (S.withdrawn, S.declined, S.expired)}
+     for end in (S.withdrawn, S.declined, S.expired)
+} | {(source, end) for source in (S.paid, S.partially_refunded, S.refunded)  # refunds
+     for end in (S.paid, S.partially_refunded, S.refunded) if source != end}
 
 # Roles each test actor holds on the deal (buyer opened it; staff is assigned to it; an
 # admin who is not assigned holds none).
@@ -90,6 +93,9 @@ def _call(deal, action, actor):
         return deal.accept_terms(actor, deal.current_version or 1)
     if action == "decline":
         return deal.decline(actor, "price")
+    if action in REFUND_ACTIONS.values():
+        target = next(s for s, a in REFUND_ACTIONS.items() if a == action)
+        return deal.follow_refunds(actor, target)
     return getattr(deal, action)(actor)
 
 
