@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..deals import services as deal_services
 from ..deals.events import canonical
-from ..deals.models import SYSTEM, Deal, DealState, Side
+from ..deals.models import REFUND_STATES, SYSTEM, Deal, DealState, Side
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..labels import LabelledEnum
@@ -258,8 +258,24 @@ def require_payable(req: PaymentRequest) -> Balance:
     return current
 
 
+def follow_refunds(deal_id: int) -> None:
+    """After a refund is recorded (or undone): a paid deal becomes `refunded` when everything
+    received went back, `partially_refunded` when some did, and `paid` again when none did."""
+    deal = db.session.get(Deal, deal_id)
+    if deal.state not in REFUND_STATES:
+        return
+    rows = balances(deal_id)
+    received, refunded = sum(b.received for b in rows), sum(b.refunded for b in rows)
+    target = DealState.refunded if received and refunded >= received \
+        else DealState.partially_refunded if refunded > 0 else DealState.paid
+    if target == deal.state:
+        return
+    deal.follow_refunds(SYSTEM, target, {"received": received, "refunded": refunded,
+                                         "currency": rows[0].request.currency})
+
+
 def close_deal(deal: Deal, user) -> None:
     lock_deal(deal.id)
-    if deal.state != DealState.paid:
+    if deal.state not in (DealState.paid, DealState.partially_refunded):
         raise Conflict(_l("A deal can be closed here once it is paid."))
     deal.close(user, {"payments": [b.request.id for b in balances(deal.id)]})

@@ -13,7 +13,7 @@ from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
 from . import stripe_gateway as gateway
 from .card import request_from_metadata
-from .ledger import MAX_NOTE, append, balance, lock_deal
+from .ledger import MAX_NOTE, append, balance, follow_refunds, lock_deal
 from .models import EntryKind, LedgerEntry, Method, PaymentRequest, ProviderEvent
 
 #: A staff form's one-time nonce (`secrets.token_urlsafe`).
@@ -56,6 +56,8 @@ def record_charge_refunded(charge: dict, event: ProviderEvent) -> str:
         if _record_refund(req, refund, event=event, payment_intent=refund.payment_intent
                           or intent):
             recorded += 1
+    if recorded:
+        follow_refunds(req.deal_id)
     return "recorded" if recorded else "duplicate_fact"
 
 
@@ -138,6 +140,7 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
     if recorded is None:  # the webhook was faster; the refund is recorded already
         recorded = db.session.scalar(sa.select(LedgerEntry).where(
             LedgerEntry.dedupe_key == f"stripe:refund:{result.id}"))
+    follow_refunds(entry.deal_id)
     return recorded
 
 
@@ -166,7 +169,10 @@ def record_refund_updated(data: dict, event: ProviderEvent) -> str:
                        payment_intent=recorded.provider_payment_intent, provider_event=event,
                        dedupe_key=f"stripe:refund_failed:{refund.id}", related=recorded,
                        note=data.get("failure_reason") or refund.status, payload=data)
-        return "recorded" if entry else "duplicate_fact"
+        if entry is None:
+            return "duplicate_fact"
+        follow_refunds(recorded.deal_id)
+        return "recorded"
     if recorded is not None:
         return "duplicate_fact"
     req = _request_for_charge({"payment_intent": refund.payment_intent,
@@ -175,7 +181,10 @@ def record_refund_updated(data: dict, event: ProviderEvent) -> str:
         return "unmatched"
     lock_deal(req.deal_id)
     entry = _record_refund(req, refund, event=event, payment_intent=refund.payment_intent)
-    return "recorded" if entry else "duplicate_fact"
+    if entry is None:
+        return "duplicate_fact"
+    follow_refunds(req.deal_id)
+    return "recorded"
 
 
 def _check_amount(amount, refundable: int) -> None:
@@ -195,7 +204,9 @@ def _record_transfer_refund(entry: LedgerEntry, user, amount: int, reason: str,
     paid = next(p for p in balance(entry.payment_request).transfer_payments
                 if p.entry.id == entry.id)
     _check_amount(amount, paid.refundable)
-    return append(entry.payment_request, EntryKind.refunded, amount,
-                  method=Method.bank_transfer, related=entry, note=reason,
-                  reference=entry.reference, action_nonce=nonce, actor=user,
-                  payload={"refunded_entry_id": entry.id, "reason": reason})
+    recorded = append(entry.payment_request, EntryKind.refunded, amount,
+                      method=Method.bank_transfer, related=entry, note=reason,
+                      reference=entry.reference, action_nonce=nonce, actor=user,
+                      payload={"refunded_entry_id": entry.id, "reason": reason})
+    follow_refunds(entry.deal_id)
+    return recorded
