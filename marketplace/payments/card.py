@@ -74,8 +74,8 @@ def start_checkout(req: PaymentRequest, user, *, lang: str, success_url: str,
         raise gateway.GatewayError("Checkout Session amount differs from the request")
     lock_deal(req.deal_id)
     append(req, EntryKind.checkout_created, amount, method=Method.card, provider="stripe",
-            provider_ref=session.id, dedupe_key=f"stripe:session:{session.id}",
-            payload={"url": session.url, "expires_at": session.expires_at or expires_at,
+           provider_ref=session.id, dedupe_key=f"stripe:session:{session.id}",
+           payload={"url": session.url, "expires_at": session.expires_at or expires_at,
                      "session": session.raw}, actor=user)
     if not session.url:
         raise gateway.GatewayError("Checkout Session without a URL")
@@ -108,9 +108,9 @@ def record_checkout_completed(session: gateway.CheckoutSession,
                   session.amount_total, currency, req.id, req.currency)
         return "mismatch"
     entry = append(req, EntryKind.succeeded, session.amount_total, currency=currency,
-                    method=Method.card, provider="stripe", provider_ref=session.id,
-                    payment_intent=session.payment_intent, provider_event=event,
-                    dedupe_key=f"stripe:paid:{session.id}", payload=session.raw)
+                   method=Method.card, provider="stripe", provider_ref=session.id,
+                   payment_intent=session.payment_intent, provider_event=event,
+                   dedupe_key=f"stripe:paid:{session.id}", payload=session.raw)
     if entry is None:
         return "duplicate_fact"
     settle_deal(req.deal_id)
@@ -125,8 +125,8 @@ def record_checkout_expired(session: gateway.CheckoutSession,
     lock_deal(req.deal_id)
     amount = session.amount_total or req.amount
     entry = append(req, EntryKind.expired, amount, method=Method.card, provider="stripe",
-                    provider_ref=session.id, provider_event=event,
-                    dedupe_key=f"stripe:expired:{session.id}", payload=session.raw)
+                   provider_ref=session.id, provider_event=event,
+                   dedupe_key=f"stripe:expired:{session.id}", payload=session.raw)
     return "recorded" if entry else "duplicate_fact"
 
 
@@ -137,11 +137,11 @@ def record_payment_failed(intent: dict, event: ProviderEvent) -> str:
     lock_deal(req.deal_id)
     error = intent.get("last_payment_error") or {}
     entry = append(req, EntryKind.failed, intent["amount"],
-                    currency=(intent.get("currency") or req.currency), method=Method.card,
-                    provider="stripe", provider_ref=intent.get("id"),
-                    payment_intent=intent.get("id"), provider_event=event,
-                    dedupe_key=f"stripe:failed:{event.event_id}",
-                    note=(error.get("message") or error.get("code") or None), payload=intent)
+                   currency=(intent.get("currency") or req.currency), method=Method.card,
+                   provider="stripe", provider_ref=intent.get("id"),
+                   payment_intent=intent.get("id"), provider_event=event,
+                   dedupe_key=f"stripe:failed:{event.event_id}",
+                   note=(error.get("message") or error.get("code") or None), payload=intent)
     return "recorded" if entry else "duplicate_fact"
 
 

@@ -186,13 +186,13 @@ def settle_deal(deal_id: int) -> None:
 # ---- the ledger ---------------------------------------------------------------------------
 
 def append(req: PaymentRequest, kind: EntryKind, amount: int, *, currency: str | None = None,
-            method: Method | None = None, provider: str | None = None,
-            provider_ref: str | None = None, payment_intent: str | None = None,
-            provider_event: ProviderEvent | None = None, dedupe_key: str | None = None,
-            related: LedgerEntry | None = None, reference: str | None = None,
-            value_date: date | None = None, note: str | None = None,
-            payload: dict | None = None, actor=None,
-            action_nonce: str | None = None) -> LedgerEntry | None:
+           method: Method | None = None, provider: str | None = None,
+           provider_ref: str | None = None, payment_intent: str | None = None,
+           provider_event: ProviderEvent | None = None, dedupe_key: str | None = None,
+           related: LedgerEntry | None = None, reference: str | None = None,
+           value_date: date | None = None, note: str | None = None,
+           payload: dict | None = None, actor=None,
+           action_nonce: str | None = None) -> LedgerEntry | None:
     """Write one fact; None when the same fact (its `dedupe_key`) is already recorded.
     The caller holds the deal's lock."""
     if dedupe_key and db.session.scalar(sa.select(LedgerEntry.id).where(

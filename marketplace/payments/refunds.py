@@ -70,11 +70,11 @@ def _record_refund(req: PaymentRequest, refund: gateway.Refund, *, event=None,
             LedgerEntry.kind == EntryKind.succeeded))
     metadata = refund.raw.get("metadata") or {}
     return append(req, EntryKind.refunded, refund.amount, currency=refund.currency or None,
-                   method=Method.card, provider="stripe", provider_ref=refund.id,
-                   payment_intent=payment_intent, provider_event=event,
-                   dedupe_key=f"stripe:refund:{refund.id}", related=related,
-                   note=note or metadata.get("reason"), payload=refund.raw, actor=actor,
-                   action_nonce=_nonce(metadata.get("action_nonce")))
+                  method=Method.card, provider="stripe", provider_ref=refund.id,
+                  payment_intent=payment_intent, provider_event=event,
+                  dedupe_key=f"stripe:refund:{refund.id}", related=related,
+                  note=note or metadata.get("reason"), payload=refund.raw, actor=actor,
+                  action_nonce=_nonce(metadata.get("action_nonce")))
 
 
 def _nonce(value) -> str | None:

@@ -61,7 +61,7 @@ def create_payment_requests(deal: Deal, actor=SYSTEM) -> list[PaymentRequest]:
     db.session.flush()
     for req in created:
         append(req, EntryKind.requested, req.amount, dedupe_key=f"requested:{req.id}",
-                payload={"terms_version": version, "seq": req.seq, "due": req.due_date,
+               payload={"terms_version": version, "seq": req.seq, "due": req.due_date,
                          "purpose": req.purpose.value, "fee_percent": str(percent),
                          "fee_amount": req.fee_amount},
                 actor=actor)

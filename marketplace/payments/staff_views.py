@@ -3,15 +3,7 @@ confirmation, and a month's payments and tax invoices exported for the books."""
 
 from datetime import datetime
 
-from flask import (
-    Blueprint,
-    abort,
-    g,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

@@ -45,8 +45,8 @@ def declare_transfer(req: PaymentRequest, user, reference: str, value_date: date
         raise DomainError(_l("Give the date you sent the transfer."),
                           {"value_date": [_l("Enter a date that is not in the future.")]})
     return append(req, EntryKind.transfer_declared, current.outstanding,
-                   method=Method.bank_transfer, reference=reference, value_date=value_date,
-                   payload={"reference": reference, "value_date": value_date,
+                  method=Method.bank_transfer, reference=reference, value_date=value_date,
+                  payload={"reference": reference, "value_date": value_date,
                             "outstanding": current.outstanding}, actor=user)
 
 
@@ -66,10 +66,10 @@ def confirm_transfer(declared: LedgerEntry, user) -> LedgerEntry:
     """The payee confirms that a declared transfer arrived; the deal may now be paid."""
     req = _pending_declaration(declared, user)
     entry = append(req, EntryKind.transfer_confirmed, declared.amount,
-                    method=Method.bank_transfer, reference=declared.reference,
-                    value_date=declared.value_date, related=declared,
-                    dedupe_key=f"transfer_confirmed:{declared.id}",
-                    payload={"declared_entry_id": declared.id,
+                   method=Method.bank_transfer, reference=declared.reference,
+                   value_date=declared.value_date, related=declared,
+                   dedupe_key=f"transfer_confirmed:{declared.id}",
+                   payload={"declared_entry_id": declared.id,
                              "reference": declared.reference,
                              "value_date": declared.value_date}, actor=user)
     if entry is None:
@@ -84,10 +84,10 @@ def reject_transfer(declared: LedgerEntry, user, note: str = "") -> LedgerEntry:
     req = _pending_declaration(declared, user)
     note = (note or "").strip()[:MAX_NOTE] or None
     entry = append(req, EntryKind.transfer_rejected, declared.amount,
-                    method=Method.bank_transfer, reference=declared.reference,
-                    value_date=declared.value_date, related=declared, note=note,
-                    dedupe_key=f"transfer_rejected:{declared.id}",
-                    payload={"declared_entry_id": declared.id, "note": note}, actor=user)
+                   method=Method.bank_transfer, reference=declared.reference,
+                   value_date=declared.value_date, related=declared, note=note,
+                   dedupe_key=f"transfer_rejected:{declared.id}",
+                   payload={"declared_entry_id": declared.id, "note": note}, actor=user)
     if entry is None:
         raise Conflict(_l("This transfer has already been answered."))
     return entry

@@ -111,7 +111,8 @@ def test_the_staff_queue_is_staff_only_and_a_second_confirmation_is_refused(app,
                        f"{parties['seller'].organisation_id}/confirm").status_code == 404
     login(client, parties["staff"], lang="en")
     queue = client.get("/en/payments/staff/settlement-accounts").get_data(as_text=True)
-    assert DIGITS in queue
+    assert DIGITS in queue and "<title>Settlement accounts to confirm ·" in queue
+    assert 'href="/en/payments/staff/settlement-accounts"' in queue      # a tab of the staff area
     org_id = parties["seller"].organisation_id
     assert confirm_account(app, client, parties["staff"], org_id).status_code == 303
     with app.app_context():
