@@ -93,13 +93,20 @@ def request_from_metadata(metadata: dict) -> PaymentRequest | None:
     return req
 
 
+def _locked_request(metadata: dict) -> PaymentRequest | None:
+    """The request a provider object names, with its deal's lock taken; None if none."""
+    req = request_from_metadata(metadata)
+    if req is not None:
+        lock_deal(req.deal_id)
+    return req
+
+
 def record_checkout_completed(session: gateway.CheckoutSession,
                               event: ProviderEvent | None = None) -> str:
     """A Checkout Session finished: when paid, the card payment is recorded (once)."""
-    req = request_from_metadata(session.metadata)
+    req = _locked_request(session.metadata)
     if req is None:
         return "unmatched"
-    lock_deal(req.deal_id)
     if session.status != "complete" or session.payment_status != "paid":
         return "not_paid"
     currency = (session.currency or req.currency).upper()
@@ -119,10 +126,9 @@ def record_checkout_completed(session: gateway.CheckoutSession,
 
 def record_checkout_expired(session: gateway.CheckoutSession,
                             event: ProviderEvent | None = None) -> str:
-    req = request_from_metadata(session.metadata)
+    req = _locked_request(session.metadata)
     if req is None:
         return "unmatched"
-    lock_deal(req.deal_id)
     amount = session.amount_total or req.amount
     entry = append(req, EntryKind.expired, amount, method=Method.card, provider="stripe",
                    provider_ref=session.id, provider_event=event,
