@@ -15,6 +15,7 @@ from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .schemas import (
     FILLED,
+    NO_NUL,
     OrganisationRefSchema,
     PageQuerySchema,
     page_schema,
@@ -117,8 +118,8 @@ class NoteSchema(Schema):
 class NdaConfirmSchema(Schema):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
                            metadata={"description": "the SHA-256 of the NDA PDF, as shown"})
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, max=1000))
+    password = fields.String(required=True, load_only=True, validate=[
+        validate.Length(min=1, max=1000), validate.Regexp(NO_NUL)])
 
 
 class NdaMissingSchema(Schema):

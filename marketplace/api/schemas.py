@@ -158,7 +158,8 @@ class SignContractSchema(Schema):
     signatory_name = text(required=True, max_length=SIGNATORY_TEXT, pattern=FILLED, metadata={
         "description": "your party's signatory as the contract names it (spaces and case "
                        "aside)"})
-    password = fields.String(required=True, validate=validate.Length(1, 200), metadata={
+    password = fields.String(required=True, validate=[
+        validate.Length(1, 200), validate.Regexp(NO_NUL)], metadata={
         "description": "the caller's account password"})
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
                            metadata={"description": "the `sha256` of the PDF the caller read"})
