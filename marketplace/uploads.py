@@ -21,8 +21,8 @@ MIN_AGE = ORPHAN_MIN_AGE
 
 def _stores():
     """(directory, column naming its files) of every attachment store."""
-    from .deals.models import DealAttachment
-    from .deals.services import attachment_dir as deal_attachments
+    from .deals.messages import DealAttachment
+    from .deals.messages import attachment_dir as deal_attachments
     from .listings.models import Attachment
     from .listings.services import attachment_dir as listing_attachments
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import uploads
-from marketplace.deals import services as deals
-from marketplace.deals.models import DealAttachment
+from marketplace.deals import messages as deals
+from marketplace.deals.messages import DealAttachment
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings import services as listings

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
-from ..deals.models import EVENT_LABELS, Deal, Side
+from ..deals.models import Deal
+from ..deals.states import EVENT_LABELS, Side
 from ..errors import Conflict
 from ..extensions import db
 

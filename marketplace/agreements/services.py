@@ -31,7 +31,8 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..deals import services as deal_services
 from ..deals.events import digest
-from ..deals.models import SYSTEM, Deal, DealState, Side
+from ..deals.models import Deal
+from ..deals.states import SYSTEM, DealState, Side
 from ..deals.terms import text_language
 from ..documents import (
     DocumentError,

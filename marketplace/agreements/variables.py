@@ -29,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..deals.models import Deal, DealType, Side
+from ..deals.models import Deal
+from ..deals.states import DealType, Side
 from ..deals.terms import texts
 
 #: Contract template per deal type.

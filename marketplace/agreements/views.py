@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..deals.models import AGREED_STATES, SIDE_LABELS, DealState, Side
+from ..deals.states import AGREED_STATES, SIDE_LABELS, DealState, Side
 from ..documents import VariablesInvalid
 from ..documents.fields import (
     format_date_value,

@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..deals import nda, services, terms
-from ..deals.models import DECLINE_REASONS, DealType, Side
+from ..deals import messages, nda, services, terms
+from ..deals.states import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
 from ..extensions import db, limiter
 from ..listings.models import Listing
@@ -97,7 +97,7 @@ class OpenDealSchema(Schema):
     offering_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
     need_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1))
     deal_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DealType]))
-    message = text(required=True, max_length=services.MAX_MESSAGE, pattern=FILLED)
+    message = text(required=True, max_length=messages.MAX_MESSAGE, pattern=FILLED)
     require_nda = fields.Boolean(load_default=False)
 
 
@@ -382,7 +382,7 @@ class Messages(MethodView):
     @token_required
     def post(self, data, deal_id):
         """Write to the other side (and the assigned staff)."""
-        message = services.post_message(_deal(deal_id), api_user(), data["body"])
+        message = messages.post_message(_deal(deal_id), api_user(), data["body"])
         db.session.commit()
         return message
 

@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ..errors import DomainError
 from ..forms import choices
 from ..i18n.formatting import major_to_minor, minor_to_major
-from .models import DEAL_TYPE_LABELS, DECLINE_REASONS
-from .services import MAX_MESSAGE
+from .messages import MAX_MESSAGE
+from .states import DEAL_TYPE_LABELS, DECLINE_REASONS
 from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 

@@ -21,7 +21,8 @@ from flask_babel import lazy_gettext as _l
 from ..errors import NotFound
 from ..extensions import db
 from . import events
-from .models import Deal, DealState, Side
+from .models import Deal
+from .states import DealState, Side
 
 LANGUAGE = "bilingual"
 MISSING_MESSAGE = _l("The NDA can be prepared once both organisations have filled in their "

@@ -16,7 +16,7 @@ from ..forms import apply_domain_error, choices
 from ..listings.models import Listing, ListingKind
 from ..security import password_attempt_limit
 from ..staff.access import staff_required
-from . import events, nda, services, terms
+from . import messages, nda, services, terms
 from .forms import (
     AcceptInquiryForm,
     ActionForm,
@@ -30,7 +30,10 @@ from .forms import (
     terms_form_data,
     terms_from_form,
 )
-from .models import DECLINE_REASONS, SIDE_LABELS, Deal, DealType, Side
+from .integrity import verify, verify_all
+from .models import Deal
+from .notifications import mark_read, notifications_for, unread_count
+from .states import DECLINE_REASONS, SIDE_LABELS, DealType, Side
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -43,7 +46,7 @@ def _setup(state) -> None:
 
     @app.context_processor
     def nav_badges():
-        return {"nav_badges": {"deals.my_deals": services.unread_count(current_user)},
+        return {"nav_badges": {"deals.my_deals": unread_count(current_user)},
                 "open_deal_label": _l("Open a deal")}  # the button on an offering's page
 
 
@@ -88,7 +91,7 @@ def my_deals():
 @login_required
 def notifications():
     return render_template("deals/notifications.html",
-                           notices=services.notifications_for(current_user),
+                           notices=notifications_for(current_user),
                            form=ActionForm())
 
 
@@ -96,7 +99,7 @@ def notifications():
 @login_required
 def notifications_read():
     if ActionForm().validate_on_submit():
-        services.mark_read(current_user)
+        mark_read(current_user)
         db.session.commit()
     return redirect(url_for("deals.notifications"), code=303)
 
@@ -155,14 +158,14 @@ def _render_detail(deal_id: int, error=None):
     deal = services.deal_header_for_or_404(deal_id, current_user)
     actions = deal.allowed_actions(current_user)
     assign_form = _assign_form() if "assign_staff" in actions else None
-    chain = events.verify(deal.id) if current_user.is_staff else None
+    chain = verify(deal.id) if current_user.is_staff else None
     if not deal.can_view(current_user):  # staff not assigned: the header, no content
         return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
                                Side=Side, side_labels=SIDE_LABELS, chain=chain,
                                action_form=ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
-    if services.mark_read(current_user, deal.id):
+    if mark_read(current_user, deal.id):
         db.session.commit()
     return render_template(
         "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,
@@ -351,7 +354,7 @@ def post_message(deal_id):
     form.validate_on_submit()
     upload = form.attachment.data
     files = [(upload.filename, upload.read())] if upload and upload.filename else []
-    return _act(deal_id, lambda d: services.post_message(d, current_user, form.body.data,
+    return _act(deal_id, lambda d: messages.post_message(d, current_user, form.body.data,
                                                          files, form.confidential.data),
                 _("Your message was sent."), "messages")
 
@@ -360,8 +363,8 @@ def post_message(deal_id):
 @login_required
 def attachment(deal_id, attachment_id):
     deal = _deal(deal_id)
-    item = services.attachment_for_download(deal, attachment_id, current_user)
-    path = services.attachment_path(item)
+    item = messages.attachment_for_download(deal, attachment_id, current_user)
+    path = messages.attachment_path(item)
     if not path.is_file():
         raise NotFound(_l("This file is no longer available."))
     return send_file(path, mimetype=item.content_type, as_attachment=True,
@@ -425,6 +428,6 @@ def staff_queue():
 def integrity():
     ids = db.session.scalars(sa.select(Deal.id).where(services.listed_for(current_user))
                              .order_by(Deal.id)).all()
-    reports = events.verify_all(ids)
+    reports = verify_all(ids)
     return render_template("deals/integrity.html", reports=reports)
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from marketplace import jobs
 from marketplace.agreements import services
 from marketplace.agreements.models import Contract, ContractFile, ContractStatus
-from marketplace.deals import events
-from marketplace.deals.models import DealState
+from marketplace.deals import integrity
+from marketplace.deals.states import DealState
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 
@@ -51,5 +51,5 @@ def test_draft_approve_render_sign(agreed, parties):
     assert deal.state in (DealState.signed, DealState.payment_pending)
     assert "mark_signed" in [e.kind for e in deal.events]
     assert services.signed_contract(deal).id == contract.id
-    assert events.verify(deal.id).intact
+    assert integrity.verify(deal.id).intact
     assert db.session.scalar(sa.select(sa.func.count(Contract.id))) == 1

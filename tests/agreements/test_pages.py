@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from marketplace.agreements import services
 from marketplace.agreements.models import Contract, ContractEdit, ContractStatus
-from marketplace.deals.models import Deal, DealEvent, DealState
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from marketplace import jobs
 from marketplace.agreements import services
 from marketplace.agreements.models import Contract, ContractFile, ContractStatus
-from marketplace.deals.models import DealEvent
+from marketplace.deals.events import DealEvent
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 from tests.documents.conftest import pdf_pages, requires_poppler

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from marketplace import jobs
 from marketplace.agreements import library, services
 from marketplace.agreements.models import Contract, ContractStatus
-from marketplace.deals.models import DealState
+from marketplace.deals.states import DealState
 from marketplace.documents.templates import CONTRACTS_ROOT
 from marketplace.errors import Conflict, DomainError, PermissionDenied
 from marketplace.extensions import db

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Organisation
 from marketplace.deals import nda, services
-from marketplace.deals.models import Deal, DealEvent, DealState
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login

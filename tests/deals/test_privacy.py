@@ -24,7 +24,7 @@ def attachment_dir(app, tmp_path, monkeypatch):
 def _deal(app, p, with_nda=False):
     """A deal with two terms versions, a message with a file, and staff assigned; optionally
     past an NDA that both sides confirmed (so its PDF exists)."""
-    from marketplace.deals import services
+    from marketplace.deals import messages, services
 
     with app.test_request_context():
         if with_nda:
@@ -38,7 +38,7 @@ def _deal(app, p, with_nda=False):
             deal = negotiating_deal(p, fresh=True)
         deal.propose_terms(load(p["buyer"]), None, LICENSE)
         deal.propose_terms(load(p["seller"]), 1, {**LICENSE, "term_months": 12})
-        message = services.post_message(deal, load(p["buyer"]), "hello", [("spec.pdf", PDF)])
+        message = messages.post_message(deal, load(p["buyer"]), "hello", [("spec.pdf", PDF)])
         deal.assign_staff(load(p["admin"]), load(p["staff"]))
         db.session.commit()
         return deal.id, message.attachments[0].id

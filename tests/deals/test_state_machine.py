@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 
 from marketplace.deals import services
-from marketplace.deals.models import (
+from marketplace.deals.models import Deal
+from marketplace.deals.states import (
     AGREED_STATES,
     OPEN_STATES,
     RULES,
     SYSTEM,
     TRANSITION_ACTIONS,
     TRANSITIONS,
-    Deal,
     DealState,
-    DealTerms,
     Side,
 )
+from marketplace.deals.terms import DealTerms
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
