@@ -240,6 +240,17 @@ class ContractFile(db.Model):
 
     __table_args__ = (sa.CheckConstraint("size > 0", name="size_positive"),)
 
+    @classmethod
+    def store(cls, pdf: bytes, sha256: str, pages: int) -> ContractFile:
+        """The stored file with these bytes, added when it is not there yet."""
+        stored = db.session.get(cls, sha256)
+        if stored is None:
+            stored = cls(sha256=sha256, data=pdf, size=len(pdf), pages=pages,
+                         created_at=utcnow())
+            db.session.add(stored)
+            db.session.flush()
+        return stored
+
 
 class TemplateVersion(db.Model):
     """A contract template version uploaded by an admin (its files live under

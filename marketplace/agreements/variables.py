@@ -209,7 +209,7 @@ FROM_TERMS = {
 
 
 #: Variables holding a free-text term under the same name: the draft may add the translation
-#: of a term agreed in one language only (`agreements.services.editable_paths`).
+#: of a term agreed in one language only (`agreements.drafting.editable_paths`).
 TEXT_FROM_TERMS = ("field_of_use", "territory", "scope", "success_criteria", "delivery",
                    "conditions")
 

@@ -33,7 +33,7 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import library, services, variables
+from . import access, clauses, drafting, library, signing, variables
 from .forms import (
     LANG_SUFFIX,
     ActionForm,
@@ -63,7 +63,7 @@ def _lang() -> str:
 
 
 def _deal(deal_id: int):
-    return services.deal_for_viewer_or_404(deal_id, current_user)
+    return access.deal_for_viewer_or_404(deal_id, current_user)
 
 
 def _page_url(deal_id: int, anchor: str | None = None) -> str:
@@ -71,7 +71,7 @@ def _page_url(deal_id: int, anchor: str | None = None) -> str:
 
 
 def _current(deal):
-    contract = services.current_contract(deal)
+    contract = access.current_contract(deal)
     if contract is None:
         abort(404)
     return contract
@@ -83,7 +83,7 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None,
 
     Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
-    contract = _current(deal) if needs_contract else services.current_contract(deal)
+    contract = _current(deal) if needs_contract else access.current_contract(deal)
     try:
         action(deal, contract)
         db.session.commit()
@@ -123,7 +123,7 @@ def display_value(spec, value, lang: str) -> str:
 
 
 def _details_rows(template, contract, lang: str) -> list[dict]:
-    missing = services.missing_variables(contract)
+    missing = drafting.missing_variables(contract)
     rows = []
     for name, spec in template.fields.items():
         missing_here = sorted(p for p in missing if p == name or p.startswith(name + ".")
@@ -137,7 +137,7 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
 
 
 def _stored_value(text: str):
-    """An edit's before/after as stored (`services._as_text`): JSON unless it was a string."""
+    """An edit's before/after as stored (`drafting.as_text`): JSON unless it was a string."""
     try:
         return json.loads(text)
     except ValueError:
@@ -167,22 +167,22 @@ def edit_value(template, path: str, text: str | None, lang: str) -> str:
 def _render_contract(deal_id: int, error: DomainError | None = None):
     deal = _deal(deal_id)
     lang = _lang()
-    contract = services.current_contract(deal)
+    contract = access.current_contract(deal)
     side = deal.side_of(current_user)
     context = {
         "deal": deal, "contract": contract, "viewer_side": side, "Side": Side,
         "side_labels": SIDE_LABELS, "error": error, "action_form": ActionForm(),
-        "can_start": deal.state == DealState.agreed and services.can_fill(deal, current_user),
+        "can_start": deal.state == DealState.agreed and access.can_fill(deal, current_user),
         "agreed_states": AGREED_STATES, "Status": ContractStatus,
     }
     if contract is None:
         return render_template("agreements/contract.html", **context)
-    template = services.template_of(contract)
-    missing = services.missing_variables(contract)
+    template = library.template_of(contract)
+    missing = drafting.missing_variables(contract)
     language_form = LanguageForm(language=contract.language,
                                  prevailing_language=contract.prevailing_language)
     sign_form = SignForm(document_sha256=contract.pdf_sha256)
-    named = services.signatories_of(contract)
+    named = drafting.signatories_of(contract)
     own_party = variables.party_field(contract.template_key, side) if side else None
     mine = named.get(own_party) or {}
     signatory_form = SignatoryForm(name=mine.get("name"), title=mine.get("title"))
@@ -195,22 +195,22 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     context.update(
         template=template, missing=missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
-        clauses=services.clause_view(contract) if not missing else [],
+        clauses=clauses.clause_view(contract) if not missing else [],
         edits=_edit_rows(contract, template, lang), language_form=language_form,
         sign_form=sign_form,
         signatories=[(party, template.fields[party].label.get(lang, party), who)
                      for party, who in named.items()],
         own_party=own_party, signatory_form=signatory_form,
         can_name_signatory=side is not None and contract.is_draft,
-        reopen_form=ReopenForm(), versions=services.contracts_of(deal),
-        can_fill=services.can_fill(deal, current_user) and contract.is_draft,
-        can_edit_text=services.can_edit_text(deal, current_user) and contract.is_draft,
+        reopen_form=ReopenForm(), versions=access.contracts_of(deal),
+        can_fill=access.can_fill(deal, current_user) and contract.is_draft,
+        can_edit_text=access.can_edit_text(deal, current_user) and contract.is_draft,
         can_approve=side is not None and contract.is_draft and not missing
         and contract.approved_by(side) is None,
         can_sign=side is not None and contract.status in (ContractStatus.rendered,
                                                          ContractStatus.signing)
         and contract.signature_of(side) is None,
-        can_reopen=services.can_fill(deal, current_user) and contract.status in (
+        can_reopen=access.can_fill(deal, current_user) and contract.status in (
             ContractStatus.approved, ContractStatus.rendered, ContractStatus.signing),
     )
     return render_template("agreements/contract.html", **context)
@@ -236,7 +236,7 @@ def _edit_rows(contract, template, lang: str) -> list[dict]:
     titles = {}
     if any(edit.kind == EditKind.clause for edit in contract.edits):
         try:
-            titles = {cid: c["title"] for cid, c in services.template_clauses(contract)[
+            titles = {cid: c["title"] for cid, c in clauses.template_clauses(contract)[
                 lang if lang in contract.langs else contract.langs[0]].items()}
         except VariablesInvalid:
             titles = {}
@@ -279,7 +279,7 @@ def contract(deal_id):
 @login_required
 def start(deal_id):
     ActionForm().validate_on_submit()
-    return _act(deal_id, lambda deal, _c: services.start_draft(deal, current_user),
+    return _act(deal_id, lambda deal, _c: drafting.start_draft(deal, current_user),
                 _("The contract draft was started from the agreed terms."), needs_contract=False)
 
 
@@ -288,18 +288,18 @@ def start(deal_id):
 def details(deal_id):
     deal = _deal(deal_id)
     contract = _current(deal)
-    if not (services.can_fill(deal, current_user) and contract.is_draft):
+    if not (access.can_fill(deal, current_user) and contract.is_draft):
         return redirect(_page_url(deal_id), code=303)
-    template = services.template_of(contract)
-    currency = (services.contract_terms(contract).get("currency") or "KRW")
-    paths = services.editable_paths(contract)
+    template = library.template_of(contract)
+    currency = (access.contract_terms(contract).get("currency") or "KRW")
+    paths = drafting.editable_paths(contract)
     form = details_form(template, paths, contract.variables, _lang(), currency,
                         formdata=request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                services.fill_variables(contract, current_user, details_from_form(form))
+                drafting.fill_variables(contract, current_user, details_from_form(form))
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -310,7 +310,7 @@ def details(deal_id):
                 return redirect(_page_url(deal_id), code=303)
         else:
             status = 400
-    missing = services.missing_variables(contract)
+    missing = drafting.missing_variables(contract)
     return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
                            missing=dict(missing_labels(template, missing, _lang()))), status
 
@@ -320,7 +320,7 @@ def details(deal_id):
 def language(deal_id):
     form = LanguageForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.change_language(
+    return _act(deal_id, lambda _d, c: drafting.change_language(
         c, current_user, form.language.data, form.prevailing_language.data),
         _("The contract language was saved."))
 
@@ -330,10 +330,10 @@ def language(deal_id):
 def clause(deal_id, clause_id):
     deal = _deal(deal_id)
     contract = _current(deal)
-    if not (services.can_edit_text(deal, current_user) and contract.is_draft):
+    if not (access.can_edit_text(deal, current_user) and contract.is_draft):
         return redirect(_page_url(deal_id), code=303)
     try:
-        defaults = services.template_clauses(contract)
+        defaults = clauses.template_clauses(contract)
     except VariablesInvalid:
         flash(_("Fill in the missing details before editing clauses."), "warning")
         return redirect(_page_url(deal_id), code=303)
@@ -346,7 +346,7 @@ def clause(deal_id, clause_id):
     if form.validate_on_submit():
         texts = {lang: getattr(form, f"text_{lang}").data for lang in contract.langs}
         try:
-            services.edit_clause(contract, current_user, clause_id, texts)
+            clauses.edit_clause(contract, current_user, clause_id, texts)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -367,7 +367,7 @@ def clause(deal_id, clause_id):
 def signatory(deal_id):
     form = SignatoryForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.set_signatory(
+    return _act(deal_id, lambda _d, c: drafting.set_signatory(
         c, current_user, form.name.data, form.title.data),
         _("The signatory was saved."), "signatories")
 
@@ -376,7 +376,7 @@ def signatory(deal_id):
 @login_required
 def approve(deal_id):
     ActionForm().validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.approve(c, current_user),
+    return _act(deal_id, lambda _d, c: signing.approve(c, current_user),
                 _("You approved the draft."), "approvals")
 
 
@@ -386,7 +386,7 @@ def approve(deal_id):
 def sign(deal_id):
     form = SignForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.sign(
+    return _act(deal_id, lambda _d, c: signing.sign(
         c, current_user, password=form.password.data or "",
         typed_name=form.signatory_name.data or "",
         shown_sha256=form.document_sha256.data or "",
@@ -399,7 +399,7 @@ def sign(deal_id):
 def reopen(deal_id):
     form = ReopenForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.reopen(c, current_user, form.reason.data),
+    return _act(deal_id, lambda _d, c: drafting.reopen(c, current_user, form.reason.data),
                 _("A new draft version was started; earlier signatures no longer count."))
 
 
@@ -408,7 +408,7 @@ def reopen(deal_id):
 def pdf(deal_id, contract_id):
     deal = _deal(deal_id)
     signed = request.args.get("signed") == "1"
-    contract, data, sha = services.pdf_for_download(deal, contract_id, current_user, signed)
+    contract, data, sha = access.pdf_for_download(deal, contract_id, current_user, signed)
     suffix = "-signed" if signed else ""
     name = f"{contract.contract_no}-v{contract.version}{suffix}.pdf"
     response = Response(data, mimetype="application/pdf")

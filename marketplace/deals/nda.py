@@ -104,12 +104,12 @@ def prepare(deal: Deal) -> str | None:
     if deal.state != DealState.nda or (confirmed_by_anyone(deal) and deal.nda_sha256) \
             or digest == deal.nda_variables_digest:
         return deal.nda_sha256
-    from ..agreements.services import store_file
+    from ..agreements.models import ContractFile
     from ..documents import render_pdf
 
     document = render_pdf(_template(), values, lang=LANGUAGE,
                           contract_no=f"TTO-NDA-{deal.id:06d}", contract_version=1)
-    store_file(document.pdf, document.sha256, document.pages)
+    ContractFile.store(document.pdf, document.sha256, document.pages)
     deal.nda_sha256, deal.nda_variables_digest = document.sha256, digest
     db.session.flush()
     return document.sha256

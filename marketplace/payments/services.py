@@ -28,7 +28,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from .. import jobs
-from ..agreements.services import signed_contract
+from ..agreements.access import signed_contract
 from ..deals import services as deal_services
 from ..deals.events import canonical
 from ..deals.models import SYSTEM, Deal, DealEvent, DealState, DealType, Side

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from marketplace import jobs
-from marketplace.agreements import services
+from marketplace.agreements import drafting, signing
 from marketplace.agreements.models import Contract, ContractStatus
 from marketplace.errors import Conflict, DomainError, PermissionDenied
 from marketplace.extensions import db
@@ -18,15 +18,15 @@ from .conftest import LICENSE_DETAILS, agree, load
 
 
 def _ready(deal, p):
-    contract = services.start_draft(deal, load(p["buyer"]))
-    services.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
+    contract = drafting.start_draft(deal, load(p["buyer"]))
+    drafting.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
     db.session.commit()
     return contract
 
 
 def _render(contract, p):
-    services.approve(contract, load(p["buyer"]))
-    services.approve(contract, load(p["seller"]))
+    signing.approve(contract, load(p["buyer"]))
+    signing.approve(contract, load(p["seller"]))
     db.session.commit()
     jobs.flush()
     db.session.refresh(contract)
@@ -34,7 +34,7 @@ def _render(contract, p):
 
 
 def test_the_draft_starts_with_whoever_spoke_for_each_side(agreed, parties):
-    contract = services.start_draft(agreed, load(parties["buyer"]))
+    contract = drafting.start_draft(agreed, load(parties["buyer"]))
     db.session.commit()
     assert contract.signatories == {
         "licensee": {"name": load(parties["buyer"]).display_name, "title": None},
@@ -45,9 +45,9 @@ def test_the_draft_starts_with_whoever_spoke_for_each_side(agreed, parties):
 def test_a_party_names_its_signatory_and_the_contract_prints_them(agreed, parties):
     p = parties
     contract = _ready(agreed, p)
-    services.approve(contract, load(p["seller"]))
+    signing.approve(contract, load(p["seller"]))
     db.session.commit()
-    assert services.set_signatory(contract, load(p["buyer"]), "  Minji   Park ", "CEO")
+    assert drafting.set_signatory(contract, load(p["buyer"]), "  Minji   Park ", "CEO")
     db.session.commit()
     assert contract.signatories["licensee"] == {"name": "Minji Park", "title": "CEO"}
     assert contract.variables["licensee"]["representative"] == {
@@ -56,10 +56,10 @@ def test_a_party_names_its_signatory_and_the_contract_prints_them(agreed, partie
     assert [e.kind for e in agreed.events][-1] == "contract_signatory"
     edit = contract.edits[-1]
     assert (edit.target, edit.after) == ("licensee.signatory", "Minji Park (CEO)")
-    assert services.set_signatory(contract, load(p["buyer"]), "Minji Park", "CEO") is False
+    assert drafting.set_signatory(contract, load(p["buyer"]), "Minji Park", "CEO") is False
     # "licensee.representative" is no detail to fill: it is the signatory
     with pytest.raises(DomainError) as info:
-        services.fill_variables(contract, load(p["buyer"]), {"licensee.representative": "X"})
+        drafting.fill_variables(contract, load(p["buyer"]), {"licensee.representative": "X"})
     assert "licensee.representative" in info.value.fields
     db.session.rollback()
 
@@ -68,21 +68,21 @@ def test_only_the_party_names_its_signatory_and_only_on_a_draft(agreed, parties)
     p = parties
     contract = _ready(agreed, p)
     with pytest.raises(DomainError) as info:
-        services.set_signatory(contract, load(p["buyer"]), "   ", "x" * 101)
+        drafting.set_signatory(contract, load(p["buyer"]), "   ", "x" * 101)
     assert set(info.value.fields) == {"name", "title"}
     db.session.rollback()
     agreed.assign_staff(load(p["admin"]), load(p["staff"]))
     db.session.commit()
     for who, error in (("staff", PermissionDenied), ("outsider", DomainError)):
         with pytest.raises(error):
-            services.set_signatory(contract, load(p[who]), "Someone Else")
+            drafting.set_signatory(contract, load(p[who]), "Someone Else")
         db.session.rollback()
     _render(contract, p)
     with pytest.raises(Conflict):  # after the render a change needs a new version
-        services.set_signatory(contract, load(p["buyer"]), "Minji Park")
+        drafting.set_signatory(contract, load(p["buyer"]), "Minji Park")
     db.session.rollback()
-    successor = services.reopen(contract, load(p["buyer"]), "서명자 변경")
-    services.set_signatory(successor, load(p["buyer"]), "Minji Park")
+    successor = drafting.reopen(contract, load(p["buyer"]), "서명자 변경")
+    drafting.set_signatory(successor, load(p["buyer"]), "Minji Park")
     db.session.commit()
     assert successor.signatories["licensee"]["name"] == "Minji Park"
     assert successor.signatories["licensor"] == contract.signatories["licensor"]
@@ -92,12 +92,12 @@ def test_signing_asks_for_the_signatory_name_spaces_and_case_aside(agreed, parti
     p = parties
     buyer = load(p["buyer"])
     contract = _ready(agreed, p)
-    services.set_signatory(contract, buyer, "Minji Park", "CEO")
+    drafting.set_signatory(contract, buyer, "Minji Park", "CEO")
     db.session.commit()
     _render(contract, p)
 
     def sign(name):
-        return services.sign(contract, buyer, password=TEST_PASSWORD, typed_name=name,
+        return signing.sign(contract, buyer, password=TEST_PASSWORD, typed_name=name,
                              shown_sha256=contract.pdf_sha256, ip="203.0.113.9")
 
     with pytest.raises(DomainError) as info:
