@@ -276,3 +276,22 @@ def test_a_deal_half_way_through_the_nda_gets_its_document(app, parties):
                       data={"sha256": shown, "password": TEST_PASSWORD}).status_code == 303
     with app.app_context():
         assert db.session.get(Deal, deal_id).state == DealState.negotiating
+
+
+def test_the_deal_page_says_in_one_sentence_who_confirmed_the_nda(app, parties):
+    """Korean puts the subject before the verb: the status is one translated sentence per
+    case, never "구매자, 판매자 확인함" assembled from words."""
+    p = parties
+    with app.test_request_context():
+        deal_id = _nda_deal(p).id
+        db.session.commit()
+    buyer, seller = _client(app, p["buyer"], "ko"), _client(app, p["seller"], "en")
+    assert "아직 어느 쪽도 확인하지 않았습니다" in buyer.get(f"/ko/deals/{deal_id}").get_data(
+        as_text=True)
+    shown = _shown_sha256(buyer, "ko", deal_id)
+    assert buyer.post(f"/ko/deals/{deal_id}/nda/confirm",
+                      data={"sha256": shown, "password": TEST_PASSWORD}).status_code == 303
+    page = buyer.get(f"/ko/deals/{deal_id}").get_data(as_text=True)
+    assert "필요합니다. 구매자가 확인했습니다." in page
+    assert "Required; the buyer has confirmed it." in seller.get(
+        f"/en/deals/{deal_id}").get_data(as_text=True)
