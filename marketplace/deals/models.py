@@ -319,14 +319,19 @@ class Deal(DealRoles, db.Model):
                                                    "terms": clean})
         return terms
 
-    def accept_terms(self, actor, version: int) -> "DealEvent":
-        """The side that did not write the current version accepts it: the deal is agreed."""
+    def _answering(self, actor, version) -> tuple[Side, "DealTerms"]:
+        """Lock; the answering side and the current offer, which the other side wrote."""
         self._lock()
         side = self._require_side(actor)
         self._require_negotiating()
         terms = self._require_current(int(version))
         if terms.author_side == side:
             raise Conflict(_l("This is your own offer; the other side has to answer it."))
+        return side, terms
+
+    def accept_terms(self, actor, version: int) -> "DealEvent":
+        """The side that did not write the current version accepts it: the deal is agreed."""
+        side, terms = self._answering(actor, version)
         self._rule("accept_terms", actor, DealState.agreed)
         result = db.session.execute(
             sa.update(Deal)
@@ -344,12 +349,7 @@ class Deal(DealRoles, db.Model):
 
     def reject_terms(self, actor, version: int, note: str | None = None) -> "DealEvent":
         """Say no to the current offer without ending the deal (a counter-offer may follow)."""
-        self._lock()
-        side = self._require_side(actor)
-        self._require_negotiating()
-        terms = self._require_current(int(version))
-        if terms.author_side == side:
-            raise Conflict(_l("This is your own offer; the other side has to answer it."))
+        side, terms = self._answering(actor, version)
         if self.rejected_version == terms.version:
             raise Conflict(_l("You have already rejected this offer."))
         self.rejected_version = terms.version
