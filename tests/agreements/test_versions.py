@@ -18,23 +18,7 @@ from marketplace.errors import Conflict, DomainError, PermissionDenied
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 
-from .conftest import LICENSE_DETAILS, load
-
-
-def _ready(deal, p):
-    contract = drafting.start_draft(deal, load(p["buyer"]))
-    drafting.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
-    db.session.commit()
-    return contract
-
-
-def _render(contract, p):
-    signing.approve(contract, load(p["buyer"]))
-    signing.approve(contract, load(p["seller"]))
-    db.session.commit()
-    jobs.flush()
-    db.session.refresh(contract)
-    return contract
+from .conftest import load, ready_draft, render_draft
 
 
 def _sign(contract, user, sha=None):
@@ -45,7 +29,7 @@ def _sign(contract, user, sha=None):
 
 def test_an_edit_after_an_approval_clears_it(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
+    contract = ready_draft(agreed, p)
     signing.approve(contract, load(p["buyer"]))
     db.session.commit()
     assert contract.approved_by(agreed.side_of(load(p["buyer"])))
@@ -64,7 +48,7 @@ def test_an_edit_after_an_approval_clears_it(agreed, parties):
 
 
 def test_terms_values_are_locked_and_bad_values_named(agreed, parties):
-    contract = _ready(agreed, parties)
+    contract = ready_draft(agreed, parties)
     with pytest.raises(DomainError) as info:
         drafting.fill_variables(contract, load(parties["buyer"]),
                                 {"upfront_fee": {"amount": 1, "currency": "KRW"}})
@@ -76,7 +60,7 @@ def test_terms_values_are_locked_and_bad_values_named(agreed, parties):
 
 def test_staff_edit_clauses_once_assigned_and_outsiders_cannot(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
+    contract = ready_draft(agreed, p)
     agreed.assign_staff(load(p["admin"]), load(p["staff"]))
     db.session.commit()
     with pytest.raises(PermissionDenied):
@@ -97,7 +81,7 @@ def test_staff_edit_clauses_once_assigned_and_outsiders_cannot(agreed, parties):
 def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed, parties):
     p = parties
     buyer, seller = load(p["buyer"]), load(p["seller"])
-    contract = _render(_ready(agreed, p), p)
+    contract = render_draft(ready_draft(agreed, p), p)
     assert contract.status == ContractStatus.rendered
     _sign(contract, buyer)
     db.session.commit()
@@ -127,7 +111,7 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
     db.session.rollback()
     assert agreed.state == DealState.drafting  # the new version is a draft again
     clauses.edit_clause(successor, seller, "purpose", {"ko": "새 목적 조항."})
-    _render(successor, p)
+    render_draft(successor, p)
     assert successor.pdf_sha256 != first_sha
     assert agreed.state == DealState.signing  # the new PDF is sent for signature again
     assert [e.kind for e in agreed.events].count("send_for_signature") == 2
@@ -145,7 +129,7 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
 
 def test_a_new_version_after_the_render_takes_the_deal_back_to_drafting(agreed, parties):
     p = parties
-    contract = _render(_ready(agreed, p), p)
+    contract = render_draft(ready_draft(agreed, p), p)
     assert agreed.state == DealState.signing and contract.active_signatures() == []
     successor = drafting.reopen(contract, load(p["buyer"]), "주소 수정")
     db.session.commit()
@@ -160,7 +144,7 @@ def test_a_new_version_after_the_render_takes_the_deal_back_to_drafting(agreed, 
 def test_render_job_is_idempotent(agreed, parties):
     from marketplace.agreements.jobs import finalise_contract, render_contract
 
-    contract = _render(_ready(agreed, parties), parties)
+    contract = render_draft(ready_draft(agreed, parties), parties)
     sha = contract.pdf_sha256
     assert render_contract(contract.id, parties["buyer"].id) == sha
     assert finalise_contract(contract.id) is None  # nothing signed yet
@@ -189,7 +173,7 @@ def upload_dir(app, tmp_path, monkeypatch):
 
 def test_new_template_version_leaves_existing_contracts_alone(agreed, parties, upload_dir):
     p = parties
-    old = _ready(agreed, p)
+    old = ready_draft(agreed, p)
     admin = load(p["admin"])
     with pytest.raises(PermissionDenied):
         library.upload(load(p["staff"]), "license", [("t.zip", _template_zip(" (2판)"))])
@@ -202,7 +186,7 @@ def test_new_template_version_leaves_existing_contracts_alone(agreed, parties, u
     assert library.template_of(old).version == 1
     titles = {c["id"]: c["langs"]["ko"]["title"] for c in clauses.clause_view(old)}
     assert titles["grant"] == "실시권의 허락"
-    _render(old, p)
+    render_draft(old, p)
     assert old.template_version == 1 and old.status == ContractStatus.rendered
 
 
