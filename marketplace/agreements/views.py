@@ -4,6 +4,7 @@ back and shows its message (with its status). Every page first finds the deal th
 
 from __future__ import annotations
 
+import io
 import json
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -33,12 +35,13 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import access, clauses, drafting, library, signing, variables
+from . import access, clauses, drafting, library, nda, signing, variables
 from .forms import (
     LANG_SUFFIX,
     ActionForm,
     ClauseForm,
     LanguageForm,
+    NdaConfirmForm,
     ReopenForm,
     SignatoryForm,
     SignForm,
@@ -416,6 +419,61 @@ def pdf(deal_id, contract_id):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-SHA256"] = sha
     return response
+
+
+# ---- the NDA step ----------------------------------------------------------------------
+
+def _render_nda(deal, form=None, error=None):
+    sha256 = nda.prepare(deal)
+    db.session.commit()  # keep a freshly rendered PDF
+    form = form or NdaConfirmForm()
+    form.sha256.data = sha256
+    return render_template("agreements/nda.html", deal=deal, sha256=sha256,
+                           values=nda.variables(deal),
+                           missing=nda.missing_now(deal),
+                           actions=deal.allowed_actions(current_user), form=form, error=error,
+                           Side=Side, side_labels=SIDE_LABELS,
+                           viewer_side=deal.side_of(current_user))
+
+
+@bp.route("/<int:deal_id>/nda", endpoint="nda")
+@login_required
+def nda_page(deal_id):
+    return _render_nda(_deal(deal_id))
+
+
+@bp.route("/<int:deal_id>/nda.pdf")
+@login_required
+def nda_pdf(deal_id):
+    """The NDA PDF, for the parties and the assigned staff (404 for everyone else)."""
+    data, sha256 = nda.pdf(_deal(deal_id))
+    db.session.commit()
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"TTO-NDA-{deal_id:06d}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
+@login_required
+def confirm_nda(deal_id):
+    deal = _deal(deal_id)
+    form = NdaConfirmForm()
+    form.validate_on_submit()
+    try:
+        nda.confirm(deal, current_user, sha256=form.sha256.data or "",
+                    password=form.password.data or "")
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        form.password.data = None
+        return _render_nda(_deal(deal_id), form, error=exc.message), exc.status
+    flash(_("You confirmed the NDA."), "success")
+    return redirect(url_for("deals.detail", deal_id=deal_id), code=303)
 
 
 # ---- template library (admins) ------------------------------------------------------------

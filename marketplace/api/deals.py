@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..deals import messages, nda, services, terms
+from ..agreements import nda
+from ..deals import messages, services, terms
 from ..deals.states import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
 from ..extensions import db, limiter
@@ -299,7 +300,7 @@ def withdraw(data, deal_id):
 def nda_document(deal_id):
     """The NDA PDF's SHA-256 (rendered when first asked for), or what it still lacks."""
     deal = _deal(deal_id)
-    sha256 = services.nda_digest(deal)
+    sha256 = nda.prepare(deal)
     db.session.commit()
     return {"sha256": sha256, "buyer_confirmed": deal.nda_confirmed_by(Side.buyer),
             "seller_confirmed": deal.nda_confirmed_by(Side.seller),
@@ -332,7 +333,7 @@ def nda_pdf(deal_id):
 def confirm_nda(data, deal_id):
     """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,
     negotiation opens. A SHA-256 other than the current PDF's is a 409."""
-    return _act(deal_id, lambda d: services.confirm_nda(d, api_user(), sha256=data["sha256"],
+    return _act(deal_id, lambda d: nda.confirm(d, api_user(), sha256=data["sha256"],
                                                         password=data["password"]))
 
 

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -25,13 +24,6 @@ from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
-
-
-class NdaConfirmForm(FlaskForm):
-    """Confirming the NDA PDF whose SHA-256 was shown, with the user's password."""
-
-    sha256 = HiddenField()
-    password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
 class OpenDealForm(FlaskForm):

@@ -23,7 +23,6 @@ from ..listings.models import (
     ListingStatus,
     register_confidential_access,
 )
-from . import nda
 from .messages import MAX_MESSAGE, DealMessage
 from .models import Deal
 from .states import BUYER_KINDS, OPEN_STATES, SYSTEM, TERMINAL_STATES, DealState, DealType, Side
@@ -218,27 +217,6 @@ def nda_opens_listing(listing: Listing, user) -> bool:
                        Deal.seller_org_id == listing.organisation_id),
                sa.and_(Deal.seller_org_id == org_id,
                        Deal.buyer_org_id == listing.organisation_id)))) > 0
-
-
-# ---- NDA ----------------------------------------------------------------------------------
-
-def nda_digest(deal: Deal) -> str | None:
-    """The SHA-256 of the NDA PDF both sides confirm (`nda.prepare`)."""
-    return nda.prepare(deal)
-
-
-def confirm_nda(deal: Deal, actor, *, sha256: str, password: str) -> None:
-    """A side confirms the NDA PDF whose SHA-256 it was shown, with its password, as a
-    contract is signed; when both have, the negotiation opens."""
-    current = nda.prepare(deal)
-    if deal.state == DealState.nda and current is None:
-        raise Conflict(nda.MISSING_MESSAGE)
-    def verify_password():
-        if not password or not actor.check_password(password):
-            raise PermissionDenied(_l("The password is not correct."),
-                                   {"password": [_l("The password is not correct.")]})
-
-    deal.confirm_nda(actor, sha256 or "", verify=verify_password)
 
 
 # ---- expiry -------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 DomainError and show its message (with its status: 409 for a stale offer, 404 for a deal the
 viewer may not see)."""
 
-import io
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -11,19 +10,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..errors import DomainError, NotFound
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import apply_domain_error, choices
 from ..listings.models import Listing, ListingKind
-from ..security import password_attempt_limit
 from ..staff.access import staff_required
-from . import messages, nda, services, terms
+from . import messages, services, terms
 from .forms import (
     AcceptInquiryForm,
     ActionForm,
     AssignForm,
     DeclineForm,
     MessageForm,
-    NdaConfirmForm,
     NoteForm,
     OpenDealForm,
     terms_form,
@@ -212,64 +209,11 @@ def withdraw(deal_id):
                 _("You withdrew from the deal."))
 
 
-def _render_nda(deal, form=None, error=None):
-    sha256 = services.nda_digest(deal)
-    db.session.commit()  # keep a freshly rendered PDF
-    form = form or NdaConfirmForm()
-    form.sha256.data = sha256
-    return render_template("deals/nda.html", deal=deal, sha256=sha256,
-                           values=nda.variables(deal),
-                           missing=nda.missing_now(deal),
-                           actions=deal.allowed_actions(current_user), form=form, error=error,
-                           Side=Side, side_labels=SIDE_LABELS,
-                           viewer_side=deal.side_of(current_user))
-
-
-@bp.route("/<int:deal_id>/nda", endpoint="nda")
-@login_required
-def nda_page(deal_id):
-    return _render_nda(_deal(deal_id))
-
-
-@bp.route("/<int:deal_id>/nda.pdf")
-@login_required
-def nda_pdf(deal_id):
-    """The NDA PDF, for the parties and the assigned staff (404 for everyone else)."""
-    data, sha256 = nda.pdf(_deal(deal_id))
-    db.session.commit()
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"TTO-NDA-{deal_id:06d}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-SHA256"] = sha256
-    return response
-
-
 @bp.route("/<int:deal_id>/nda/require", methods=["POST"])
 @login_required
 def require_nda(deal_id):
     return _act(deal_id, lambda d: d.require_nda(current_user),
                 _("An NDA is now required before confidential details are shared."))
-
-
-@bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
-@limiter.limit(password_attempt_limit, methods=["POST"])
-@login_required
-def confirm_nda(deal_id):
-    deal = _deal(deal_id)
-    form = NdaConfirmForm()
-    form.validate_on_submit()
-    try:
-        services.confirm_nda(deal, current_user, sha256=form.sha256.data or "",
-                             password=form.password.data or "")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        form.password.data = None
-        return _render_nda(_deal(deal_id), form, error=exc.message), exc.status
-    flash(_("You confirmed the NDA."), "success")
-    return redirect(_detail_url(deal_id), code=303)
 
 
 # ---- terms --------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from marketplace.deals import messages, services
+from marketplace.agreements import nda as nda_document
+from marketplace.deals import messages
 from marketplace.deals.notifications import DealNotification
 from marketplace.deals.states import DealState
 from marketplace.errors import DomainError
@@ -41,19 +42,19 @@ def test_nda_gate_domain(ctx, parties):
     with pytest.raises(DomainError):
         deal.propose_terms(buyer, None, {"currency": "KRW"})  # no terms before the NDA
     fill_nda_details(p)
-    sha256 = services.nda_digest(deal)
-    services.confirm_nda(deal, buyer, sha256=sha256, password=TEST_PASSWORD)
+    sha256 = nda_document.prepare(deal)
+    nda_document.confirm(deal, buyer, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.nda
     with pytest.raises(DomainError):  # once per side
-        services.confirm_nda(deal, load(p["buyer"]), sha256=sha256, password=TEST_PASSWORD)
-    services.confirm_nda(deal, seller, sha256=sha256, password=TEST_PASSWORD)
+        nda_document.confirm(deal, load(p["buyer"]), sha256=sha256, password=TEST_PASSWORD)
+    nda_document.confirm(deal, seller, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.negotiating and deal.nda_passed
     assert can_see_confidential(offering, buyer) and can_see_confidential(need, seller)
     assert secret.visible_to(deal, buyer)
     assert not can_see_confidential(offering, load(p["outsider"]))
     confirmations = [e for e in deal.events if e.kind == "confirm_nda"]
     assert len(confirmations) == 2
-    assert confirmations[0].payload["nda_digest"] == services.nda_digest(deal)
+    assert confirmations[0].payload["nda_digest"] == nda_document.prepare(deal)
 
 
 def test_nda_pages(app, client, parties, login_as):
@@ -64,7 +65,7 @@ def test_nda_pages(app, client, parties, login_as):
                               confidential=True)
         deal.accept_inquiry(load(p["seller"]))
         fill_nda_details(p)
-        sha256 = services.nda_digest(deal)
+        sha256 = nda_document.prepare(deal)
         db.session.commit()
         deal_id = deal.id
     login_as(p["buyer"], lang="en")

@@ -11,9 +11,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from marketplace.agreements import nda
 from marketplace.agreements.models import Contract
 from marketplace.api.tokens import create_token
-from marketplace.deals import nda
 from marketplace.deals.events import DealEvent
 from marketplace.deals.models import Deal
 from marketplace.deals.states import DealState

@@ -10,15 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organisation
-from marketplace.deals import nda, services
+from marketplace.agreements import nda
 from marketplace.deals.events import DealEvent
 from marketplace.deals.models import Deal
 from marketplace.deals.states import DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
-
-from .conftest import fill_nda_details, load, open_deal
+from tests.deals.conftest import fill_nda_details, load, open_deal
 
 requires_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"),
                                         reason="poppler-utils not installed")
@@ -158,7 +157,7 @@ def test_missing_details_are_named_and_nothing_can_be_confirmed(app, parties):
         deal = _nda_deal(p, details=False)
         assert nda.prepare(deal) is None
         with pytest.raises(Conflict):
-            services.confirm_nda(deal, load(p["buyer"]), sha256="0" * 64,
+            nda.confirm(deal, load(p["buyer"]), sha256="0" * 64,
                                  password=TEST_PASSWORD)
         db.session.commit()
         deal_id = deal.id
