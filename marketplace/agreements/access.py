@@ -98,7 +98,7 @@ def require_party(deal: Deal, actor) -> Side:
 
 
 def lock(deal: Deal, contract: Contract | None = None) -> None:
-    """The deal's row lock (see `Deal.lock`); then re-read the contract as committed."""
+    """The deal's row lock (see `Deal._lock`); then re-read the contract as committed."""
     deal._lock()
     if contract is not None and contract.id is not None:
         db.session.refresh(contract)

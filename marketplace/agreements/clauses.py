@@ -33,7 +33,7 @@ def _with_both_languages(value):
 
 
 def render_draft(contract: Contract, lang: str, overrides: dict | None = None,
-            variables_: dict | None = None) -> str:
+                 variables_: dict | None = None) -> str:
     """The draft in `lang`; in a language the contract is not written in (the clause editor
     shows both), a text given in one language only stands in for the other."""
     variables_ = variables_ or contract.variables

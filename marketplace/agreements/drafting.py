@@ -123,7 +123,7 @@ def _editor_side(deal: Deal, actor) -> Side | None:
 
 
 def record_edit(contract: Contract, actor, kind: EditKind, target: str, before, after,
-                 lang: str | None = None) -> ContractEdit:
+                lang: str | None = None) -> ContractEdit:
     edit = ContractEdit(contract_id=contract.id, kind=kind, target=target, lang=lang,
                         before=before, after=after, user_id=actor.id,
                         side=_editor_side(contract.deal, actor), created_at=utcnow())
@@ -240,8 +240,8 @@ def fill_variables(contract: Contract, actor, values: dict[str, Any]) -> list[st
                               wrong) from exc
     for path in changed:
         record_edit(contract, actor, EditKind.variable, path,
-                     as_text(_get_path(contract.variables, path)),
-                     as_text(_get_path(updated, path)))
+                    as_text(_get_path(contract.variables, path)),
+                    as_text(_get_path(updated, path)))
     contract.variables = updated
     db.session.flush()
     clear_approvals(contract, actor)
@@ -295,7 +295,7 @@ def set_signatory(contract: Contract, actor, name: str | None, title: str | None
     if before == new:
         return False
     record_edit(contract, actor, EditKind.variable, f"{party}.signatory",
-                 signatories.describe(before), signatories.describe(new))
+                signatories.describe(before), signatories.describe(new))
     contract.signatories = {**(contract.signatories or {}), party: new}
     contract.variables = signatories.with_representatives(contract.variables, {party: new})
     db.session.flush()
@@ -324,7 +324,7 @@ def change_language(contract: Contract, actor, language: str, prevailing: str = 
     if before == (language, prevailing):
         return False
     record_edit(contract, actor, EditKind.settings, "language", "/".join(before),
-                 f"{language}/{prevailing}")
+                f"{language}/{prevailing}")
     contract.language, contract.prevailing_language = language, prevailing
     db.session.flush()
     clear_approvals(contract, actor)

@@ -161,8 +161,8 @@ def sign(data, deal_id):
     password (403 if wrong) and your signatory's name (422 if it is not theirs)."""
     contract = _contract(_deal(deal_id))
     signing.sign(contract, api_user(), password=data["password"],
-                  typed_name=data["signatory_name"], shown_sha256=data["sha256"],
-                  ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+                 typed_name=data["signatory_name"], shown_sha256=data["sha256"],
+                 ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
     return _committed(contract)
 
 
@@ -176,7 +176,7 @@ def pdf(deal_id):
     deal = _deal(deal_id)
     contract = _contract(deal)
     _, data, sha = access.pdf_for_download(deal, contract.id, api_user(),
-                                             signed=bool(contract.signed_pdf_sha256))
+                                           signed=bool(contract.signed_pdf_sha256))
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{contract.contract_no}-v{contract.version}.pdf"')

@@ -334,7 +334,7 @@ def confirm_nda(data, deal_id):
     """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,
     negotiation opens. A SHA-256 other than the current PDF's is a 409."""
     return _act(deal_id, lambda d: nda.confirm(d, api_user(), sha256=data["sha256"],
-                                                        password=data["password"]))
+                                               password=data["password"]))
 
 
 @blp.route("/<int:deal_id>/terms")

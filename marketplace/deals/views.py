@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..accounts.models import User
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import apply_domain_error, choices
@@ -348,8 +349,6 @@ def assign(deal_id):
     form.validate_on_submit()
 
     def assign_staff(deal):
-        from ..accounts.models import User
-
         staff = db.session.get(User, int(form.staff_id.data or 0))
         if staff is None:
             raise DomainError(_l("Choose a staff member."))

@@ -39,9 +39,9 @@ def test_draft_approve_render_sign(agreed, parties):
     stored = db.session.get(ContractFile, contract.pdf_sha256)
     assert hashlib.sha256(stored.data).hexdigest() == contract.pdf_sha256
     signing.sign(contract, buyer, password=TEST_PASSWORD, typed_name=buyer.display_name,
-                  shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
+                 shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
     signing.sign(contract, seller, password=TEST_PASSWORD, typed_name=seller.display_name,
-                  shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
+                 shown_sha256=contract.pdf_sha256, ip="127.0.0.1", user_agent="pytest")
     db.session.commit()
     jobs.flush()
     db.session.refresh(contract)

@@ -36,7 +36,7 @@ def _signed_in_korean(app, p) -> tuple[int, int]:
         db.session.refresh(contract)
         for user in (buyer, seller):
             signing.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
-                          shown_sha256=contract.pdf_sha256, ip="198.51.100.7")
+                         shown_sha256=contract.pdf_sha256, ip="198.51.100.7")
         db.session.commit()
         jobs.flush()
         return deal.id, contract.id

@@ -81,7 +81,7 @@ def test_signing_asks_for_the_signatory_name_spaces_and_case_aside(agreed, parti
 
     def sign(name):
         return signing.sign(contract, buyer, password=TEST_PASSWORD, typed_name=name,
-                             shown_sha256=contract.pdf_sha256, ip="203.0.113.9")
+                            shown_sha256=contract.pdf_sha256, ip="203.0.113.9")
 
     with pytest.raises(DomainError) as info:
         sign(buyer.display_name)  # the profile's name is not the signatory's

@@ -23,8 +23,8 @@ from .conftest import load, ready_draft, render_draft
 
 def _sign(contract, user, sha=None):
     return signing.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
-                         shown_sha256=sha or contract.pdf_sha256, ip="203.0.113.9",
-                         user_agent="pytest")
+                        shown_sha256=sha or contract.pdf_sha256, ip="203.0.113.9",
+                        user_agent="pytest")
 
 
 def test_an_edit_after_an_approval_clears_it(agreed, parties):
@@ -34,7 +34,7 @@ def test_an_edit_after_an_approval_clears_it(agreed, parties):
     db.session.commit()
     assert contract.approved_by(agreed.side_of(load(p["buyer"])))
     clauses.edit_clause(contract, load(p["seller"]), "purpose",
-                         {"ko": "본 계약의 목적은 기술 실시이다."})
+                        {"ko": "본 계약의 목적은 기술 실시이다."})
     db.session.commit()
     assert contract.active_approvals() == []
     assert contract.overrides["purpose"] == {"ko": "본 계약의 목적은 기술 실시이다."}
@@ -44,7 +44,7 @@ def test_an_edit_after_an_approval_clears_it(agreed, parties):
     assert edit.before.startswith("본 계약은 갑이 보유한") and edit.after.endswith("실시이다.")
     # the same text again, or the template's own wording, changes nothing new
     assert clauses.edit_clause(contract, load(p["seller"]), "purpose",
-                                {"ko": "본 계약의 목적은 기술 실시이다."}) == 0
+                               {"ko": "본 계약의 목적은 기술 실시이다."}) == 0
 
 
 def test_terms_values_are_locked_and_bad_values_named(agreed, parties):
