@@ -30,25 +30,23 @@ from ..deals.models import Deal
 from ..deals.states import EVENT_LABELS, Side
 from ..errors import Conflict
 from ..extensions import db
+from ..labels import LabelledEnum
 
 
-class ContractStatus(enum.StrEnum):
-    draft = "draft"          # being filled, edited and approved
-    approved = "approved"    # both sides approved; the PDF job is on its way
-    rendered = "rendered"    # the PDF exists; nobody has signed yet
-    signing = "signing"      # one side signed
-    signed = "signed"        # both signed; the final PDF carries the certificate page
-    void = "void"            # replaced by a later version
+class ContractStatus(LabelledEnum):
+    # being filled, edited and approved
+    draft = "draft", _l("Draft")
+    # both sides approved; the PDF job is on its way
+    approved = "approved", _l("Approved, PDF being prepared")
+    # the PDF exists; nobody has signed yet
+    rendered = "rendered", _l("Ready to sign")
+    # one side signed
+    signing = "signing", _l("Signed by one side")
+    # both signed; the final PDF carries the certificate page
+    signed = "signed", _l("Signed by both sides")
+    # replaced by a later version
+    void = "void", _l("Replaced by a later version")
 
-
-STATUS_LABELS = {
-    ContractStatus.draft: _l("Draft"),
-    ContractStatus.approved: _l("Approved, PDF being prepared"),
-    ContractStatus.rendered: _l("Ready to sign"),
-    ContractStatus.signing: _l("Signed by one side"),
-    ContractStatus.signed: _l("Signed by both sides"),
-    ContractStatus.void: _l("Replaced by a later version"),
-}
 
 #: Versions whose text can no longer change.
 FROZEN = (ContractStatus.rendered, ContractStatus.signing, ContractStatus.signed,
@@ -127,7 +125,7 @@ class Contract(db.Model):
 
     @property
     def status_label(self):
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def language_label(self):

@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..deals.states import AGREED_STATES, SIDE_LABELS, DealState, Side
+from ..deals.states import AGREED_STATES, DealState, Side
 from ..documents import VariablesInvalid
 from ..documents.fields import (
     format_date_value,
@@ -174,7 +174,7 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     side = deal.side_of(current_user)
     context = {
         "deal": deal, "contract": contract, "viewer_side": side, "Side": Side,
-        "side_labels": SIDE_LABELS, "error": error, "action_form": ActionForm(),
+        "error": error, "action_form": ActionForm(),
         "can_start": deal.state == DealState.agreed and access.can_fill(deal, current_user),
         "agreed_states": AGREED_STATES, "Status": ContractStatus,
     }
@@ -432,7 +432,7 @@ def _render_nda(deal, form=None, error=None):
                            values=nda.variables(deal),
                            missing=nda.missing_now(deal),
                            actions=deal.allowed_actions(current_user), form=form, error=error,
-                           Side=Side, side_labels=SIDE_LABELS,
+                           Side=Side,
                            viewer_side=deal.side_of(current_user))
 
 

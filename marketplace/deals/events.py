@@ -24,7 +24,7 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import DomainError
 from ..extensions import db
-from .states import EVENT_LABELS, STATE_LABELS, DealState, SystemActor
+from .states import EVENT_LABELS, DealState, SystemActor
 
 GENESIS = "0" * 64
 
@@ -142,11 +142,11 @@ class DealEvent(db.Model):
 
     @property
     def from_label(self):
-        return STATE_LABELS.get(self.from_state) if self.from_state else None
+        return DealState(self.from_state).label if self.from_state else None
 
     @property
     def to_label(self):
-        return STATE_LABELS.get(self.to_state) if self.to_state else None
+        return DealState(self.to_state).label if self.to_state else None
 
 
 def refuse_change(mapper, connection, target):

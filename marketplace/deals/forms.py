@@ -18,7 +18,7 @@ from ..errors import DomainError
 from ..forms import choices
 from ..i18n.formatting import major_to_minor, minor_to_major
 from .messages import MAX_MESSAGE
-from .states import DEAL_TYPE_LABELS, DECLINE_REASONS
+from .states import DECLINE_REASONS, DealType
 from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 
@@ -36,7 +36,7 @@ class OpenDealForm(FlaskForm):
     require_nda = BooleanField(_l("Ask for an NDA before confidential details are shared"))
 
     def set_choices(self, deal_types, needs, need_required=False):
-        self.deal_type.choices = choices((t, DEAL_TYPE_LABELS[t]) for t in deal_types)
+        self.deal_type.choices = choices((t, DealType(t).label) for t in deal_types)
         options = [] if need_required else [("", _l("No specific need"))]
         self.need_id.choices = choices(options + [(str(n.id), n.title) for n in needs])
 

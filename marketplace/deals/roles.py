@@ -10,14 +10,12 @@ from ..accounts.models import Organisation
 from ..extensions import db
 from .states import (
     BUYER,
-    DEAL_TYPE_LABELS,
     INITIATOR,
     OPEN_STATES,
     RECIPIENT,
     RULES,
     SELLER,
     STAFF,
-    STATE_LABELS,
     SYSTEM_ROLE,
     TERMINAL_STATES,
     DealState,
@@ -34,11 +32,11 @@ class DealRoles:
 
     @property
     def state_label(self):
-        return STATE_LABELS[self.state]
+        return self.state.label
 
     @property
     def deal_type_label(self):
-        return DEAL_TYPE_LABELS[self.deal_type]
+        return self.deal_type.label
 
     @property
     def title(self) -> str:

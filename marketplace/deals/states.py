@@ -4,46 +4,30 @@ explicit `RULES` table of transitions, and the labels of the events its history 
 Plain data, no database: the Deal model (`models.py`) checks every transition against `RULES`.
 """
 
-import enum
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import OrgKind
+from ..labels import LabelledEnum
 from ..listings.models import DEAL_TYPE_LABELS as LISTING_DEAL_TYPE_LABELS
 
 
-class DealState(enum.StrEnum):
-    inquiry = "inquiry"
-    nda = "nda"
-    negotiating = "negotiating"
-    agreed = "agreed"
-    drafting = "drafting"
-    signing = "signing"
-    signed = "signed"
-    payment_pending = "payment_pending"
-    paid = "paid"
-    closed = "closed"
-    withdrawn = "withdrawn"
-    declined = "declined"
-    expired = "expired"
+class DealState(LabelledEnum):
+    inquiry = "inquiry", _l("Inquiry")
+    nda = "nda", _l("NDA")
+    negotiating = "negotiating", _l("Negotiating")
+    agreed = "agreed", _l("Agreed")
+    drafting = "drafting", _l("Contract drafting")
+    signing = "signing", _l("Signing")
+    signed = "signed", _l("Signed")
+    payment_pending = "payment_pending", _l("Payment pending")
+    paid = "paid", _l("Paid")
+    closed = "closed", _l("Closed")
+    withdrawn = "withdrawn", _l("Withdrawn")
+    declined = "declined", _l("Declined")
+    expired = "expired", _l("Expired")
 
-
-STATE_LABELS = {
-    DealState.inquiry: _l("Inquiry"),
-    DealState.nda: _l("NDA"),
-    DealState.negotiating: _l("Negotiating"),
-    DealState.agreed: _l("Agreed"),
-    DealState.drafting: _l("Contract drafting"),
-    DealState.signing: _l("Signing"),
-    DealState.signed: _l("Signed"),
-    DealState.payment_pending: _l("Payment pending"),
-    DealState.paid: _l("Paid"),
-    DealState.closed: _l("Closed"),
-    DealState.withdrawn: _l("Withdrawn"),
-    DealState.declined: _l("Declined"),
-    DealState.expired: _l("Expired"),
-}
 
 # States a deal can still be withdrawn, declined or expired from (DESIGN.md's bottom bar).
 OPEN_STATES = (DealState.inquiry, DealState.nda, DealState.negotiating, DealState.agreed,
@@ -54,27 +38,27 @@ AGREED_STATES = (DealState.agreed, DealState.drafting, DealState.signing, DealSt
                  DealState.payment_pending, DealState.paid, DealState.closed)
 
 
-class DealType(enum.StrEnum):
-    license = "license"
-    transfer = "transfer"
-    joint_development = "joint_development"
-    poc = "poc"
-    supply = "supply"
-    investment = "investment"
-    acquisition = "acquisition"
+class DealType(LabelledEnum):
+    """Listings name the deal types they are open to (with these labels); deals add
+    acquisition."""
+
+    license = "license", LISTING_DEAL_TYPE_LABELS["license"]
+    transfer = "transfer", LISTING_DEAL_TYPE_LABELS["transfer"]
+    joint_development = "joint_development", LISTING_DEAL_TYPE_LABELS["joint_development"]
+    poc = "poc", LISTING_DEAL_TYPE_LABELS["poc"]
+    supply = "supply", LISTING_DEAL_TYPE_LABELS["supply"]
+    investment = "investment", LISTING_DEAL_TYPE_LABELS["investment"]
+    acquisition = "acquisition", _l("Acquisition")
 
 
-# Listings name the deal types they are open to; deals add acquisition.
-DEAL_TYPE_LABELS = {DealType(code): label for code, label in LISTING_DEAL_TYPE_LABELS.items()}
-DEAL_TYPE_LABELS[DealType.acquisition] = _l("Acquisition")
+class Side(LabelledEnum):
+    buyer = "buyer", _l("Buyer")
+    seller = "seller", _l("Seller")
 
 
-class Side(enum.StrEnum):
-    buyer = "buyer"
-    seller = "seller"
-
-
-SIDE_LABELS = {Side.buyer: _l("Buyer"), Side.seller: _l("Seller")}
+# For modules that look a label up by the stored value (the programme figures, receipts).
+STATE_LABELS = DealState.labels()
+DEAL_TYPE_LABELS = DealType.labels()
 
 DECLINE_REASONS = {
     "not_a_fit": _l("The technology does not fit our needs"),

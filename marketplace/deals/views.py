@@ -31,7 +31,7 @@ from .forms import (
 from .integrity import verify, verify_all
 from .models import Deal
 from .notifications import mark_read, notifications_for, unread_count
-from .states import DECLINE_REASONS, SIDE_LABELS, DealType, Side
+from .states import DECLINE_REASONS, DealType, Side
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -159,7 +159,7 @@ def _render_detail(deal_id: int, error=None):
     chain = verify(deal.id) if current_user.is_staff else None
     if not deal.can_view(current_user):  # staff not assigned: the header, no content
         return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
-                               Side=Side, side_labels=SIDE_LABELS, chain=chain,
+                               Side=Side, chain=chain,
                                action_form=ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
@@ -170,7 +170,7 @@ def _render_detail(deal_id: int, error=None):
         panel_actions=actions - {"post_message", "propose_terms", "accept_terms",
                                  "reject_terms"},
         versions=versions, terms_rows=terms.display_rows, error=error, Side=Side,
-        side_labels=SIDE_LABELS, decline_reasons=DECLINE_REASONS, chain=chain,
+        decline_reasons=DECLINE_REASONS, chain=chain,
         expires_at=services.expires_at(deal), accept_form=AcceptInquiryForm(),
         decline_form=DeclineForm(), note_form=NoteForm(), message_form=MessageForm(),
         action_form=ActionForm(), assign_form=assign_form,
