@@ -19,12 +19,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import domain_events
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Listing
+from . import events
 from .events import DealEvent
 from .messages import DealMessage
 from .roles import DealRoles
@@ -199,12 +201,11 @@ class Deal(DealRoles, db.Model):
     def record_event(self, kind: str, actor, payload: dict | None = None, *,
                      source: DealState | None = None, target: DealState | None = None,
                      touch: bool = True) -> "DealEvent":
-        """Append a hash-chained event (and notify the people concerned)."""
-        from . import events, notifications
-
+        """Append a hash-chained event and announce it (`domain_events`): the notices, the
+        payment requests of a signed deal and whatever else listens run in this transaction."""
         event = events.append(self, kind, actor, payload or {}, source=source, target=target,
                               touch=touch)
-        notifications.for_event(self, event, actor)
+        domain_events.send_deal_event(self, event, actor)
         return event
 
     # ---- the inquiry -------------------------------------------------------------------

@@ -17,11 +17,9 @@ from ..clock import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..listings.models import (
-    CONFIDENTIAL_ACCESS_RULES,
     Listing,
     ListingKind,
     ListingStatus,
-    register_confidential_access,
 )
 from .messages import MAX_MESSAGE, DealMessage
 from .models import Deal
@@ -323,7 +321,3 @@ def event_dict(event) -> dict:
             "to_state": event.to_state, "payload": event.payload,
             "payload_digest": event.payload_digest, "created_at": _when(event.created_at),
             "prev_hash": event.prev_hash, "hash": event.hash}
-
-# Parties past an NDA read the other side's confidential listing section.
-if nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
-    register_confidential_access(nda_opens_listing)

@@ -9,11 +9,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import domain_events
 from ..accounts.models import User
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import apply_domain_error, choices
-from ..listings.models import Listing, ListingKind
+from ..listings.models import (
+    CONFIDENTIAL_ACCESS_RULES,
+    Listing,
+    ListingKind,
+    register_confidential_access,
+)
 from ..staff.access import staff_required
 from . import messages, services, terms
 from .forms import (
@@ -30,7 +36,7 @@ from .forms import (
 )
 from .integrity import verify, verify_all
 from .models import Deal
-from .notifications import mark_read, notifications_for, unread_count
+from .notifications import for_event, mark_read, notifications_for, unread_count
 from .states import DECLINE_REASONS, DealType, Side
 
 bp = Blueprint("deals", __name__, template_folder="templates",
@@ -39,6 +45,11 @@ bp = Blueprint("deals", __name__, template_folder="templates",
 
 @bp.record_once
 def _setup(state) -> None:
+    # What the deals package answers elsewhere: a notice for every deal event, and a listing's
+    # confidential section opened to the parties of a deal past its NDA.
+    domain_events.subscribe(None, for_event)
+    if services.nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
+        register_confidential_access(services.nda_opens_listing)
     app = state.app
     app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
 
