@@ -5,7 +5,6 @@ back and shows its message (with its status). Every page first finds the deal th
 from __future__ import annotations
 
 import io
-import json
 
 from flask import (
     Blueprint,
@@ -22,20 +21,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..actions import done, run_action
 from ..deals.states import AGREED_STATES, DealState, Side
 from ..documents import VariablesInvalid
-from ..documents.fields import (
-    format_date_value,
-    format_money,
-    format_number,
-    format_percent_value,
-    localise,
-)
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import access, clauses, drafting, library, nda, signing, variables
+from . import access, clauses, drafting, library, nda, presenting, signing, variables
 from .forms import (
     LANG_SUFFIX,
     ActionForm,
@@ -87,42 +80,9 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None,
     Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
     contract = _current(deal) if needs_contract else access.current_contract(deal)
-    try:
-        action(deal, contract)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _render_contract(deal_id, error=exc), exc.status
-    flash(success, "success")
-    return redirect(_page_url(deal_id, anchor), code=303)
-
-
-# ---- presenting variables -----------------------------------------------------------------
-
-def display_value(spec, value, lang: str) -> str:
-    """A variable as the contract shows it in `lang` (for the draft's details table)."""
-    if value in (None, "", []):
-        return "—"
-    if spec.type == "money":
-        return format_money(value, lang)
-    if spec.type == "date":
-        return format_date_value(value, lang)
-    if spec.type == "percent":
-        return format_percent_value(value, lang)
-    if spec.type == "integer":
-        return format_number(value, lang)
-    if spec.type == "enum":
-        return spec.labels.get(lang, {}).get(value, value)
-    if spec.type == "schedule":
-        return "; ".join(f"{format_date_value(i['due'], lang)}: {format_money(i['amount'], lang)}"
-                         for i in value)
-    if spec.type == "party":
-        local = localise(value, lang)
-        return " · ".join(str(local[k]) for k in ("name", "representative", "address",
-                                                  "registration_no") if local.get(k))
-    return str(localise(value, lang))
+    return run_action(lambda: action(deal, contract),
+                      on_success=done(success, _page_url(deal_id, anchor)),
+                      on_error=lambda exc: (_render_contract(deal_id, error=exc), exc.status))
 
 
 def _details_rows(template, contract, lang: str) -> list[dict]:
@@ -133,36 +93,10 @@ def _details_rows(template, contract, lang: str) -> list[dict]:
                               or p.startswith(name + "["))
         locked = name in contract.locked or (spec.type == "party")
         rows.append({"name": name, "label": spec.label.get(lang, name),
-                     "value": display_value(spec, contract.variables.get(name), lang),
+                     "value": presenting.display_value(spec, contract.variables.get(name), lang),
                      "missing": missing_here, "required": spec.required,
                      "locked": locked and name in contract.locked})
     return rows
-
-
-def _stored_value(text: str):
-    """An edit's before/after as stored (`drafting.as_text`): JSON unless it was a string."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def edit_value(template, path: str, text: str | None, lang: str) -> str:
-    """A draft value from the change log as the contract shows it in `lang`."""
-    if text is None:
-        return "—"
-    head, _, key = path.partition(".")
-    spec = template.fields.get(head)
-    value = _stored_value(text)
-    if spec is None or (spec.type in ("string", "text", "date", "enum") and
-                        not isinstance(value, str | dict)):
-        value = text  # a string that happens to read as JSON, e.g. "12"
-    if key:
-        return str(localise(value, lang))
-    try:
-        return display_value(spec, value, lang)
-    except (KeyError, TypeError, ValueError):
-        return str(localise(value, lang))
 
 
 # ---- the contract page --------------------------------------------------------------------
@@ -251,8 +185,8 @@ def _edit_rows(contract, template, lang: str) -> list[dict]:
             row["label"] = titles.get(edit.target) or _("Clause")
         elif edit.kind == EditKind.variable:
             row["label"] = path_label(template, edit.target, lang)
-            row["before"] = edit_value(template, edit.target, edit.before, lang)
-            row["after"] = edit_value(template, edit.target, edit.after, lang)
+            row["before"] = presenting.edit_value(template, edit.target, edit.before, lang)
+            row["after"] = presenting.edit_value(template, edit.target, edit.after, lang)
         else:
             row["label"] = _("Language")
             row["before"], row["after"] = (_language_setting(v) for v in (edit.before,
@@ -462,18 +396,16 @@ def confirm_nda(deal_id):
     deal = _deal(deal_id)
     form = NdaConfirmForm()
     form.validate_on_submit()
-    try:
-        nda.confirm(deal, current_user, sha256=form.sha256.data or "",
-                    password=form.password.data or "")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
+
+    def refused(exc):
         form.password.data = None
         return _render_nda(_deal(deal_id), form, error=exc.message), exc.status
-    flash(_("You confirmed the NDA."), "success")
-    return redirect(url_for("deals.detail", deal_id=deal_id), code=303)
+
+    return run_action(lambda: nda.confirm(deal, current_user, sha256=form.sha256.data or "",
+                                          password=form.password.data or ""),
+                      on_success=done(_("You confirmed the NDA."),
+                                      url_for("deals.detail", deal_id=deal_id)),
+                      on_error=refused)
 
 
 # ---- template library (admins) ------------------------------------------------------------
@@ -490,21 +422,21 @@ def templates():
     form = TemplateUploadForm()
     keys = library.keys()
     form.key.choices = choices((k, k) for k in keys)
-    status = 200
+
+    def page(status: int):
+        return render_template("agreements/templates.html", form=form,
+                               library=library.overview()), status
+
+    def refused(exc: DomainError):
+        apply_domain_error(form, exc)
+        return page(exc.status)
+
     if form.validate_on_submit():
         uploads = [(f.filename or "", f.read()) for f in (form.files.data or []) if f]
-        try:
-            version = library.upload(current_user, form.key.data, uploads)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-            status = exc.status
-        else:
-            flash(_("Version %(version)s of %(key)s was added.", version=version.version,
-                    key=version.key), "success")
-            return redirect(url_for("contract_templates.templates"), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("agreements/templates.html", form=form,
-                           library=library.overview()), status
+        return run_action(lambda: library.upload(current_user, form.key.data, uploads),
+                          on_success=lambda version: done(
+                              _("Version %(version)s of %(key)s was added.",
+                                version=version.version, key=version.key),
+                              url_for("contract_templates.templates"))(version),
+                          on_error=refused, reraise=())
+    return page(400 if request.method == "POST" else 200)

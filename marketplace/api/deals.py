@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..actions import run_action
 from ..agreements import nda
 from ..deals import messages, services, terms
 from ..deals.states import DECLINE_REASONS, DealType, Side
@@ -231,11 +232,10 @@ class Deals(MethodView):
     @token_required
     def post(self, data):
         """Open a deal on a published offering (an inquiry with a first message)."""
-        deal = services.open_deal(api_user(), _listing(data["offering_id"]),
-                                  _listing(data.get("need_id")), deal_type=data["deal_type"],
-                                  message=data["message"], require_nda=data["require_nda"])
-        db.session.commit()
-        return deal
+        return run_action(lambda: services.open_deal(
+            api_user(), _listing(data["offering_id"]), _listing(data.get("need_id")),
+            deal_type=data["deal_type"], message=data["message"],
+            require_nda=data["require_nda"]))
 
 
 @blp.route("/<int:deal_id>")
@@ -257,10 +257,10 @@ def deal_events(deal_id):
 
 
 def _act(deal_id: int, action):
+    """Run `action(deal)` (`run_action`: committed, or rolled back and answered in JSON) and
+    answer with the deal."""
     deal = _deal(deal_id)
-    action(deal)
-    db.session.commit()
-    return deal
+    return run_action(lambda: action(deal), on_success=lambda _: deal)
 
 
 @blp.route("/<int:deal_id>/accept", methods=["POST"])
@@ -354,9 +354,8 @@ class Terms(MethodView):
         """An offer or counter-offer; `based_on_version` must be the current version
         (null or 0 for the first offer), else 409."""
         deal = _deal(deal_id)
-        terms = deal.propose_terms(api_user(), data["based_on_version"], data["terms"])
-        db.session.commit()
-        return terms
+        return run_action(lambda: deal.propose_terms(api_user(), data["based_on_version"],
+                                                     data["terms"]))
 
 
 @blp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
@@ -383,7 +382,6 @@ class Messages(MethodView):
     @token_required
     def post(self, data, deal_id):
         """Write to the other side (and the assigned staff)."""
-        message = messages.post_message(_deal(deal_id), api_user(), data["body"])
-        db.session.commit()
-        return message
+        deal = _deal(deal_id)
+        return run_action(lambda: messages.post_message(deal, api_user(), data["body"]))
 

@@ -3,21 +3,19 @@ attached to them, stored outside `static/` under a random name. Services flush; 
 """
 
 import hashlib
-import secrets
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import uploads
 from ..accounts.models import User
 from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..filestore import FileStore
 from .states import Side
 
 MAX_MESSAGE = 10_000
@@ -78,68 +76,16 @@ class DealAttachment(db.Model):
         return deal.sees_confidential_of(user, self.uploader_side)
 
 
-ATTACHMENT_TYPES = {
-    "pdf": ("application/pdf", (".pdf",)),
-    "png": ("image/png", (".png",)),
-    "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             (".docx",)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             (".pptx",)),
-    "hwpx": ("application/hwp+zip", (".hwpx",)),
-}
-_ZIP_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
-                ("ppt/presentation.xml", "pptx"), ("Contents/content.hpf", "hwpx"))
-
-
-def sniff(data: bytes) -> str | None:
-    """The file's type from its content, whatever its name says."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"PK\x03\x04"):
-        names = set(uploads.zip_member_names(data))
-        for marker, kind in _ZIP_MARKERS:
-            if marker in names:
-                return kind
-    return None
-
-
-def max_attachment_bytes() -> int:
-    return int(current_app.config["DEAL_ATTACHMENT_MAX_BYTES"])
-
-
-def attachment_dir() -> Path:
-    return Path(current_app.config["DEAL_ATTACHMENT_DIR"])
+#: Where a deal's attachments are kept and what they may be.
+ATTACHMENTS = FileStore(
+    dir_key="DEAL_ATTACHMENT_DIR", max_bytes_key="DEAL_ATTACHMENT_MAX_BYTES",
+    allowed=("pdf", "png", "jpeg", "docx", "xlsx", "pptx", "hwpx"), field="attachment",
+    wrong_type=_l("Only PDF, PNG, JPEG, Word, Excel, PowerPoint and HWPX files are accepted, "
+                  "and the file's content must match its name."))
 
 
 def attachment_path(attachment: DealAttachment) -> Path:
-    return attachment_dir() / attachment.storage_name[:2] / attachment.storage_name
-
-
-def check_file(filename: str, data: bytes) -> tuple[str, str]:
-    """A safe display name and the content type, or a DomainError on field `attachment`."""
-    name = Path((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:200] or "file"
-    limit = max_attachment_bytes()
-    if not data:
-        raise DomainError(_l("The file is empty."), {"attachment": [_l("The file is empty.")]})
-    if len(data) > limit:
-        message = _l("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
-        raise DomainError(message, {"attachment": [message]})
-    try:
-        kind = sniff(data)
-    except DomainError as exc:  # a broken zip or a zip bomb
-        raise DomainError(exc.message, {"attachment": [exc.message]}) from None
-    if kind is None or not name.lower().endswith(ATTACHMENT_TYPES[kind][1]):
-        message = _l("Only PDF, PNG, JPEG, Word, Excel, PowerPoint and HWPX files are "
-                     "accepted, and the file's content must match its name.")
-        raise DomainError(message, {"attachment": [message]})
-    return name, ATTACHMENT_TYPES[kind][0]
+    return ATTACHMENTS.path(attachment.storage_name)
 
 
 def post_message(deal, actor: User, body: str,
@@ -158,21 +104,17 @@ def post_message(deal, actor: User, body: str,
     if len(text) > MAX_MESSAGE:
         raise DomainError(_l("The message is too long."),
                           {"body": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
-    checked = [(check_file(name, data), data) for name, data in files]
+    checked = [(ATTACHMENTS.check(name, data), data) for name, data in files]
     side = deal.side_of(actor)
     message = DealMessage(deal_id=deal.id, author_user_id=actor.id, author_side=side, body=text)
     db.session.add(message)
     db.session.flush()
     stored = []
-    for (name, content_type), data in checked:
-        key = secrets.token_hex(20)
-        path = attachment_dir() / key[:2] / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    for file, data in checked:
         attachment = DealAttachment(
             deal_id=deal.id, message_id=message.id, uploader_user_id=actor.id,
-            uploader_side=side, filename=name, content_type=content_type, size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), storage_name=key,
+            uploader_side=side, filename=file.name, content_type=file.content_type,
+            size=file.size, sha256=file.sha256, storage_name=ATTACHMENTS.save(data),
             confidential=bool(confidential))
         db.session.add(attachment)
         stored.append(attachment)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from .. import domain_events
 from ..accounts.models import User
+from ..actions import done, flash_and_redirect, run_action
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import apply_domain_error, choices
@@ -72,16 +73,9 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None, lookup=N
     the message and the error's status. `lookup` finds the deal (by default: for a reader of
     its content)."""
     deal = (lookup or _deal)(deal_id)
-    try:
-        action(deal)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _render_detail(deal_id, error=exc.message), exc.status
-    flash(success, "success")
-    return redirect(_detail_url(deal_id, anchor), code=303)
+    return run_action(lambda: action(deal), on_success=done(success, _detail_url(deal_id, anchor)),
+                      on_error=lambda exc: (_render_detail(deal_id, error=exc.message),
+                                            exc.status))
 
 
 # ---- lists --------------------------------------------------------------------------------
@@ -139,17 +133,16 @@ def new():
         need = None
         if form.need_id.data:
             need = db.session.get(Listing, int(form.need_id.data))
-        try:
-            deal = services.open_deal(current_user, offering, need,
-                                      deal_type=form.deal_type.data, message=form.message.data,
-                                      require_nda=form.require_nda.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your inquiry has been sent. The other side will answer here."), "success")
-            return redirect(_detail_url(deal.id), code=303)
+        answer = run_action(
+            lambda: services.open_deal(current_user, offering, need,
+                                       deal_type=form.deal_type.data, message=form.message.data,
+                                       require_nda=form.require_nda.data),
+            on_success=lambda deal: done(
+                _("Your inquiry has been sent. The other side will answer here."),
+                _detail_url(deal.id))(deal),
+            on_error=lambda exc: apply_domain_error(form, exc), reraise=())
+        if answer is not None:  # opened; on a refusal the form shows why
+            return answer
     return render_template("deals/new.html", form=form, offering=offering,
                            proposing=proposing), 400 if form.errors or form.form_errors else 200
 
@@ -342,15 +335,10 @@ def request_help(deal_id):
 @login_required
 def claim(deal_id):
     deal = services.deal_for_claim_or_404(deal_id, current_user)
-    try:
-        deal.claim(current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return redirect(url_for("deals.staff_queue"), code=303)
-    flash(_("The deal is now assigned to you."), "success")
-    return redirect(_detail_url(deal_id), code=303)
+    return run_action(lambda: deal.claim(current_user),
+                      on_success=done(_("The deal is now assigned to you."), _detail_url(deal_id)),
+                      on_error=flash_and_redirect(url_for("deals.staff_queue"), code=303),
+                      reraise=())
 
 
 @bp.route("/<int:deal_id>/assign", methods=["POST"])
