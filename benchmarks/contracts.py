@@ -94,7 +94,7 @@ def render_jobs(count: int) -> list[float]:
 
     from marketplace import create_app, jobs
     from marketplace.accounts.models import Organisation, OrgKind, User, Verification
-    from marketplace.agreements import services
+    from marketplace.agreements import drafting, signing
     from marketplace.agreements.jobs import render_contract
     from marketplace.clock import utcnow
     from marketplace.deals import services as deal_services
@@ -139,10 +139,10 @@ def render_jobs(count: int) -> list[float]:
                 deal.accept_inquiry(startup)
                 deal.propose_terms(firm, None, terms)
                 deal.accept_terms(startup, 1)
-                contract = services.start_draft(deal, firm)
-                services.fill_variables(contract, firm, details)
-                services.approve(contract, firm)
-                services.approve(contract, startup)
+                contract = drafting.start_draft(deal, firm)
+                drafting.fill_variables(contract, firm, details)
+                signing.approve(contract, firm)
+                signing.approve(contract, startup)
                 db.session.commit()
                 db.session.info.pop(jobs.COMMITTED, None)  # run them below, one by one
                 ids.append(contract.id)

@@ -21,13 +21,13 @@ MIN_AGE = ORPHAN_MIN_AGE
 
 def _stores():
     """(directory, column naming its files) of every attachment store."""
-    from .deals.models import DealAttachment
-    from .deals.services import attachment_dir as deal_attachments
+    from .deals.messages import ATTACHMENTS as deal_attachments
+    from .deals.messages import DealAttachment
     from .listings.attachments import ATTACHMENTS as LISTING_ATTACHMENTS
     from .listings.models import Attachment
 
     return [(LISTING_ATTACHMENTS.directory(), Attachment.storage_key),
-            (deal_attachments(), DealAttachment.storage_name)]
+            (deal_attachments.directory(), DealAttachment.storage_name)]
 
 
 def orphaned_files(min_age: timedelta = MIN_AGE) -> list[Path]:

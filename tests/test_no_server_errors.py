@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
-from marketplace.agreements import services as agreements
+from marketplace.agreements import drafting
 from marketplace.extensions import db
 from tests.agreements.conftest import agree
 from tests.conftest import login
@@ -27,7 +27,7 @@ SKIP = {"accounts.logout"}  # would sign the visitor out for the routes after it
 def world(app, parties):
     with app.app_context():
         deal = agree(parties)
-        contract = agreements.start_draft(deal, load(parties["buyer"]))
+        contract = drafting.start_draft(deal, load(parties["buyer"]))
         db.session.commit()
         return parties | {"deal_id": deal.id, "contract_id": contract.id,
                           "org_id": parties["seller"].organisation_id}

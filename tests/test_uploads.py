@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import uploads
-from marketplace.deals import services as deals
-from marketplace.deals.models import DealAttachment
+from marketplace.deals.messages import ATTACHMENTS as deals
+from marketplace.deals.messages import DealAttachment
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings import attachments as listings
@@ -102,12 +102,12 @@ def test_a_zip_bomb_disguised_as_docx_is_refused_with_a_translated_message(app, 
 ], ids=["too many parts", "too large unpacked"])
 def test_zips_past_the_limits_are_refused(ctx, parts):
     with pytest.raises(DomainError) as exc:
-        deals.check_file("big.docx", _docx(parts))
+        deals.check("big.docx", _docx(parts))
     assert "attachment" in exc.value.fields
 
 
 def test_a_broken_zip_is_refused_and_a_real_docx_passes(ctx):
     with pytest.raises(DomainError) as exc:
-        deals.check_file("broken.docx", DOCX[:len(DOCX) // 2])
+        deals.check("broken.docx", DOCX[:len(DOCX) // 2])
     assert "손상" in str(exc.value.message)
-    assert deals.check_file("plan.docx", DOCX)[0] == "plan.docx"
+    assert deals.check("plan.docx", DOCX).name == "plan.docx"

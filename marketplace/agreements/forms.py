@@ -68,6 +68,13 @@ class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
 
 
+class NdaConfirmForm(FlaskForm):
+    """Confirming the NDA PDF whose SHA-256 was shown, with the user's password."""
+
+    sha256 = HiddenField()
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language of the contract"),
                            choices=choices(LANGUAGE_LABELS.items()))

@@ -1,4 +1,5 @@
-"""Admins add versions of contract templates.
+"""The contract template store: where templates are found (the repository's library, then
+admins' uploads) and the exact version a contract was drafted with; admins add versions.
 
 An upload is a .zip or the loose files of one template folder (``ko.html``, ``en.html``,
 ``fields.json``, ``sample.json``, ``style.css``), nothing else. It is checked before anything is
@@ -22,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from jinja2 import meta
 from sqlalchemy.exc import IntegrityError
@@ -29,11 +31,16 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import utcnow
 from ..documents import DocumentError, list_templates, load_template, render_html, render_pdf
 from ..documents.render import environment_for
-from ..documents.templates import KEY_RE, available_versions, load_folder
+from ..documents.templates import (
+    CONTRACTS_ROOT,
+    KEY_RE,
+    ContractTemplate,
+    available_versions,
+    load_folder,
+)
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
-from . import services
-from .models import TemplateVersion
+from .models import Contract, TemplateVersion
 
 REQUIRED_FILES = ("ko.html", "en.html", "fields.json", "sample.json", "style.css")
 MAX_FILE_BYTES = 256 * 1024
@@ -43,12 +50,31 @@ RENDER_NAMES = {"document"}
 LAYOUT_NAMES = {"effective_date"}
 
 
+def template_upload_dir() -> Path:
+    return Path(current_app.config["CONTRACT_TEMPLATE_DIR"])
+
+
+def template_roots() -> list[Path]:
+    """Where contract templates are found: the repository's library, then admins' uploads."""
+    roots = [CONTRACTS_ROOT]
+    uploads = template_upload_dir()
+    if uploads.is_dir():
+        roots.append(uploads)
+    return roots
+
+
+def template_of(contract: Contract) -> ContractTemplate:
+    """The exact template version the contract was drafted with."""
+    return load_template(contract.template_key, contract.template_version,
+                         roots=template_roots())
+
+
 def _invalid(message, detail=None) -> DomainError:
     return DomainError(message, {"files": [detail or message]})
 
 
 def keys() -> list[str]:
-    return [t.key for t in list_templates(services.template_roots())]
+    return [t.key for t in list_templates(template_roots())]
 
 
 def overview() -> list[dict]:
@@ -56,8 +82,8 @@ def overview() -> list[dict]:
     uploads = {(v.key, v.version): v for v in db.session.scalars(sa.select(TemplateVersion))}
     rows = []
     for key in keys():
-        versions = sorted(available_versions(key, services.template_roots()))
-        latest = load_template(key, roots=services.template_roots())
+        versions = sorted(available_versions(key, template_roots()))
+        latest = load_template(key, roots=template_roots())
         rows.append({"key": key, "title": latest.title, "versions": [
             {"version": n, "upload": uploads.get((key, n))} for n in versions]})
     return rows
@@ -162,11 +188,11 @@ def upload(actor, key: str, uploads: list[tuple[str, bytes]]) -> TemplateVersion
         raise DomainError(_l("Choose a contract type."), {"key": [_l("Choose a contract type.")]})
     files = _collect(uploads)
     meta_ = _check_files(key, files)
-    roots = services.template_roots()
+    roots = template_roots()
     version = max(available_versions(key, roots)) + 1
     meta_["version"] = version
     files["fields.json"] = json.dumps(meta_, ensure_ascii=False, indent=2).encode("utf-8")
-    root = services.template_upload_dir()
+    root = template_upload_dir()
     staging = root / ".staging" / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:

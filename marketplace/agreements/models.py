@@ -26,28 +26,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
-from ..deals.models import EVENT_LABELS, Deal, Side
+from ..deals.models import Deal
+from ..deals.states import EVENT_LABELS, Side
 from ..errors import Conflict
 from ..extensions import db
+from ..labels import LabelledEnum
 
 
-class ContractStatus(enum.StrEnum):
-    draft = "draft"          # being filled, edited and approved
-    approved = "approved"    # both sides approved; the PDF job is on its way
-    rendered = "rendered"    # the PDF exists; nobody has signed yet
-    signing = "signing"      # one side signed
-    signed = "signed"        # both signed; the final PDF carries the certificate page
-    void = "void"            # replaced by a later version
+class ContractStatus(LabelledEnum):
+    # being filled, edited and approved
+    draft = "draft", _l("Draft")
+    # both sides approved; the PDF job is on its way
+    approved = "approved", _l("Approved, PDF being prepared")
+    # the PDF exists; nobody has signed yet
+    rendered = "rendered", _l("Ready to sign")
+    # one side signed
+    signing = "signing", _l("Signed by one side")
+    # both signed; the final PDF carries the certificate page
+    signed = "signed", _l("Signed by both sides")
+    # replaced by a later version
+    void = "void", _l("Replaced by a later version")
 
-
-STATUS_LABELS = {
-    ContractStatus.draft: _l("Draft"),
-    ContractStatus.approved: _l("Approved, PDF being prepared"),
-    ContractStatus.rendered: _l("Ready to sign"),
-    ContractStatus.signing: _l("Signed by one side"),
-    ContractStatus.signed: _l("Signed by both sides"),
-    ContractStatus.void: _l("Replaced by a later version"),
-}
 
 #: Versions whose text can no longer change.
 FROZEN = (ContractStatus.rendered, ContractStatus.signing, ContractStatus.signed,
@@ -126,7 +125,7 @@ class Contract(db.Model):
 
     @property
     def status_label(self):
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def language_label(self):
@@ -238,6 +237,17 @@ class ContractFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("size > 0", name="size_positive"),)
+
+    @classmethod
+    def store(cls, pdf: bytes, sha256: str, pages: int) -> ContractFile:
+        """The stored file with these bytes, added when it is not there yet."""
+        stored = db.session.get(cls, sha256)
+        if stored is None:
+            stored = cls(sha256=sha256, data=pdf, size=len(pdf), pages=pages,
+                         created_at=utcnow())
+            db.session.add(stored)
+            db.session.flush()
+        return stored
 
 
 class TemplateVersion(db.Model):

@@ -6,7 +6,8 @@ CEO``), and signing asks for the signatory's name as written there.
 
 from __future__ import annotations
 
-from ..deals.models import Deal, Side
+from ..deals.models import Deal
+from ..deals.states import Side
 from . import variables
 
 MAX_TEXT = 100

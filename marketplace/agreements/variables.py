@@ -29,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..deals.models import Deal, DealType, Side
+from ..deals.models import Deal
+from ..deals.states import DealType, Side
 from ..deals.terms import texts
 
 #: Contract template per deal type.
@@ -208,7 +209,7 @@ FROM_TERMS = {
 
 
 #: Variables holding a free-text term under the same name: the draft may add the translation
-#: of a term agreed in one language only (`agreements.services.editable_paths`).
+#: of a term agreed in one language only (`agreements.drafting.editable_paths`).
 TEXT_FROM_TERMS = ("field_of_use", "territory", "scope", "success_criteria", "delivery",
                    "conditions")
 

@@ -4,7 +4,7 @@ back and shows its message (with its status). Every page first finds the deal th
 
 from __future__ import annotations
 
-import json
+import io
 
 from flask import (
     Blueprint,
@@ -14,31 +14,27 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..deals.models import AGREED_STATES, SIDE_LABELS, DealState, Side
+from ..actions import done, run_action
+from ..deals.states import AGREED_STATES, DealState, Side
 from ..documents import VariablesInvalid
-from ..documents.fields import (
-    format_date_value,
-    format_money,
-    format_number,
-    format_percent_value,
-    localise,
-)
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import library, services, variables
+from . import access, clauses, drafting, library, nda, presenting, signing, variables
 from .forms import (
     LANG_SUFFIX,
     ActionForm,
     ClauseForm,
     LanguageForm,
+    NdaConfirmForm,
     ReopenForm,
     SignatoryForm,
     SignForm,
@@ -63,7 +59,7 @@ def _lang() -> str:
 
 
 def _deal(deal_id: int):
-    return services.deal_for_viewer_or_404(deal_id, current_user)
+    return access.deal_for_viewer_or_404(deal_id, current_user)
 
 
 def _page_url(deal_id: int, anchor: str | None = None) -> str:
@@ -71,7 +67,7 @@ def _page_url(deal_id: int, anchor: str | None = None) -> str:
 
 
 def _current(deal):
-    contract = services.current_contract(deal)
+    contract = access.current_contract(deal)
     if contract is None:
         abort(404)
     return contract
@@ -83,83 +79,24 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None,
 
     Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
-    contract = _current(deal) if needs_contract else services.current_contract(deal)
-    try:
-        action(deal, contract)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _render_contract(deal_id, error=exc), exc.status
-    flash(success, "success")
-    return redirect(_page_url(deal_id, anchor), code=303)
-
-
-# ---- presenting variables -----------------------------------------------------------------
-
-def display_value(spec, value, lang: str) -> str:
-    """A variable as the contract shows it in `lang` (for the draft's details table)."""
-    if value in (None, "", []):
-        return "—"
-    if spec.type == "money":
-        return format_money(value, lang)
-    if spec.type == "date":
-        return format_date_value(value, lang)
-    if spec.type == "percent":
-        return format_percent_value(value, lang)
-    if spec.type == "integer":
-        return format_number(value, lang)
-    if spec.type == "enum":
-        return spec.labels.get(lang, {}).get(value, value)
-    if spec.type == "schedule":
-        return "; ".join(f"{format_date_value(i['due'], lang)}: {format_money(i['amount'], lang)}"
-                         for i in value)
-    if spec.type == "party":
-        local = localise(value, lang)
-        return " · ".join(str(local[k]) for k in ("name", "representative", "address",
-                                                  "registration_no") if local.get(k))
-    return str(localise(value, lang))
+    contract = _current(deal) if needs_contract else access.current_contract(deal)
+    return run_action(lambda: action(deal, contract),
+                      on_success=done(success, _page_url(deal_id, anchor)),
+                      on_error=lambda exc: (_render_contract(deal_id, error=exc), exc.status))
 
 
 def _details_rows(template, contract, lang: str) -> list[dict]:
-    missing = services.missing_variables(contract)
+    missing = drafting.missing_variables(contract)
     rows = []
     for name, spec in template.fields.items():
         missing_here = sorted(p for p in missing if p == name or p.startswith(name + ".")
                               or p.startswith(name + "["))
         locked = name in contract.locked or (spec.type == "party")
         rows.append({"name": name, "label": spec.label.get(lang, name),
-                     "value": display_value(spec, contract.variables.get(name), lang),
+                     "value": presenting.display_value(spec, contract.variables.get(name), lang),
                      "missing": missing_here, "required": spec.required,
                      "locked": locked and name in contract.locked})
     return rows
-
-
-def _stored_value(text: str):
-    """An edit's before/after as stored (`services._as_text`): JSON unless it was a string."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def edit_value(template, path: str, text: str | None, lang: str) -> str:
-    """A draft value from the change log as the contract shows it in `lang`."""
-    if text is None:
-        return "—"
-    head, _, key = path.partition(".")
-    spec = template.fields.get(head)
-    value = _stored_value(text)
-    if spec is None or (spec.type in ("string", "text", "date", "enum") and
-                        not isinstance(value, str | dict)):
-        value = text  # a string that happens to read as JSON, e.g. "12"
-    if key:
-        return str(localise(value, lang))
-    try:
-        return display_value(spec, value, lang)
-    except (KeyError, TypeError, ValueError):
-        return str(localise(value, lang))
 
 
 # ---- the contract page --------------------------------------------------------------------
@@ -167,22 +104,22 @@ def edit_value(template, path: str, text: str | None, lang: str) -> str:
 def _render_contract(deal_id: int, error: DomainError | None = None):
     deal = _deal(deal_id)
     lang = _lang()
-    contract = services.current_contract(deal)
+    contract = access.current_contract(deal)
     side = deal.side_of(current_user)
     context = {
         "deal": deal, "contract": contract, "viewer_side": side, "Side": Side,
-        "side_labels": SIDE_LABELS, "error": error, "action_form": ActionForm(),
-        "can_start": deal.state == DealState.agreed and services.can_fill(deal, current_user),
+        "error": error, "action_form": ActionForm(),
+        "can_start": deal.state == DealState.agreed and access.can_fill(deal, current_user),
         "agreed_states": AGREED_STATES, "Status": ContractStatus,
     }
     if contract is None:
         return render_template("agreements/contract.html", **context)
-    template = services.template_of(contract)
-    missing = services.missing_variables(contract)
+    template = library.template_of(contract)
+    missing = drafting.missing_variables(contract)
     language_form = LanguageForm(language=contract.language,
                                  prevailing_language=contract.prevailing_language)
     sign_form = SignForm(document_sha256=contract.pdf_sha256)
-    named = services.signatories_of(contract)
+    named = drafting.signatories_of(contract)
     own_party = variables.party_field(contract.template_key, side) if side else None
     mine = named.get(own_party) or {}
     signatory_form = SignatoryForm(name=mine.get("name"), title=mine.get("title"))
@@ -195,22 +132,22 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     context.update(
         template=template, missing=missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
-        clauses=services.clause_view(contract) if not missing else [],
+        clauses=clauses.clause_view(contract) if not missing else [],
         edits=_edit_rows(contract, template, lang), language_form=language_form,
         sign_form=sign_form,
         signatories=[(party, template.fields[party].label.get(lang, party), who)
                      for party, who in named.items()],
         own_party=own_party, signatory_form=signatory_form,
         can_name_signatory=side is not None and contract.is_draft,
-        reopen_form=ReopenForm(), versions=services.contracts_of(deal),
-        can_fill=services.can_fill(deal, current_user) and contract.is_draft,
-        can_edit_text=services.can_edit_text(deal, current_user) and contract.is_draft,
+        reopen_form=ReopenForm(), versions=access.contracts_of(deal),
+        can_fill=access.can_fill(deal, current_user) and contract.is_draft,
+        can_edit_text=access.can_edit_text(deal, current_user) and contract.is_draft,
         can_approve=side is not None and contract.is_draft and not missing
         and contract.approved_by(side) is None,
         can_sign=side is not None and contract.status in (ContractStatus.rendered,
                                                          ContractStatus.signing)
         and contract.signature_of(side) is None,
-        can_reopen=services.can_fill(deal, current_user) and contract.status in (
+        can_reopen=access.can_fill(deal, current_user) and contract.status in (
             ContractStatus.approved, ContractStatus.rendered, ContractStatus.signing),
     )
     return render_template("agreements/contract.html", **context)
@@ -236,7 +173,7 @@ def _edit_rows(contract, template, lang: str) -> list[dict]:
     titles = {}
     if any(edit.kind == EditKind.clause for edit in contract.edits):
         try:
-            titles = {cid: c["title"] for cid, c in services.template_clauses(contract)[
+            titles = {cid: c["title"] for cid, c in clauses.template_clauses(contract)[
                 lang if lang in contract.langs else contract.langs[0]].items()}
         except VariablesInvalid:
             titles = {}
@@ -248,8 +185,8 @@ def _edit_rows(contract, template, lang: str) -> list[dict]:
             row["label"] = titles.get(edit.target) or _("Clause")
         elif edit.kind == EditKind.variable:
             row["label"] = path_label(template, edit.target, lang)
-            row["before"] = edit_value(template, edit.target, edit.before, lang)
-            row["after"] = edit_value(template, edit.target, edit.after, lang)
+            row["before"] = presenting.edit_value(template, edit.target, edit.before, lang)
+            row["after"] = presenting.edit_value(template, edit.target, edit.after, lang)
         else:
             row["label"] = _("Language")
             row["before"], row["after"] = (_language_setting(v) for v in (edit.before,
@@ -279,7 +216,7 @@ def contract(deal_id):
 @login_required
 def start(deal_id):
     ActionForm().validate_on_submit()
-    return _act(deal_id, lambda deal, _c: services.start_draft(deal, current_user),
+    return _act(deal_id, lambda deal, _c: drafting.start_draft(deal, current_user),
                 _("The contract draft was started from the agreed terms."), needs_contract=False)
 
 
@@ -288,18 +225,18 @@ def start(deal_id):
 def details(deal_id):
     deal = _deal(deal_id)
     contract = _current(deal)
-    if not (services.can_fill(deal, current_user) and contract.is_draft):
+    if not (access.can_fill(deal, current_user) and contract.is_draft):
         return redirect(_page_url(deal_id), code=303)
-    template = services.template_of(contract)
-    currency = (services.contract_terms(contract).get("currency") or "KRW")
-    paths = services.editable_paths(contract)
+    template = library.template_of(contract)
+    currency = (access.contract_terms(contract).get("currency") or "KRW")
+    paths = drafting.editable_paths(contract)
     form = details_form(template, paths, contract.variables, _lang(), currency,
                         formdata=request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                services.fill_variables(contract, current_user, details_from_form(form))
+                drafting.fill_variables(contract, current_user, details_from_form(form))
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -310,7 +247,7 @@ def details(deal_id):
                 return redirect(_page_url(deal_id), code=303)
         else:
             status = 400
-    missing = services.missing_variables(contract)
+    missing = drafting.missing_variables(contract)
     return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
                            missing=dict(missing_labels(template, missing, _lang()))), status
 
@@ -320,7 +257,7 @@ def details(deal_id):
 def language(deal_id):
     form = LanguageForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.change_language(
+    return _act(deal_id, lambda _d, c: drafting.change_language(
         c, current_user, form.language.data, form.prevailing_language.data),
         _("The contract language was saved."))
 
@@ -330,10 +267,10 @@ def language(deal_id):
 def clause(deal_id, clause_id):
     deal = _deal(deal_id)
     contract = _current(deal)
-    if not (services.can_edit_text(deal, current_user) and contract.is_draft):
+    if not (access.can_edit_text(deal, current_user) and contract.is_draft):
         return redirect(_page_url(deal_id), code=303)
     try:
-        defaults = services.template_clauses(contract)
+        defaults = clauses.template_clauses(contract)
     except VariablesInvalid:
         flash(_("Fill in the missing details before editing clauses."), "warning")
         return redirect(_page_url(deal_id), code=303)
@@ -346,7 +283,7 @@ def clause(deal_id, clause_id):
     if form.validate_on_submit():
         texts = {lang: getattr(form, f"text_{lang}").data for lang in contract.langs}
         try:
-            services.edit_clause(contract, current_user, clause_id, texts)
+            clauses.edit_clause(contract, current_user, clause_id, texts)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -367,7 +304,7 @@ def clause(deal_id, clause_id):
 def signatory(deal_id):
     form = SignatoryForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.set_signatory(
+    return _act(deal_id, lambda _d, c: drafting.set_signatory(
         c, current_user, form.name.data, form.title.data),
         _("The signatory was saved."), "signatories")
 
@@ -376,7 +313,7 @@ def signatory(deal_id):
 @login_required
 def approve(deal_id):
     ActionForm().validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.approve(c, current_user),
+    return _act(deal_id, lambda _d, c: signing.approve(c, current_user),
                 _("You approved the draft."), "approvals")
 
 
@@ -386,7 +323,7 @@ def approve(deal_id):
 def sign(deal_id):
     form = SignForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.sign(
+    return _act(deal_id, lambda _d, c: signing.sign(
         c, current_user, password=form.password.data or "",
         typed_name=form.signatory_name.data or "",
         shown_sha256=form.document_sha256.data or "",
@@ -399,7 +336,7 @@ def sign(deal_id):
 def reopen(deal_id):
     form = ReopenForm()
     form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: services.reopen(c, current_user, form.reason.data),
+    return _act(deal_id, lambda _d, c: drafting.reopen(c, current_user, form.reason.data),
                 _("A new draft version was started; earlier signatures no longer count."))
 
 
@@ -408,7 +345,7 @@ def reopen(deal_id):
 def pdf(deal_id, contract_id):
     deal = _deal(deal_id)
     signed = request.args.get("signed") == "1"
-    contract, data, sha = services.pdf_for_download(deal, contract_id, current_user, signed)
+    contract, data, sha = access.pdf_for_download(deal, contract_id, current_user, signed)
     suffix = "-signed" if signed else ""
     name = f"{contract.contract_no}-v{contract.version}{suffix}.pdf"
     response = Response(data, mimetype="application/pdf")
@@ -416,6 +353,59 @@ def pdf(deal_id, contract_id):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-SHA256"] = sha
     return response
+
+
+# ---- the NDA step ----------------------------------------------------------------------
+
+def _render_nda(deal, form=None, error=None):
+    sha256 = nda.prepare(deal)
+    db.session.commit()  # keep a freshly rendered PDF
+    form = form or NdaConfirmForm()
+    form.sha256.data = sha256
+    return render_template("agreements/nda.html", deal=deal, sha256=sha256,
+                           values=nda.variables(deal),
+                           missing=nda.missing_now(deal),
+                           actions=deal.allowed_actions(current_user), form=form, error=error,
+                           Side=Side,
+                           viewer_side=deal.side_of(current_user))
+
+
+@bp.route("/<int:deal_id>/nda", endpoint="nda")
+@login_required
+def nda_page(deal_id):
+    return _render_nda(_deal(deal_id))
+
+
+@bp.route("/<int:deal_id>/nda.pdf")
+@login_required
+def nda_pdf(deal_id):
+    """The NDA PDF, for the parties and the assigned staff (404 for everyone else)."""
+    data, sha256 = nda.pdf(_deal(deal_id))
+    db.session.commit()
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"TTO-NDA-{deal_id:06d}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
+@login_required
+def confirm_nda(deal_id):
+    deal = _deal(deal_id)
+    form = NdaConfirmForm()
+    form.validate_on_submit()
+
+    def refused(exc):
+        form.password.data = None
+        return _render_nda(_deal(deal_id), form, error=exc.message), exc.status
+
+    return run_action(lambda: nda.confirm(deal, current_user, sha256=form.sha256.data or "",
+                                          password=form.password.data or ""),
+                      on_success=done(_("You confirmed the NDA."),
+                                      url_for("deals.detail", deal_id=deal_id)),
+                      on_error=refused)
 
 
 # ---- template library (admins) ------------------------------------------------------------
@@ -432,21 +422,21 @@ def templates():
     form = TemplateUploadForm()
     keys = library.keys()
     form.key.choices = choices((k, k) for k in keys)
-    status = 200
+
+    def page(status: int):
+        return render_template("agreements/templates.html", form=form,
+                               library=library.overview()), status
+
+    def refused(exc: DomainError):
+        apply_domain_error(form, exc)
+        return page(exc.status)
+
     if form.validate_on_submit():
         uploads = [(f.filename or "", f.read()) for f in (form.files.data or []) if f]
-        try:
-            version = library.upload(current_user, form.key.data, uploads)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-            status = exc.status
-        else:
-            flash(_("Version %(version)s of %(key)s was added.", version=version.version,
-                    key=version.key), "success")
-            return redirect(url_for("contract_templates.templates"), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("agreements/templates.html", form=form,
-                           library=library.overview()), status
+        return run_action(lambda: library.upload(current_user, form.key.data, uploads),
+                          on_success=lambda version: done(
+                              _("Version %(version)s of %(key)s was added.",
+                                version=version.version, key=version.key),
+                              url_for("contract_templates.templates"))(version),
+                          on_error=refused, reraise=())
+    return page(400 if request.method == "POST" else 200)

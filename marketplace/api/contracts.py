@@ -7,7 +7,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from ..agreements import services, variables
+from ..actions import run_action
+from ..agreements import access, drafting, library, signing, variables
 from ..agreements.forms import missing_labels
 from ..agreements.models import Contract
 from ..errors import DomainError, NotFound
@@ -30,11 +31,11 @@ def _lang() -> str:
 
 
 def _deal(deal_id: int):
-    return services.deal_for_viewer_or_404(deal_id, api_user())
+    return access.deal_for_viewer_or_404(deal_id, api_user())
 
 
 def _contract(deal) -> Contract:
-    contract = services.current_contract(deal)
+    contract = access.current_contract(deal)
     if contract is None:
         raise NotFound(_l("This deal has no contract draft yet."))
     return contract
@@ -47,14 +48,14 @@ def _out(contract: Contract) -> dict:
     lang = _lang()
     with force_locale(lang):
         missing = [{"key": key, "label": label} for key, label in missing_labels(
-            services.template_of(contract), services.missing_variables(contract), lang)]
+            library.template_of(contract), drafting.missing_variables(contract), lang)]
     return {
         "id": contract.id, "contract_no": contract.contract_no, "version": contract.version,
         "status": contract.status.value, "language": contract.language,
         "prevailing_language": contract.prevailing_language,
         "template": contract.template_key, "template_version": contract.template_version,
         "terms_version": contract.terms_version, "variables": contract.variables,
-        "missing": missing, "signatories": services.signatories_of(contract),
+        "missing": missing, "signatories": drafting.signatories_of(contract),
         "your_party": variables.party_field(contract.template_key, side) if side else None,
         "approvals": [{"party": variables.party_field(contract.template_key, a.side),
                        "approved_at": a.approved_at} for a in contract.active_approvals()],
@@ -66,17 +67,21 @@ def _out(contract: Contract) -> dict:
     }
 
 
-def _committed(contract: Contract) -> dict:
-    """Commit, then answer with the contract as stored (a render job may have run inline)."""
-    db.session.commit()
-    db.session.refresh(contract)
-    return _out(contract)
+def _run(contract: Contract, action) -> dict:
+    """Run `action()` (`run_action`: committed, or rolled back and answered in JSON), then
+    answer with the contract as stored (a render job may have run inline)."""
+
+    def answer(_result):
+        db.session.refresh(contract)
+        return _out(contract)
+
+    return run_action(action, on_success=answer)
 
 
 def variable_paths(contract: Contract, nested: dict) -> dict:
     """``{"licensor": {"address": ...}}`` as the draft's paths (``licensor.address``): a party
     is given by its keys, every other variable whole."""
-    fields = services.template_of(contract).fields
+    fields = library.template_of(contract).fields
     locked = set(contract.locked)
     paths, refused = {}, {}
     for name, value in nested.items():
@@ -114,8 +119,8 @@ class ContractResource(MethodView):
     @token_required
     def post(self, deal_id):
         """Start the draft from the agreed terms (409 once started, or before agreement)."""
-        contract = services.start_draft(_deal(deal_id), api_user())
-        return _committed(contract)
+        deal = _deal(deal_id)
+        return run_action(lambda: drafting.start_draft(deal, api_user()), on_success=_out)
 
     @blp.arguments(ContractChangeSchema)
     @blp.response(200, ContractSchema)
@@ -126,16 +131,20 @@ class ContractResource(MethodView):
         (409 once it is approved or rendered: a change then needs a new version)."""
         user = api_user()
         contract = _contract(_deal(deal_id))
-        if "variables" in data:
-            services.fill_variables(contract, user, variable_paths(contract, data["variables"]))
-        if "language" in data or "prevailing_language" in data:
-            services.change_language(
-                contract, user, data.get("language", contract.language),
-                data.get("prevailing_language", contract.prevailing_language))
-        if "signatory" in data:
-            signatory = data["signatory"]
-            services.set_signatory(contract, user, signatory["name"], signatory.get("title"))
-        return _committed(contract)
+
+        def change():
+            if "variables" in data:
+                drafting.fill_variables(contract, user,
+                                        variable_paths(contract, data["variables"]))
+            if "language" in data or "prevailing_language" in data:
+                drafting.change_language(
+                    contract, user, data.get("language", contract.language),
+                    data.get("prevailing_language", contract.prevailing_language))
+            if "signatory" in data:
+                signatory = data["signatory"]
+                drafting.set_signatory(contract, user, signatory["name"], signatory.get("title"))
+
+        return _run(contract, change)
 
 
 @blp.route("/<int:deal_id>/contract/approve", methods=["POST"])
@@ -146,8 +155,7 @@ def approve(deal_id):
     """Approve the draft as it stands for your party; once both have, the PDF is rendered and
     `status` becomes `rendered`."""
     contract = _contract(_deal(deal_id))
-    services.approve(contract, api_user())
-    return _committed(contract)
+    return _run(contract, lambda: signing.approve(contract, api_user()))
 
 
 @blp.route("/<int:deal_id>/contract/sign", methods=["POST"])
@@ -160,10 +168,10 @@ def sign(data, deal_id):
     """Sign the PDF whose `sha256` you read (409 if it is not the current one) with your
     password (403 if wrong) and your signatory's name (422 if it is not theirs)."""
     contract = _contract(_deal(deal_id))
-    services.sign(contract, api_user(), password=data["password"],
-                  typed_name=data["signatory_name"], shown_sha256=data["sha256"],
-                  ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
-    return _committed(contract)
+    return _run(contract, lambda: signing.sign(
+        contract, api_user(), password=data["password"], typed_name=data["signatory_name"],
+        shown_sha256=data["sha256"], ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent")))
 
 
 @blp.route("/<int:deal_id>/contract/pdf")
@@ -175,8 +183,8 @@ def pdf(deal_id):
     """The current PDF: the one to sign, or the final one once both parties signed."""
     deal = _deal(deal_id)
     contract = _contract(deal)
-    _, data, sha = services.pdf_for_download(deal, contract.id, api_user(),
-                                             signed=bool(contract.signed_pdf_sha256))
+    _, data, sha = access.pdf_for_download(deal, contract.id, api_user(),
+                                           signed=bool(contract.signed_pdf_sha256))
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{contract.contract_no}-v{contract.version}.pdf"')

@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..deals import nda, services, terms
-from ..deals.models import DECLINE_REASONS, DealType, Side
+from ..actions import run_action
+from ..agreements import nda
+from ..deals import messages, services, terms
+from ..deals.states import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
 from ..extensions import db, limiter
 from ..listings.models import Listing
@@ -98,7 +100,7 @@ class OpenDealSchema(Schema):
     offering_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
     need_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1))
     deal_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DealType]))
-    message = text(required=True, max_length=services.MAX_MESSAGE, pattern=FILLED)
+    message = text(required=True, max_length=messages.MAX_MESSAGE, pattern=FILLED)
     require_nda = fields.Boolean(load_default=False)
 
 
@@ -231,11 +233,10 @@ class Deals(MethodView):
     @token_required
     def post(self, data):
         """Open a deal on a published offering (an inquiry with a first message)."""
-        deal = services.open_deal(api_user(), _listing(data["offering_id"]),
-                                  _listing(data.get("need_id")), deal_type=data["deal_type"],
-                                  message=data["message"], require_nda=data["require_nda"])
-        db.session.commit()
-        return deal
+        return run_action(lambda: services.open_deal(
+            api_user(), _listing(data["offering_id"]), _listing(data.get("need_id")),
+            deal_type=data["deal_type"], message=data["message"],
+            require_nda=data["require_nda"]))
 
 
 @blp.route("/<int:deal_id>")
@@ -257,10 +258,10 @@ def deal_events(deal_id):
 
 
 def _act(deal_id: int, action):
+    """Run `action(deal)` (`run_action`: committed, or rolled back and answered in JSON) and
+    answer with the deal."""
     deal = _deal(deal_id)
-    action(deal)
-    db.session.commit()
-    return deal
+    return run_action(lambda: action(deal), on_success=lambda _: deal)
 
 
 @blp.route("/<int:deal_id>/accept", methods=["POST"])
@@ -300,7 +301,7 @@ def withdraw(data, deal_id):
 def nda_document(deal_id):
     """The NDA PDF's SHA-256 (rendered when first asked for), or what it still lacks."""
     deal = _deal(deal_id)
-    sha256 = services.nda_digest(deal)
+    sha256 = nda.prepare(deal)
     db.session.commit()
     return {"sha256": sha256, "buyer_confirmed": deal.nda_confirmed_by(Side.buyer),
             "seller_confirmed": deal.nda_confirmed_by(Side.seller),
@@ -333,8 +334,8 @@ def nda_pdf(deal_id):
 def confirm_nda(data, deal_id):
     """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,
     negotiation opens. A SHA-256 other than the current PDF's is a 409."""
-    return _act(deal_id, lambda d: services.confirm_nda(d, api_user(), sha256=data["sha256"],
-                                                        password=data["password"]))
+    return _act(deal_id, lambda d: nda.confirm(d, api_user(), sha256=data["sha256"],
+                                               password=data["password"]))
 
 
 @blp.route("/<int:deal_id>/terms")
@@ -354,9 +355,8 @@ class Terms(MethodView):
         """An offer or counter-offer; `based_on_version` must be the current version
         (null or 0 for the first offer), else 409."""
         deal = _deal(deal_id)
-        terms = deal.propose_terms(api_user(), data["based_on_version"], data["terms"])
-        db.session.commit()
-        return terms
+        return run_action(lambda: deal.propose_terms(api_user(), data["based_on_version"],
+                                                     data["terms"]))
 
 
 @blp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
@@ -383,7 +383,6 @@ class Messages(MethodView):
     @token_required
     def post(self, data, deal_id):
         """Write to the other side (and the assigned staff)."""
-        message = services.post_message(_deal(deal_id), api_user(), data["body"])
-        db.session.commit()
-        return message
+        deal = _deal(deal_id)
+        return run_action(lambda: messages.post_message(deal, api_user(), data["body"]))
 

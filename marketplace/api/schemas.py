@@ -83,7 +83,7 @@ class SignatoryInSchema(Schema):
     title = text(allow_none=True, max_length=SIGNATORY_TEXT)
 
 
-#: The longest text a contract detail may hold (`agreements.services.MAX_VARIABLE_TEXT`).
+#: The longest text a contract detail may hold (`agreements.drafting.MAX_VARIABLE_TEXT`).
 VARIABLE_TEXT = 5000
 
 

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import events
+from . import integrity
 from .models import Deal
 
 deals_cli = AppGroup("deals", help="Deals: event log integrity and expiry.")
@@ -16,7 +16,7 @@ def verify_log_command(deal_id):
     """Check that each deal's event chain is intact (exit status 1 if any is not)."""
     if deal_id is not None and db.session.get(Deal, deal_id) is None:
         raise click.ClickException(f"no deal {deal_id}")
-    reports = events.verify_all([deal_id] if deal_id is not None else None)
+    reports = integrity.verify_all([deal_id] if deal_id is not None else None)
     broken = 0
     for report in reports:
         if report.intact:

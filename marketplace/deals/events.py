@@ -4,20 +4,27 @@ Each event stores a SHA-256 digest of its canonical-JSON payload and
 `hash = SHA-256(prev_hash + canonical JSON of the event's content)`, where the content names the
 deal, sequence number, kind, actor, organisation, states, payload digest, IP and time. Editing any
 stored field of an old event, deleting one, or reordering them breaks the chain from that point
-on; `verify` finds it. The deal's `event_seq` counts the events written, so a removed tail shows.
+on; `integrity.verify` finds it. The deal's `event_seq` counts the events written, so a removed
+tail shows.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import append_only
+from ..accounts.models import Organisation, User
 from ..clock import utcnow
+from ..db_types import AwareDateTime
+from ..errors import DomainError
 from ..extensions import db
-from .models import Deal, DealEvent, DealState, SystemActor
+from .states import EVENT_LABELS, DealState, SystemActor
 
 GENESIS = "0" * 64
 
@@ -44,7 +51,7 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def content(event: DealEvent) -> dict:
+def content(event: "DealEvent") -> dict:
     """What the hash covers (everything stored except the hashes themselves)."""
     return {
         "deal_id": event.deal_id, "seq": event.seq, "kind": event.kind,
@@ -55,7 +62,7 @@ def content(event: DealEvent) -> dict:
     }
 
 
-def chain_hash(prev_hash: str, event: DealEvent) -> str:
+def chain_hash(prev_hash: str, event: "DealEvent") -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(content(event))).hexdigest()
 
 
@@ -65,9 +72,10 @@ def _client_ip() -> str | None:
     return None
 
 
-def append(deal: Deal, kind: str, actor, payload: dict, *, source: DealState | None = None,
-           target: DealState | None = None, touch: bool = True) -> DealEvent:
+def append(deal, kind: str, actor, payload: dict, *, source: DealState | None = None,
+           target: DealState | None = None, touch: bool = True) -> "DealEvent":
     """Write the next event of `deal`. The caller holds the deal's row lock (`Deal._lock`)."""
+    Deal = type(deal)
     payload = json.loads(canonical(payload))  # plain JSON types only, as stored
     now = utcnow()
     values = {"event_seq": Deal.event_seq + 1}
@@ -95,43 +103,56 @@ def append(deal: Deal, kind: str, actor, payload: dict, *, source: DealState | N
     return event
 
 
-@dataclass
-class ChainReport:
-    deal_id: int
-    events: int = 0
-    problems: list[str] = field(default_factory=list)
+
+class DealEvent(db.Model):
+    """An append-only record: `hash = SHA-256(prev_hash + canonical content)` per deal."""
+
+    __tablename__ = "deal_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
+                                         index=True)
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                    ondelete="RESTRICT"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
+    from_state: Mapped[str | None] = mapped_column(sa.String(20))
+    to_state: Mapped[str | None] = mapped_column(sa.String(20))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    payload_digest: Mapped[str] = mapped_column(sa.String(64))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+    deal = relationship("Deal", back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("deal_id", "seq", name="uq_deal_events_deal_id_seq"),
+        sa.CheckConstraint("seq >= 1", name="seq_positive"),
+    )
 
     @property
-    def intact(self) -> bool:
-        return not self.problems
+    def label(self):
+        return EVENT_LABELS.get(self.kind, self.kind)
+
+    @property
+    def from_label(self):
+        return DealState(self.from_state).label if self.from_state else None
+
+    @property
+    def to_label(self):
+        return DealState(self.to_state).label if self.to_state else None
 
 
-def verify(deal_id: int) -> ChainReport:
-    """Recompute one deal's chain from the database (raw column values, nothing cached)."""
-    report = ChainReport(deal_id)
-    expected_count = db.session.scalar(sa.select(Deal.event_seq).where(Deal.id == deal_id))
-    rows = db.session.scalars(sa.select(DealEvent).where(DealEvent.deal_id == deal_id)
-                              .order_by(DealEvent.seq)
-                              .execution_options(populate_existing=True)).all()
-    prev_hash = GENESIS
-    for position, event in enumerate(rows, start=1):
-        report.events += 1
-        if event.seq != position:
-            report.problems.append(f"event {event.id}: sequence {event.seq}, expected {position}")
-        if event.payload_digest != digest(event.payload):
-            report.problems.append(f"event {event.id} (#{event.seq}): payload was changed")
-        if event.prev_hash != prev_hash:
-            report.problems.append(f"event {event.id} (#{event.seq}): previous hash does not "
-                                   "match the event before it")
-        if event.hash != chain_hash(event.prev_hash, event):
-            report.problems.append(f"event {event.id} (#{event.seq}): content was changed")
-        prev_hash = event.hash
-    if expected_count is not None and expected_count != len(rows):
-        report.problems.append(f"the deal recorded {expected_count} events, {len(rows)} remain")
-    return report
+def refuse_change(mapper, connection, target):
+    raise DomainError(_l("Recorded deal history cannot be changed."))
 
 
-def verify_all(deal_ids=None) -> list[ChainReport]:
-    if deal_ids is None:
-        deal_ids = db.session.scalars(sa.select(Deal.id).order_by(Deal.id)).all()
-    return [verify(deal_id) for deal_id in deal_ids]
+sa_event.listen(DealEvent, "before_update", refuse_change)
+sa_event.listen(DealEvent, "before_delete", refuse_change)
+append_only.guard(DealEvent.__table__)

@@ -7,7 +7,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,20 +17,13 @@ from ..errors import DomainError
 from ..forms import choices
 from ..i18n.amounts import AmountError, parse_amount
 from ..i18n.formatting import minor_to_major
-from .models import DEAL_TYPE_LABELS, DECLINE_REASONS
-from .services import MAX_MESSAGE
+from .messages import MAX_MESSAGE
+from .states import DECLINE_REASONS, DealType
 from .terms import CURRENCIES, TEXT_LANGUAGES, fields_for, texts, validate_terms
 
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
-
-
-class NdaConfirmForm(FlaskForm):
-    """Confirming the NDA PDF whose SHA-256 was shown, with the user's password."""
-
-    sha256 = HiddenField()
-    password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
 class OpenDealForm(FlaskForm):
@@ -44,7 +36,7 @@ class OpenDealForm(FlaskForm):
     require_nda = BooleanField(_l("Ask for an NDA before confidential details are shared"))
 
     def set_choices(self, deal_types, needs, need_required=False):
-        self.deal_type.choices = choices((t, DEAL_TYPE_LABELS[t]) for t in deal_types)
+        self.deal_type.choices = choices((t, DealType(t).label) for t in deal_types)
         options = [] if need_required else [("", _l("No specific need"))]
         self.need_id.choices = choices(options + [(str(n.id), n.title) for n in needs])
 

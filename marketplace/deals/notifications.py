@@ -7,17 +7,47 @@ help also e-mails every staff member a link to the help queue (the deal itself s
 staff until one of them claims it).
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import jobs
 from ..accounts.models import Role, User
 from ..clock import utcnow
+from ..db_types import AwareDateTime
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.services import reading_language, send_email
-from .models import EVENT_LABELS, Deal, DealEvent, DealNotification, SystemActor
+from .events import DealEvent
+from .models import Deal
+from .states import EVENT_LABELS, SystemActor
+
+
+class DealNotification(db.Model):
+    """An in-app notice to one user about one deal event; e-mailed after commit."""
+
+    __tablename__ = "deal_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"),
+                                         index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("deal_events.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+    user: Mapped[User] = relationship()
+    deal: Mapped[Deal] = relationship()
+    event: Mapped[DealEvent] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "event_id",
+                                          name="uq_deal_notifications_user_id_event_id"),)
 
 
 def recipients(deal: Deal, actor) -> list[User]:
@@ -111,3 +141,26 @@ def email_help_request(event_id: int) -> int:
                 link=_link("deals.staff_queue", lang, f"/{lang}/deals/staff/queue"))
         send_email(user.email, subject, body, deal_id=event.deal_id)
     return len(staff)
+
+
+# ---- the notices page and badge ----------------------------------------------------------
+
+def unread_count(user) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(sa.select(sa.func.count(DealNotification.id)).where(
+        DealNotification.user_id == user.id, DealNotification.read_at.is_(None))) or 0
+
+
+def notifications_for(user, limit: int = 100) -> list[DealNotification]:
+    return db.session.scalars(sa.select(DealNotification).where(
+        DealNotification.user_id == user.id).order_by(DealNotification.id.desc())
+        .limit(limit)).all()
+
+
+def mark_read(user, deal_id: int | None = None) -> int:
+    stmt = sa.update(DealNotification).where(DealNotification.user_id == user.id,
+                                             DealNotification.read_at.is_(None))
+    if deal_id is not None:
+        stmt = stmt.where(DealNotification.deal_id == deal_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount

@@ -1,40 +1,29 @@
-"""Work spanning the deal and other objects: opening a deal, scoped lookups, the conversation
-and its attachments, the NDA text, staff queues, the expiry job. Services flush; callers commit.
+"""Work spanning the deal and other objects: opening a deal, scoped lookups, staff queues, the
+NDA confirmation, the expiry job and the API's shapes. Services flush; callers commit.
+
+The conversation is in `messages.py`, notices in `notifications.py`.
 """
 
 import hashlib
-import secrets
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import jobs, uploads
+from .. import jobs
 from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
-from ..listings.models import Listing, ListingKind, ListingStatus
-from . import nda
-from .models import (
-    BUYER_KINDS,
-    OPEN_STATES,
-    SYSTEM,
-    TERMINAL_STATES,
-    Deal,
-    DealAttachment,
-    DealMessage,
-    DealNotification,
-    DealState,
-    DealType,
-    Side,
+from ..listings.models import (
+    Listing,
+    ListingKind,
+    ListingStatus,
 )
-
-MAX_MESSAGE = 10_000
-
+from .messages import MAX_MESSAGE, DealMessage
+from .models import Deal
+from .states import BUYER_KINDS, OPEN_STATES, SYSTEM, TERMINAL_STATES, DealState, DealType, Side
 
 # ---- opening ------------------------------------------------------------------------------
 
@@ -228,166 +217,6 @@ def nda_opens_listing(listing: Listing, user) -> bool:
                        Deal.buyer_org_id == listing.organisation_id)))) > 0
 
 
-# ---- NDA ----------------------------------------------------------------------------------
-
-def nda_digest(deal: Deal) -> str | None:
-    """The SHA-256 of the NDA PDF both sides confirm (`nda.prepare`)."""
-    return nda.prepare(deal)
-
-
-def confirm_nda(deal: Deal, actor, *, sha256: str, password: str) -> None:
-    """A side confirms the NDA PDF whose SHA-256 it was shown, with its password, as a
-    contract is signed; when both have, the negotiation opens."""
-    current = nda.prepare(deal)
-    if deal.state == DealState.nda and current is None:
-        raise Conflict(nda.MISSING_MESSAGE)
-    def verify_password():
-        if not password or not actor.check_password(password):
-            raise PermissionDenied(_l("The password is not correct."),
-                                   {"password": [_l("The password is not correct.")]})
-
-    deal.confirm_nda(actor, sha256 or "", verify=verify_password)
-
-
-# ---- conversation and attachments ---------------------------------------------------------
-
-ATTACHMENT_TYPES = {
-    "pdf": ("application/pdf", (".pdf",)),
-    "png": ("image/png", (".png",)),
-    "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             (".docx",)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             (".pptx",)),
-    "hwpx": ("application/hwp+zip", (".hwpx",)),
-}
-_ZIP_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
-                ("ppt/presentation.xml", "pptx"), ("Contents/content.hpf", "hwpx"))
-
-
-def sniff(data: bytes) -> str | None:
-    """The file's type from its content, whatever its name says."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"PK\x03\x04"):
-        names = set(uploads.zip_member_names(data))
-        for marker, kind in _ZIP_MARKERS:
-            if marker in names:
-                return kind
-    return None
-
-
-def max_attachment_bytes() -> int:
-    return int(current_app.config["DEAL_ATTACHMENT_MAX_BYTES"])
-
-
-def attachment_dir() -> Path:
-    return Path(current_app.config["DEAL_ATTACHMENT_DIR"])
-
-
-def attachment_path(attachment: DealAttachment) -> Path:
-    return attachment_dir() / attachment.storage_name[:2] / attachment.storage_name
-
-
-def check_file(filename: str, data: bytes) -> tuple[str, str]:
-    """A safe display name and the content type, or a DomainError on field `attachment`."""
-    name = Path((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:200] or "file"
-    limit = max_attachment_bytes()
-    if not data:
-        raise DomainError(_l("The file is empty."), {"attachment": [_l("The file is empty.")]})
-    if len(data) > limit:
-        message = _l("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))
-        raise DomainError(message, {"attachment": [message]})
-    try:
-        kind = sniff(data)
-    except DomainError as exc:  # a broken zip or a zip bomb
-        raise DomainError(exc.message, {"attachment": [exc.message]}) from None
-    if kind is None or not name.lower().endswith(ATTACHMENT_TYPES[kind][1]):
-        message = _l("Only PDF, PNG, JPEG, Word, Excel, PowerPoint and HWPX files are "
-                     "accepted, and the file's content must match its name.")
-        raise DomainError(message, {"attachment": [message]})
-    return name, ATTACHMENT_TYPES[kind][0]
-
-
-def post_message(deal: Deal, actor: User, body: str,
-                 files: list[tuple[str, bytes]] = (), confidential: bool = False
-                 ) -> DealMessage:
-    """A message (with optional attachments) from a party, or a comment from the deal's staff."""
-    deal._lock()
-    if "post_message" not in deal.allowed_actions(actor):
-        if deal.is_terminal:
-            raise Conflict(_l("This deal has ended; no more messages can be sent."))
-        raise PermissionDenied(_l("You cannot write in this deal."))
-    text = (body or "").strip()
-    if not text and not files:
-        raise DomainError(_l("Write a message or attach a file."),
-                          {"body": [_l("This field is required.")]})
-    if len(text) > MAX_MESSAGE:
-        raise DomainError(_l("The message is too long."),
-                          {"body": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
-    checked = [(check_file(name, data), data) for name, data in files]
-    side = deal.side_of(actor)
-    message = DealMessage(deal_id=deal.id, author_user_id=actor.id, author_side=side, body=text)
-    db.session.add(message)
-    db.session.flush()
-    stored = []
-    for (name, content_type), data in checked:
-        key = secrets.token_hex(20)
-        path = attachment_dir() / key[:2] / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        attachment = DealAttachment(
-            deal_id=deal.id, message_id=message.id, uploader_user_id=actor.id,
-            uploader_side=side, filename=name, content_type=content_type, size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), storage_name=key,
-            confidential=bool(confidential))
-        db.session.add(attachment)
-        stored.append(attachment)
-    db.session.flush()
-    deal.record_event("post_message" if side is not None else "staff_comment", actor, {
-        "message_id": message.id, "body_digest": hashlib.sha256(text.encode()).hexdigest(),
-        "attachments": [{"id": a.id, "sha256": a.sha256, "size": a.size,
-                         "confidential": a.confidential} for a in stored]})
-    return message
-
-
-def attachment_for_download(deal: Deal, attachment_id: int, user) -> DealAttachment:
-    attachment = db.session.scalar(sa.select(DealAttachment).where(
-        DealAttachment.id == attachment_id, DealAttachment.deal_id == deal.id))
-    if attachment is None or not attachment.visible_to(deal, user):
-        raise NotFound(_l("This file does not exist or is not yours to see."))
-    return attachment
-
-
-# ---- notifications ------------------------------------------------------------------------
-
-def unread_count(user) -> int:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return 0
-    return db.session.scalar(sa.select(sa.func.count(DealNotification.id)).where(
-        DealNotification.user_id == user.id, DealNotification.read_at.is_(None))) or 0
-
-
-def notifications_for(user, limit: int = 100) -> list[DealNotification]:
-    return db.session.scalars(sa.select(DealNotification).where(
-        DealNotification.user_id == user.id).order_by(DealNotification.id.desc())
-        .limit(limit)).all()
-
-
-def mark_read(user, deal_id: int | None = None) -> int:
-    stmt = sa.update(DealNotification).where(DealNotification.user_id == user.id,
-                                             DealNotification.read_at.is_(None))
-    if deal_id is not None:
-        stmt = stmt.where(DealNotification.deal_id == deal_id)
-    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
-
-
 # ---- expiry -------------------------------------------------------------------------------
 
 def expiry_days() -> int:
@@ -492,7 +321,3 @@ def event_dict(event) -> dict:
             "to_state": event.to_state, "payload": event.payload,
             "payload_digest": event.payload_digest, "created_at": _when(event.created_at),
             "prev_hash": event.prev_hash, "hash": event.hash}
-
-# Parties past an NDA read the other side's confidential listing section.
-if nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
-    register_confidential_access(nda_opens_listing)

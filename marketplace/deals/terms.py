@@ -1,4 +1,5 @@
-"""Terms fields per deal type, their validation, display and comparison.
+"""Terms versions (`DealTerms`, one immutable offer each) and the terms fields per deal type:
+their validation, display and comparison.
 
 Terms travel in the API's shape: money as integers in minor units of `currency`, percentages as
 numbers with at most two decimals, dates as `YYYY-MM-DD`, free text as ``{"ko": ..., "en": ...}``
@@ -9,18 +10,73 @@ DomainError whose `fields` say what is wrong with each field, translated.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+import sqlalchemy as sa
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..errors import DomainError
+from ..accounts.models import Organisation, User
+from ..clock import utcnow
+from ..db_types import AwareDateTime, enum_column
+from ..errors import Conflict, DomainError
+from ..extensions import db
 from ..i18n.converted import money_with_approximate
 from ..i18n.dates import show_date
 from ..i18n.formatting import money, parse_integer
-from .models import DealType
+from .events import digest, refuse_change
+from .states import DealType, Side
+
+
+class DealTerms(db.Model):
+    """One immutable terms version: an offer or a counter-offer."""
+
+    __tablename__ = "deal_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"),
+                                         index=True)
+    version: Mapped[int]
+    based_on_version: Mapped[int | None]
+    author_side: Mapped[Side] = mapped_column(enum_column(Side, 10))
+    author_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id",
+                                                             ondelete="RESTRICT"))
+    author_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    fields: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    deal = relationship("Deal", back_populates="terms_versions")
+    author_org: Mapped[Organisation] = relationship()
+    author_user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("deal_id", "version", name="uq_deal_terms_deal_id_version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    @property
+    def digest(self) -> str:
+        return digest({"deal_id": self.deal_id, "version": self.version, "fields": self.fields})
+
+
+sa_event.listen(DealTerms, "before_update", refuse_change)
+sa_event.listen(DealTerms, "before_delete", refuse_change)
+
+
+def stale_version(current: int | None) -> Conflict:
+    if current is None:
+        return Conflict(_l("The terms changed while you were answering. Reload the deal and "
+                           "look at the latest version."), {"based_on_version": [
+                               _l("This is no longer the latest version.")]})
+    return Conflict(_l("The terms changed while you were answering: the latest version is "
+                       "now %(version)s. Reload the deal and look at it first.", version=current),
+                    {"based_on_version": [_l("This is no longer the latest version.")]})
+
 
 CURRENCIES = ("KRW", "USD")
 #: The largest amount a terms field, and any payment derived from the terms (a supply total,

@@ -2,7 +2,6 @@
 DomainError and show its message (with its status: 409 for a stale offer, 404 for a deal the
 viewer may not see)."""
 
-import io
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -10,27 +9,32 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import domain_events
+from ..accounts.models import User
+from ..actions import done, flash_and_redirect, run_action
 from ..errors import DomainError, NotFound
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import apply_domain_error, choices
+from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
-from ..security import password_attempt_limit
 from ..staff.access import staff_required
-from . import events, nda, services, terms
+from . import messages, services, terms
 from .forms import (
     AcceptInquiryForm,
     ActionForm,
     AssignForm,
     DeclineForm,
     MessageForm,
-    NdaConfirmForm,
     NoteForm,
     OpenDealForm,
     terms_form,
     terms_form_data,
     terms_from_form,
 )
-from .models import DECLINE_REASONS, SIDE_LABELS, Deal, DealType, Side
+from .integrity import verify, verify_all
+from .models import Deal
+from .notifications import for_event, mark_read, notifications_for, unread_count
+from .states import DECLINE_REASONS, DealType, Side
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -38,12 +42,17 @@ bp = Blueprint("deals", __name__, template_folder="templates",
 
 @bp.record_once
 def _setup(state) -> None:
+    # What the deals package answers elsewhere: a notice for every deal event, and a listing's
+    # confidential section opened to the parties of a deal past its NDA.
+    domain_events.subscribe(None, for_event)
+    if services.nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
+        register_confidential_access(services.nda_opens_listing)
     app = state.app
     app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
 
     @app.context_processor
     def nav_badges():
-        return {"nav_badges": {"deals.my_deals": services.unread_count(current_user)},
+        return {"nav_badges": {"deals.my_deals": unread_count(current_user)},
                 "open_deal_label": _l("Open a deal")}  # the button on an offering's page
 
 
@@ -60,16 +69,9 @@ def _act(deal_id: int, action, success: str, anchor: str | None = None, lookup=N
     the message and the error's status. `lookup` finds the deal (by default: for a reader of
     its content)."""
     deal = (lookup or _deal)(deal_id)
-    try:
-        action(deal)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _render_detail(deal_id, error=exc.message), exc.status
-    flash(success, "success")
-    return redirect(_detail_url(deal_id, anchor), code=303)
+    return run_action(lambda: action(deal), on_success=done(success, _detail_url(deal_id, anchor)),
+                      on_error=lambda exc: (_render_detail(deal_id, error=exc.message),
+                                            exc.status))
 
 
 # ---- lists --------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ def my_deals():
 @login_required
 def notifications():
     return render_template("deals/notifications.html",
-                           notices=services.notifications_for(current_user),
+                           notices=notifications_for(current_user),
                            form=ActionForm())
 
 
@@ -96,7 +98,7 @@ def notifications():
 @login_required
 def notifications_read():
     if ActionForm().validate_on_submit():
-        services.mark_read(current_user)
+        mark_read(current_user)
         db.session.commit()
     return redirect(url_for("deals.notifications"), code=303)
 
@@ -127,17 +129,16 @@ def new():
         need = None
         if form.need_id.data:
             need = db.session.get(Listing, int(form.need_id.data))
-        try:
-            deal = services.open_deal(current_user, offering, need,
-                                      deal_type=form.deal_type.data, message=form.message.data,
-                                      require_nda=form.require_nda.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Your inquiry has been sent. The other side will answer here."), "success")
-            return redirect(_detail_url(deal.id), code=303)
+        answer = run_action(
+            lambda: services.open_deal(current_user, offering, need,
+                                       deal_type=form.deal_type.data, message=form.message.data,
+                                       require_nda=form.require_nda.data),
+            on_success=lambda deal: done(
+                _("Your inquiry has been sent. The other side will answer here."),
+                _detail_url(deal.id))(deal),
+            on_error=lambda exc: apply_domain_error(form, exc), reraise=())
+        if answer is not None:  # opened; on a refusal the form shows why
+            return answer
     return render_template("deals/new.html", form=form, offering=offering,
                            proposing=proposing), 400 if form.errors or form.form_errors else 200
 
@@ -155,21 +156,21 @@ def _render_detail(deal_id: int, error=None):
     deal = services.deal_header_for_or_404(deal_id, current_user)
     actions = deal.allowed_actions(current_user)
     assign_form = _assign_form() if "assign_staff" in actions else None
-    chain = events.verify(deal.id) if current_user.is_staff else None
+    chain = verify(deal.id) if current_user.is_staff else None
     if not deal.can_view(current_user):  # staff not assigned: the header, no content
         return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
-                               Side=Side, side_labels=SIDE_LABELS, chain=chain,
+                               Side=Side, chain=chain,
                                action_form=ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
-    if services.mark_read(current_user, deal.id):
+    if mark_read(current_user, deal.id):
         db.session.commit()
     return render_template(
         "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,
         panel_actions=actions - {"post_message", "propose_terms", "accept_terms",
                                  "reject_terms"},
         versions=versions, terms_rows=terms.display_rows, error=error, Side=Side,
-        side_labels=SIDE_LABELS, decline_reasons=DECLINE_REASONS, chain=chain,
+        decline_reasons=DECLINE_REASONS, chain=chain,
         expires_at=services.expires_at(deal), accept_form=AcceptInquiryForm(),
         decline_form=DeclineForm(), note_form=NoteForm(), message_form=MessageForm(),
         action_form=ActionForm(), assign_form=assign_form,
@@ -209,64 +210,11 @@ def withdraw(deal_id):
                 _("You withdrew from the deal."))
 
 
-def _render_nda(deal, form=None, error=None):
-    sha256 = services.nda_digest(deal)
-    db.session.commit()  # keep a freshly rendered PDF
-    form = form or NdaConfirmForm()
-    form.sha256.data = sha256
-    return render_template("deals/nda.html", deal=deal, sha256=sha256,
-                           values=nda.variables(deal),
-                           missing=nda.missing_now(deal),
-                           actions=deal.allowed_actions(current_user), form=form, error=error,
-                           Side=Side, side_labels=SIDE_LABELS,
-                           viewer_side=deal.side_of(current_user))
-
-
-@bp.route("/<int:deal_id>/nda", endpoint="nda")
-@login_required
-def nda_page(deal_id):
-    return _render_nda(_deal(deal_id))
-
-
-@bp.route("/<int:deal_id>/nda.pdf")
-@login_required
-def nda_pdf(deal_id):
-    """The NDA PDF, for the parties and the assigned staff (404 for everyone else)."""
-    data, sha256 = nda.pdf(_deal(deal_id))
-    db.session.commit()
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"TTO-NDA-{deal_id:06d}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-SHA256"] = sha256
-    return response
-
-
 @bp.route("/<int:deal_id>/nda/require", methods=["POST"])
 @login_required
 def require_nda(deal_id):
     return _act(deal_id, lambda d: d.require_nda(current_user),
                 _("An NDA is now required before confidential details are shared."))
-
-
-@bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
-@limiter.limit(password_attempt_limit, methods=["POST"])
-@login_required
-def confirm_nda(deal_id):
-    deal = _deal(deal_id)
-    form = NdaConfirmForm()
-    form.validate_on_submit()
-    try:
-        services.confirm_nda(deal, current_user, sha256=form.sha256.data or "",
-                             password=form.password.data or "")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        form.password.data = None
-        return _render_nda(_deal(deal_id), form, error=exc.message), exc.status
-    flash(_("You confirmed the NDA."), "success")
-    return redirect(_detail_url(deal_id), code=303)
 
 
 # ---- terms --------------------------------------------------------------------------------
@@ -351,7 +299,7 @@ def post_message(deal_id):
     form.validate_on_submit()
     upload = form.attachment.data
     files = [(upload.filename, upload.read())] if upload and upload.filename else []
-    return _act(deal_id, lambda d: services.post_message(d, current_user, form.body.data,
+    return _act(deal_id, lambda d: messages.post_message(d, current_user, form.body.data,
                                                          files, form.confidential.data),
                 _("Your message was sent."), "messages")
 
@@ -360,8 +308,8 @@ def post_message(deal_id):
 @login_required
 def attachment(deal_id, attachment_id):
     deal = _deal(deal_id)
-    item = services.attachment_for_download(deal, attachment_id, current_user)
-    path = services.attachment_path(item)
+    item = messages.attachment_for_download(deal, attachment_id, current_user)
+    path = messages.attachment_path(item)
     if not path.is_file():
         raise NotFound(_l("This file is no longer available."))
     return send_file(path, mimetype=item.content_type, as_attachment=True,
@@ -383,15 +331,10 @@ def request_help(deal_id):
 @login_required
 def claim(deal_id):
     deal = services.deal_for_claim_or_404(deal_id, current_user)
-    try:
-        deal.claim(current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return redirect(url_for("deals.staff_queue"), code=303)
-    flash(_("The deal is now assigned to you."), "success")
-    return redirect(_detail_url(deal_id), code=303)
+    return run_action(lambda: deal.claim(current_user),
+                      on_success=done(_("The deal is now assigned to you."), _detail_url(deal_id)),
+                      on_error=flash_and_redirect(url_for("deals.staff_queue"), code=303),
+                      reraise=())
 
 
 @bp.route("/<int:deal_id>/assign", methods=["POST"])
@@ -401,8 +344,6 @@ def assign(deal_id):
     form.validate_on_submit()
 
     def assign_staff(deal):
-        from ..accounts.models import User
-
         staff = db.session.get(User, int(form.staff_id.data or 0))
         if staff is None:
             raise DomainError(_l("Choose a staff member."))
@@ -425,6 +366,6 @@ def staff_queue():
 def integrity():
     ids = db.session.scalars(sa.select(Deal.id).where(services.listed_for(current_user))
                              .order_by(Deal.id)).all()
-    reports = events.verify_all(ids)
+    reports = verify_all(ids)
     return render_template("deals/integrity.html", reports=reports)
 

@@ -3,7 +3,7 @@ Stripe Checkout (webhooks verified and handled once), bank transfers declared an
 refunds, an append-only ledger and bilingual PDF receipts.
 
 When a deal reaches `signed`, `requesting.create_payment_requests` runs (a job enqueued by a
-session hook when the `mark_signed` deal event is written; a caller may also call it directly,
+subscriber of the `mark_signed` deal event; a caller may also call it directly,
 it is idempotent) and moves the deal to `payment_pending`; it goes to `paid` once every request
 is covered.
 """

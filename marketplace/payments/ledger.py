@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..deals import services as deal_services
 from ..deals.events import canonical
-from ..deals.models import REFUND_STATES, SYSTEM, Deal, DealState, Side
+from ..deals.models import SYSTEM, Deal, DealState, Side
+from ..deals.states import REFUND_STATES
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..labels import LabelledEnum

@@ -26,7 +26,7 @@ from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 
-from ..deals.models import DEAL_TYPE_LABELS
+from ..deals.states import DEAL_TYPE_LABELS
 from ..documents.fields import format_date_value, format_money, format_percent_value
 from ..documents.pdf import PDF_VARIANT, ContractURLFetcher, font_face_css
 from ..extensions import db

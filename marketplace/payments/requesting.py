@@ -3,14 +3,11 @@ by the job the `mark_signed` hook below enqueues."""
 
 from __future__ import annotations
 
-from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
-from .. import jobs
-from ..agreements.services import signed_contract
-from ..deals.models import SYSTEM, Deal, DealEvent, DealState, Side
+from .. import domain_events, jobs
+from ..agreements.access import signed_contract
+from ..deals.models import SYSTEM, Deal, DealState, Side
 from ..errors import Conflict
 from ..extensions import db
 from .ledger import append, lock_deal, requests_of
@@ -81,13 +78,9 @@ def create_requests_job(deal_id: int) -> int:
     return len(create_payment_requests(deal, SYSTEM))
 
 
-@sa_event.listens_for(Session, "after_flush")
-def _on_deal_signed(session: Session, flush_context) -> None:
-    """When a `mark_signed` deal event is written (by whichever module signs the contract), ask
-    for the payments once that transaction commits."""
-    if not has_app_context() or session is not db.session():
-        return
-    for obj in session.new:
-        if isinstance(obj, DealEvent) and obj.kind == "mark_signed" \
-                and obj.to_state == DealState.signed.value:
-            jobs.enqueue(create_requests_job, obj.deal_id)
+@domain_events.subscribe("mark_signed")
+def _on_deal_signed(deal, event, actor) -> None:
+    """When the deal is marked signed (by whichever module signs the contract), ask for the
+    payments once that transaction commits."""
+    if event.to_state == DealState.signed.value:
+        jobs.enqueue(create_requests_job, deal.id)

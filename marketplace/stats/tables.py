@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import OrgKind
-from ..deals.models import DEAL_TYPE_LABELS, STATE_LABELS
+from ..deals.states import DEAL_TYPE_LABELS, STATE_LABELS
 from ..i18n.formatting import minor_to_major
 from ..listings.models import SECTOR_LABELS
 from . import figures

@@ -1,7 +1,11 @@
-"""Contract fixtures: the deals' parties, and a deal brought to `agreed` through the domain."""
+"""Contract fixtures: the deals' parties, a deal brought to `agreed` through the domain, and its
+licence draft filled in and rendered."""
 
 import pytest
 
+from marketplace import jobs
+from marketplace.agreements import drafting, signing
+from marketplace.agreements.models import Contract
 from marketplace.deals.models import Deal
 from marketplace.extensions import db
 from tests.deals.conftest import LICENSE, load, open_deal
@@ -28,6 +32,24 @@ def agree(p, deal_type="license", terms=None) -> Deal:
     deal.propose_terms(buyer, None, terms or LICENSE)
     deal.accept_terms(seller, 1)
     return deal
+
+
+def ready_draft(deal, p) -> Contract:
+    """The buyer starts the licence draft and fills in every detail (committed)."""
+    contract = drafting.start_draft(deal, load(p["buyer"]))
+    drafting.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
+    db.session.commit()
+    return contract
+
+
+def render_draft(contract, p) -> Contract:
+    """Both sides approve the draft and the PDF job runs: the version is ready to sign."""
+    signing.approve(contract, load(p["buyer"]))
+    signing.approve(contract, load(p["seller"]))
+    db.session.commit()
+    jobs.flush()
+    db.session.refresh(contract)
+    return contract
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
-from marketplace.agreements import services
+from marketplace.agreements import clauses as clause_text
+from marketplace.agreements import drafting
 from marketplace.agreements.models import Contract, ContractStatus
 from marketplace.extensions import db
 from tests.conftest import login
@@ -33,9 +34,9 @@ def draft_id(app, parties):
     p = parties
     with app.test_request_context():
         deal = agree(p)
-        contract = services.start_draft(deal, load(p["buyer"]))
-        services.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
-        services.change_language(contract, load(p["buyer"]), "ko")
+        contract = drafting.start_draft(deal, load(p["buyer"]))
+        drafting.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
+        drafting.change_language(contract, load(p["buyer"]), "ko")
         db.session.commit()
         return deal.id
 
@@ -96,7 +97,7 @@ def test_the_pdf_says_exactly_what_both_sides_approved(app, parties, draft_id, t
         contract = db.session.scalar(sa.select(Contract))
         assert contract.status == ContractStatus.rendered
         approved = contract.overrides["purpose"]["ko"]
-        clauses = {row["id"]: row["langs"]["ko"] for row in services.clause_view(contract)}
+        clauses = {row["id"]: row["langs"]["ko"] for row in clause_text.clause_view(contract)}
         purpose, after = clauses["purpose"], clauses["definitions"]
         contract_id = contract.id
     assert approved == EDIT

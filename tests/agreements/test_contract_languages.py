@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from marketplace.agreements import services
+from marketplace.agreements import access, drafting, library
 from marketplace.documents import render_pdf
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -83,22 +83,22 @@ def _draft(p, deal_type: str, terms: dict, language: str):
     template's sample (in the contract's language only)."""
     deal = agree(p, deal_type=deal_type, terms=terms)
     buyer = load(p["buyer"])
-    contract = services.start_draft(deal, buyer)
-    services.change_language(contract, buyer, language)
-    sample = services.template_of(contract).sample()
-    editable = set(services.editable_paths(contract))
+    contract = drafting.start_draft(deal, buyer)
+    drafting.change_language(contract, buyer, language)
+    sample = library.template_of(contract).sample()
+    editable = set(drafting.editable_paths(contract))
     values = {}
-    for path in services.missing_variables(contract):
+    for path in drafting.missing_variables(contract):
         if path in editable:
             value = copy.deepcopy(_get(sample, path))
             values[path] = value[language] if isinstance(value, dict) and language in value \
                 else value
-    services.fill_variables(contract, buyer, values)
+    drafting.fill_variables(contract, buyer, values)
     return contract
 
 
 def _pdf_text(tmp_path, contract, lang: str) -> str:
-    document = render_pdf(services.template_of(contract), contract.variables, lang=lang,
+    document = render_pdf(library.template_of(contract), contract.variables, lang=lang,
                           contract_no=contract.contract_no)
     path = tmp_path / f"{contract.template_key}-{lang}.pdf"
     path.write_bytes(document.pdf)
@@ -112,7 +112,7 @@ def test_a_korean_contract_has_no_english_text(app, tmp_path, parties, deal_type
     terms = BILINGUAL_TERMS[deal_type]
     with app.test_request_context():
         contract = _draft(parties, deal_type, terms, "ko")
-        assert services.missing_variables(contract) == {}
+        assert drafting.missing_variables(contract) == {}
         text = _pdf_text(tmp_path, contract, "ko")
         names = set(LATIN_RUN.findall(" ".join(
             [contract.deal.seller.name_ko or "", contract.deal.buyer.name_ko or ""])))
@@ -131,7 +131,7 @@ def test_an_english_contract_has_no_korean_beyond_names(app, tmp_path, parties, 
     terms = BILINGUAL_TERMS[deal_type]
     with app.test_request_context():
         contract = _draft(parties, deal_type, terms, "en")
-        assert services.missing_variables(contract) == {}
+        assert drafting.missing_variables(contract) == {}
         text = _pdf_text(tmp_path, contract, "en")
         deal = contract.deal
         names = set(HANGUL_RUN.findall(" ".join(
@@ -150,9 +150,9 @@ def test_a_korean_contract_from_english_terms_names_the_missing_korean_text(app,
             **BILINGUAL_TERMS["license"], "field_of_use": "Industrial drone battery packs",
             "territory": {"ko": "대한민국", "en": "Republic of Korea"},
             "conditions": {"en": "Quarterly sales reports"}})
-        contract = services.start_draft(deal, load(p["buyer"]))
-        services.change_language(contract, load(p["buyer"]), "ko")
-        missing = services.missing_variables(contract)
+        contract = drafting.start_draft(deal, load(p["buyer"]))
+        drafting.change_language(contract, load(p["buyer"]), "ko")
+        missing = drafting.missing_variables(contract)
         db.session.commit()
         deal_id = deal.id
     assert {"field_of_use.ko", "conditions.ko"} <= set(missing)
@@ -168,12 +168,12 @@ def test_a_korean_contract_from_english_terms_names_the_missing_korean_text(app,
     assert '<li data-missing="field_of_use.ko">Field of use (in Korean)</li>' in html
     # in English the same terms are complete: nothing about them is missing
     with app.test_request_context():
-        contract = services.current_contract(db.session.merge(deal))
-        services.change_language(contract, load(p["buyer"]), "en")
+        contract = access.current_contract(db.session.merge(deal))
+        drafting.change_language(contract, load(p["buyer"]), "en")
         assert not {"field_of_use.en", "conditions.en", "territory.en"} & set(
-            services.missing_variables(contract))
-        services.change_language(contract, load(p["buyer"]), "bilingual")
-        assert {"field_of_use.ko", "conditions.ko"} <= set(services.missing_variables(contract))
+            drafting.missing_variables(contract))
+        drafting.change_language(contract, load(p["buyer"]), "bilingual")
+        assert {"field_of_use.ko", "conditions.ko"} <= set(drafting.missing_variables(contract))
         db.session.rollback()
 
 
@@ -182,13 +182,13 @@ def test_the_missing_translation_of_a_term_is_filled_in_on_the_draft(app, partie
     with app.test_request_context():
         deal = agree(p, terms={**BILINGUAL_TERMS["license"],
                                "field_of_use": "Industrial drone battery packs"})
-        contract = services.start_draft(deal, load(p["buyer"]))
-        services.change_language(contract, load(p["buyer"]), "ko")
-        assert "field_of_use.ko" in services.editable_paths(contract)
-        assert "field_of_use.en" not in services.editable_paths(contract)
-        assert "territory.ko" not in services.editable_paths(contract)  # agreed in both
+        contract = drafting.start_draft(deal, load(p["buyer"]))
+        drafting.change_language(contract, load(p["buyer"]), "ko")
+        assert "field_of_use.ko" in drafting.editable_paths(contract)
+        assert "field_of_use.en" not in drafting.editable_paths(contract)
+        assert "territory.ko" not in drafting.editable_paths(contract)  # agreed in both
         with pytest.raises(DomainError) as info:
-            services.fill_variables(contract, load(p["buyer"]), {
+            drafting.fill_variables(contract, load(p["buyer"]), {
                 "field_of_use.en": "Something else"})
         assert set(info.value.fields) == {"field_of_use.en"}
         db.session.commit()
@@ -202,10 +202,10 @@ def test_the_missing_translation_of_a_term_is_filled_in_on_the_draft(app, partie
                            data={"v__field_of_use__ko": "산업용 드론 배터리 팩"})
     assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
     with app.test_request_context():
-        contract = services.current_contract(db.session.merge(deal))
+        contract = access.current_contract(db.session.merge(deal))
         assert contract.variables["field_of_use"] == {
             "en": "Industrial drone battery packs", "ko": "산업용 드론 배터리 팩"}
-        assert "field_of_use.ko" not in services.missing_variables(contract)
+        assert "field_of_use.ko" not in drafting.missing_variables(contract)
     page = client.get(f"/ko/deals/{deal_id}/contract").get_data(as_text=True)
     history = page[page.index('id="history"'):]
     assert "실시분야 (한국어)</div>" in history

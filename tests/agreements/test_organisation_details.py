@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from marketplace.accounts.models import Organisation
-from marketplace.agreements import services
+from marketplace.agreements import drafting, library
 from marketplace.documents import render_pdf
 from marketplace.extensions import db
 
@@ -39,16 +39,16 @@ def _pdftotext(pdf: bytes, tmp_path) -> str:
 
 def test_a_draft_takes_the_parties_details_from_their_organisations(agreed, parties):
     fill_details(parties)
-    contract = services.start_draft(agreed, load(parties["buyer"]))
+    contract = drafting.start_draft(agreed, load(parties["buyer"]))
     licensor, licensee = contract.variables["licensor"], contract.variables["licensee"]
     assert licensor["address"] == {"ko": SELLER["address_ko"], "en": SELLER["address_en"]}
     assert licensor["representative"] == {"ko": "대표이사 한빛나", "en": "Bitna Han, CEO"}
     assert licensee["address"]["ko"] == BUYER["address_ko"]
-    missing = services.missing_variables(contract)
+    missing = drafting.missing_variables(contract)
     assert "licensor.address" not in missing and "licensee.address" not in missing
     assert "effective_date" in missing  # what organisations do not know is still listed
     # a party can still write something else on the draft
-    services.fill_variables(contract, load(parties["seller"]),
+    drafting.fill_variables(contract, load(parties["seller"]),
                             {"licensor.address": "대전광역시 유성구 가정로 1"})
     assert contract.variables["licensor"]["address"] == "대전광역시 유성구 가정로 1"
 
@@ -57,8 +57,8 @@ def test_missing_details_are_listed_on_the_draft(agreed, parties):
     user = load(parties["seller"])
     db.session.get(Organisation, user.organisation_id).update_details(
         user, {"representative_ko": "대표이사 한빛나"})
-    contract = services.start_draft(agreed, load(parties["buyer"]))
-    missing = services.missing_variables(contract)
+    contract = drafting.start_draft(agreed, load(parties["buyer"]))
+    missing = drafting.missing_variables(contract)
     assert "licensor.address" in missing and "licensee.address" in missing
     assert contract.variables["licensor"]["representative"] == "대표이사 한빛나"
 
@@ -66,13 +66,13 @@ def test_missing_details_are_listed_on_the_draft(agreed, parties):
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_the_pdf_prints_the_details_in_the_contracts_language(agreed, parties, tmp_path):
     fill_details(parties)
-    contract = services.start_draft(agreed, load(parties["buyer"]))
-    services.fill_variables(contract, load(parties["seller"]), {
+    contract = drafting.start_draft(agreed, load(parties["buyer"]))
+    drafting.fill_variables(contract, load(parties["seller"]), {
         "licensor.registration_no": "314-81-12345", "licensee.registration_no": "134-81-67890",
         "payment_days": 30, "effective_date": "2026-03-02", "sublicensing": "with_consent",
         "improvements_owner": "joint"})
-    assert services.missing_variables(contract) == {}
-    template = services.template_of(contract)
+    assert drafting.missing_variables(contract) == {}
+    template = library.template_of(contract)
     korean = _pdftotext(render_pdf(template, contract.variables, lang="ko").pdf, tmp_path)
     english = _pdftotext(render_pdf(template, contract.variables, lang="en").pdf, tmp_path)
     for text, lang, other in ((korean, "ko", "en"), (english, "en", "ko")):
@@ -103,12 +103,12 @@ def test_without_a_named_signatory_signing_asks_for_the_representative_in_the_co
                                ("bilingual", "대표이사 한빛나")):
         contract = Contract(language=language, signatories=None,
                             variables={"licensor": {"representative": representative}})
-        assert services.signatory_of(contract, "licensor") == {"name": expected, "title": None}
+        assert drafting.signatory_of(contract, "licensor") == {"name": expected, "title": None}
 
 
 def test_a_term_agreed_as_plain_text_takes_its_translation_on_the_draft():
     """Drafts from before terms had languages hold plain text; its translation is added
     beside it, not a server error."""
     values = {"field_of_use": "EV battery packs"}
-    services._set_path(values, "field_of_use.ko", "전기차 배터리 팩")
+    drafting._set_path(values, "field_of_use.ko", "전기차 배터리 팩")
     assert values == {"field_of_use": {"en": "EV battery packs", "ko": "전기차 배터리 팩"}}

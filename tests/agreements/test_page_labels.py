@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from marketplace.agreements import services
+from marketplace.agreements import access, drafting
 from marketplace.deals import terms as deal_terms
 from marketplace.documents import load_template
 from marketplace.extensions import db
@@ -76,12 +76,12 @@ def draft(app, parties):
     with app.test_request_context():
         deal = agree(p)
         buyer = load(p["buyer"])
-        contract = services.start_draft(deal, buyer)
+        contract = drafting.start_draft(deal, buyer)
         details = {k: v for k, v in LICENSE_DETAILS.items() if k != "licensor.address"}
-        services.fill_variables(contract, buyer, details)
-        services.fill_variables(contract, buyer, {"licensor.address": ADDRESS})
+        drafting.fill_variables(contract, buyer, details)
+        drafting.fill_variables(contract, buyer, {"licensor.address": ADDRESS})
         assert contract.language == "bilingual"  # the seller is abroad
-        services.change_language(contract, buyer, "bilingual", "en")
+        drafting.change_language(contract, buyer, "bilingual", "en")
         db.session.commit()
         return deal.id
 
@@ -105,7 +105,7 @@ def test_every_coded_detail_shows_its_label_in_the_readers_language(app, parties
     with app.app_context():
         from marketplace.deals.models import Deal
 
-        values = services.current_contract(db.session.get(Deal, draft)).variables
+        values = access.current_contract(db.session.get(Deal, draft)).variables
     for lang in ("ko", "en"):
         html = _page(app, parties["seller"], f"/{lang}/deals/{draft}/contract", lang)
         for name in ("exclusivity", "sublicensing", "improvements_owner", "dispute_resolution"):
@@ -119,7 +119,7 @@ def test_the_missing_list_names_labels_only(app, parties):
     p = parties
     with app.test_request_context():
         deal = agree(p)
-        services.start_draft(deal, load(p["buyer"]))
+        drafting.start_draft(deal, load(p["buyer"]))
         db.session.commit()
         deal_id = deal.id
     for lang, expected in (("ko", ("실시허락자(갑): 주소", "지급기한(일)")),
@@ -175,7 +175,7 @@ def test_an_error_on_the_contract_page_names_fields_by_their_labels(app, parties
     p = parties
     with app.test_request_context():
         deal = agree(p)
-        services.start_draft(deal, load(p["buyer"]))
+        drafting.start_draft(deal, load(p["buyer"]))
         db.session.commit()
         deal_id = deal.id
     client = app.test_client()

@@ -6,9 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.agreements import services
+from marketplace.agreements import drafting, signing
 from marketplace.agreements.models import Contract, ContractEdit, ContractStatus
-from marketplace.deals.models import Deal, DealEvent, DealState
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 
@@ -129,12 +131,12 @@ def test_pdf_is_404_for_everyone_else(app, parties, deal_id, make_user):
     p = parties
     with app.app_context():
         deal = db.session.get(Deal, deal_id)
-        contract = services.start_draft(deal, load(p["buyer"]))
+        contract = drafting.start_draft(deal, load(p["buyer"]))
         from .conftest import LICENSE_DETAILS
 
-        services.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
-        services.approve(contract, load(p["buyer"]))
-        services.approve(contract, load(p["seller"]))
+        drafting.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
+        signing.approve(contract, load(p["buyer"]))
+        signing.approve(contract, load(p["seller"]))
         db.session.commit()
         from marketplace import jobs
 

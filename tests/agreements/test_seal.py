@@ -8,9 +8,10 @@ import subprocess
 import sqlalchemy as sa
 
 from marketplace import jobs
-from marketplace.agreements import services
+from marketplace.agreements import drafting, signing
+from marketplace.agreements import jobs as contract_jobs
 from marketplace.agreements.models import Contract, ContractFile, ContractStatus
-from marketplace.deals.models import DealEvent
+from marketplace.deals.events import DealEvent
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 from tests.documents.conftest import pdf_pages, requires_poppler
@@ -25,17 +26,17 @@ def _signed_in_korean(app, p) -> tuple[int, int]:
     with app.test_request_context():
         deal = agree(p)
         buyer, seller = load(p["buyer"]), load(p["seller"])
-        contract = services.start_draft(deal, buyer)
-        services.fill_variables(contract, seller, LICENSE_DETAILS)
-        services.change_language(contract, buyer, "ko")
-        services.approve(contract, buyer)
-        services.approve(contract, seller)
+        contract = drafting.start_draft(deal, buyer)
+        drafting.fill_variables(contract, seller, LICENSE_DETAILS)
+        drafting.change_language(contract, buyer, "ko")
+        signing.approve(contract, buyer)
+        signing.approve(contract, seller)
         db.session.commit()
         jobs.flush()
         db.session.refresh(contract)
         for user in (buyer, seller):
-            services.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
-                          shown_sha256=contract.pdf_sha256, ip="198.51.100.7")
+            signing.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
+                         shown_sha256=contract.pdf_sha256, ip="198.51.100.7")
         db.session.commit()
         jobs.flush()
         return deal.id, contract.id
@@ -86,7 +87,7 @@ def test_an_unusable_seal_leaves_the_contract_waiting_until_it_is_fixed(app, par
         assert db.session.scalar(sa.select(sa.func.count(ContractFile.sha256))) == 1
     monkeypatch.undo()
     with app.test_request_context():
-        final_sha = services.finalise(contract_id)  # what the job's retry does
+        final_sha = contract_jobs.finalise(contract_id)  # what the job's retry does
         db.session.commit()
         contract = db.session.get(Contract, contract_id)
         assert contract.status == ContractStatus.signed

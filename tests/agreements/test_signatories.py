@@ -7,34 +7,17 @@ import subprocess
 
 import pytest
 
-from marketplace import jobs
-from marketplace.agreements import services
+from marketplace.agreements import drafting, signing
 from marketplace.agreements.models import Contract, ContractStatus
 from marketplace.errors import Conflict, DomainError, PermissionDenied
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 
-from .conftest import LICENSE_DETAILS, agree, load
-
-
-def _ready(deal, p):
-    contract = services.start_draft(deal, load(p["buyer"]))
-    services.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
-    db.session.commit()
-    return contract
-
-
-def _render(contract, p):
-    services.approve(contract, load(p["buyer"]))
-    services.approve(contract, load(p["seller"]))
-    db.session.commit()
-    jobs.flush()
-    db.session.refresh(contract)
-    return contract
+from .conftest import agree, load, ready_draft, render_draft
 
 
 def test_the_draft_starts_with_whoever_spoke_for_each_side(agreed, parties):
-    contract = services.start_draft(agreed, load(parties["buyer"]))
+    contract = drafting.start_draft(agreed, load(parties["buyer"]))
     db.session.commit()
     assert contract.signatories == {
         "licensee": {"name": load(parties["buyer"]).display_name, "title": None},
@@ -44,10 +27,10 @@ def test_the_draft_starts_with_whoever_spoke_for_each_side(agreed, parties):
 
 def test_a_party_names_its_signatory_and_the_contract_prints_them(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
-    services.approve(contract, load(p["seller"]))
+    contract = ready_draft(agreed, p)
+    signing.approve(contract, load(p["seller"]))
     db.session.commit()
-    assert services.set_signatory(contract, load(p["buyer"]), "  Minji   Park ", "CEO")
+    assert drafting.set_signatory(contract, load(p["buyer"]), "  Minji   Park ", "CEO")
     db.session.commit()
     assert contract.signatories["licensee"] == {"name": "Minji Park", "title": "CEO"}
     assert contract.variables["licensee"]["representative"] == {
@@ -56,33 +39,33 @@ def test_a_party_names_its_signatory_and_the_contract_prints_them(agreed, partie
     assert [e.kind for e in agreed.events][-1] == "contract_signatory"
     edit = contract.edits[-1]
     assert (edit.target, edit.after) == ("licensee.signatory", "Minji Park (CEO)")
-    assert services.set_signatory(contract, load(p["buyer"]), "Minji Park", "CEO") is False
+    assert drafting.set_signatory(contract, load(p["buyer"]), "Minji Park", "CEO") is False
     # "licensee.representative" is no detail to fill: it is the signatory
     with pytest.raises(DomainError) as info:
-        services.fill_variables(contract, load(p["buyer"]), {"licensee.representative": "X"})
+        drafting.fill_variables(contract, load(p["buyer"]), {"licensee.representative": "X"})
     assert "licensee.representative" in info.value.fields
     db.session.rollback()
 
 
 def test_only_the_party_names_its_signatory_and_only_on_a_draft(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
+    contract = ready_draft(agreed, p)
     with pytest.raises(DomainError) as info:
-        services.set_signatory(contract, load(p["buyer"]), "   ", "x" * 101)
+        drafting.set_signatory(contract, load(p["buyer"]), "   ", "x" * 101)
     assert set(info.value.fields) == {"name", "title"}
     db.session.rollback()
     agreed.assign_staff(load(p["admin"]), load(p["staff"]))
     db.session.commit()
     for who, error in (("staff", PermissionDenied), ("outsider", DomainError)):
         with pytest.raises(error):
-            services.set_signatory(contract, load(p[who]), "Someone Else")
+            drafting.set_signatory(contract, load(p[who]), "Someone Else")
         db.session.rollback()
-    _render(contract, p)
+    render_draft(contract, p)
     with pytest.raises(Conflict):  # after the render a change needs a new version
-        services.set_signatory(contract, load(p["buyer"]), "Minji Park")
+        drafting.set_signatory(contract, load(p["buyer"]), "Minji Park")
     db.session.rollback()
-    successor = services.reopen(contract, load(p["buyer"]), "서명자 변경")
-    services.set_signatory(successor, load(p["buyer"]), "Minji Park")
+    successor = drafting.reopen(contract, load(p["buyer"]), "서명자 변경")
+    drafting.set_signatory(successor, load(p["buyer"]), "Minji Park")
     db.session.commit()
     assert successor.signatories["licensee"]["name"] == "Minji Park"
     assert successor.signatories["licensor"] == contract.signatories["licensor"]
@@ -91,14 +74,14 @@ def test_only_the_party_names_its_signatory_and_only_on_a_draft(agreed, parties)
 def test_signing_asks_for_the_signatory_name_spaces_and_case_aside(agreed, parties):
     p = parties
     buyer = load(p["buyer"])
-    contract = _ready(agreed, p)
-    services.set_signatory(contract, buyer, "Minji Park", "CEO")
+    contract = ready_draft(agreed, p)
+    drafting.set_signatory(contract, buyer, "Minji Park", "CEO")
     db.session.commit()
-    _render(contract, p)
+    render_draft(contract, p)
 
     def sign(name):
-        return services.sign(contract, buyer, password=TEST_PASSWORD, typed_name=name,
-                             shown_sha256=contract.pdf_sha256, ip="203.0.113.9")
+        return signing.sign(contract, buyer, password=TEST_PASSWORD, typed_name=name,
+                            shown_sha256=contract.pdf_sha256, ip="203.0.113.9")
 
     with pytest.raises(DomainError) as info:
         sign(buyer.display_name)  # the profile's name is not the signatory's
@@ -115,7 +98,7 @@ def test_signing_on_the_page_with_ones_own_name(app, parties, tmp_path):
     p = parties
     with app.app_context():
         deal = agree(p)
-        contract_id = _ready(deal, p).id
+        contract_id = ready_draft(deal, p).id
         deal_id = deal.id
     buyer, seller = app.test_client(), app.test_client()
     login(buyer, p["buyer"], lang="ko")
@@ -130,7 +113,7 @@ def test_signing_on_the_page_with_ones_own_name(app, parties, tmp_path):
     empty = seller.post(f"/en/deals/{deal_id}/contract/signatory", data={"name": ""})
     assert empty.status_code == 400
     with app.app_context():
-        sha = _render(db.session.get(Contract, contract_id), p).pdf_sha256
+        sha = render_draft(db.session.get(Contract, contract_id), p).pdf_sha256
     html = buyer.get(f"/ko/deals/{deal_id}/contract").get_data(as_text=True)
     assert 'data-signatory="licensee">Minji Park (CEO)' in html
     wrong = buyer.post(f"/ko/deals/{deal_id}/contract/sign", data={

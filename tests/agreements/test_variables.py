@@ -3,7 +3,7 @@
 import pytest
 
 from marketplace.agreements import variables
-from marketplace.deals.models import DealType, Side
+from marketplace.deals.states import DealType, Side
 from marketplace.documents import VariablesInvalid, load_template
 
 from .conftest import agree, load

@@ -10,47 +10,31 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import jobs
-from marketplace.agreements import library, services
+from marketplace.agreements import clauses, drafting, library, signing
 from marketplace.agreements.models import Contract, ContractStatus
-from marketplace.deals.models import DealState
+from marketplace.deals.states import DealState
 from marketplace.documents.templates import CONTRACTS_ROOT
 from marketplace.errors import Conflict, DomainError, PermissionDenied
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 
-from .conftest import LICENSE_DETAILS, load
-
-
-def _ready(deal, p):
-    contract = services.start_draft(deal, load(p["buyer"]))
-    services.fill_variables(contract, load(p["buyer"]), LICENSE_DETAILS)
-    db.session.commit()
-    return contract
-
-
-def _render(contract, p):
-    services.approve(contract, load(p["buyer"]))
-    services.approve(contract, load(p["seller"]))
-    db.session.commit()
-    jobs.flush()
-    db.session.refresh(contract)
-    return contract
+from .conftest import load, ready_draft, render_draft
 
 
 def _sign(contract, user, sha=None):
-    return services.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
-                         shown_sha256=sha or contract.pdf_sha256, ip="203.0.113.9",
-                         user_agent="pytest")
+    return signing.sign(contract, user, password=TEST_PASSWORD, typed_name=user.display_name,
+                        shown_sha256=sha or contract.pdf_sha256, ip="203.0.113.9",
+                        user_agent="pytest")
 
 
 def test_an_edit_after_an_approval_clears_it(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
-    services.approve(contract, load(p["buyer"]))
+    contract = ready_draft(agreed, p)
+    signing.approve(contract, load(p["buyer"]))
     db.session.commit()
     assert contract.approved_by(agreed.side_of(load(p["buyer"])))
-    services.edit_clause(contract, load(p["seller"]), "purpose",
-                         {"ko": "본 계약의 목적은 기술 실시이다."})
+    clauses.edit_clause(contract, load(p["seller"]), "purpose",
+                        {"ko": "본 계약의 목적은 기술 실시이다."})
     db.session.commit()
     assert contract.active_approvals() == []
     assert contract.overrides["purpose"] == {"ko": "본 계약의 목적은 기술 실시이다."}
@@ -59,53 +43,53 @@ def test_an_edit_after_an_approval_clears_it(agreed, parties):
     edit = contract.edits[-1]
     assert edit.before.startswith("본 계약은 갑이 보유한") and edit.after.endswith("실시이다.")
     # the same text again, or the template's own wording, changes nothing new
-    assert services.edit_clause(contract, load(p["seller"]), "purpose",
-                                {"ko": "본 계약의 목적은 기술 실시이다."}) == 0
+    assert clauses.edit_clause(contract, load(p["seller"]), "purpose",
+                               {"ko": "본 계약의 목적은 기술 실시이다."}) == 0
 
 
 def test_terms_values_are_locked_and_bad_values_named(agreed, parties):
-    contract = _ready(agreed, parties)
+    contract = ready_draft(agreed, parties)
     with pytest.raises(DomainError) as info:
-        services.fill_variables(contract, load(parties["buyer"]),
+        drafting.fill_variables(contract, load(parties["buyer"]),
                                 {"upfront_fee": {"amount": 1, "currency": "KRW"}})
     assert "upfront_fee" in info.value.fields
     with pytest.raises(DomainError) as info:
-        services.fill_variables(contract, load(parties["buyer"]), {"payment_days": 9999})
+        drafting.fill_variables(contract, load(parties["buyer"]), {"payment_days": 9999})
     assert "payment_days" in info.value.fields
 
 
 def test_staff_edit_clauses_once_assigned_and_outsiders_cannot(agreed, parties):
     p = parties
-    contract = _ready(agreed, p)
+    contract = ready_draft(agreed, p)
     agreed.assign_staff(load(p["admin"]), load(p["staff"]))
     db.session.commit()
     with pytest.raises(PermissionDenied):
-        services.edit_clause(contract, load(p["buyer"]), "purpose", {"ko": "바꾼 문장."})
+        clauses.edit_clause(contract, load(p["buyer"]), "purpose", {"ko": "바꾼 문장."})
     db.session.rollback()
-    services.edit_clause(contract, load(p["staff"]), "purpose", {"ko": "바꾼 문장."})
+    clauses.edit_clause(contract, load(p["staff"]), "purpose", {"ko": "바꾼 문장."})
     db.session.commit()
     assert contract.edits[-1].side is None  # staff
     for who in ("outsider", "other_staff"):
         with pytest.raises(DomainError) as info:
-            services.fill_variables(contract, load(p[who]), {"payment_days": 10})
+            drafting.fill_variables(contract, load(p[who]), {"payment_days": 10})
         assert info.value.status == 404
         db.session.rollback()
     with pytest.raises(PermissionDenied):
-        services.approve(contract, load(p["staff"]))
+        signing.approve(contract, load(p["staff"]))
 
 
 def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed, parties):
     p = parties
     buyer, seller = load(p["buyer"]), load(p["seller"])
-    contract = _render(_ready(agreed, p), p)
+    contract = render_draft(ready_draft(agreed, p), p)
     assert contract.status == ContractStatus.rendered
     _sign(contract, buyer)
     db.session.commit()
     assert contract.status == ContractStatus.signing
     first_sha = contract.pdf_sha256
-    for change in (lambda: services.edit_clause(contract, seller, "purpose", {"ko": "새 목적"}),
-                   lambda: services.fill_variables(contract, seller, {"payment_days": 10}),
-                   lambda: services.change_language(contract, seller, "bilingual", "ko")):
+    for change in (lambda: clauses.edit_clause(contract, seller, "purpose", {"ko": "새 목적"}),
+                   lambda: drafting.fill_variables(contract, seller, {"payment_days": 10}),
+                   lambda: drafting.change_language(contract, seller, "bilingual", "ko")):
         with pytest.raises(Conflict):
             change()
         db.session.rollback()
@@ -114,7 +98,7 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
     with pytest.raises(Conflict):
         db.session.flush()
     db.session.rollback()
-    successor = services.reopen(contract, seller, "가격 조건 문구 수정")
+    successor = drafting.reopen(contract, seller, "가격 조건 문구 수정")
     db.session.commit()
     db.session.refresh(contract)
     assert contract.status == ContractStatus.void
@@ -126,8 +110,8 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
         _sign(contract, seller, first_sha)
     db.session.rollback()
     assert agreed.state == DealState.drafting  # the new version is a draft again
-    services.edit_clause(successor, seller, "purpose", {"ko": "새 목적 조항."})
-    _render(successor, p)
+    clauses.edit_clause(successor, seller, "purpose", {"ko": "새 목적 조항."})
+    render_draft(successor, p)
     assert successor.pdf_sha256 != first_sha
     assert agreed.state == DealState.signing  # the new PDF is sent for signature again
     assert [e.kind for e in agreed.events].count("send_for_signature") == 2
@@ -145,9 +129,9 @@ def test_text_frozen_at_the_first_signature_and_a_change_is_a_new_version(agreed
 
 def test_a_new_version_after_the_render_takes_the_deal_back_to_drafting(agreed, parties):
     p = parties
-    contract = _render(_ready(agreed, p), p)
+    contract = render_draft(ready_draft(agreed, p), p)
     assert agreed.state == DealState.signing and contract.active_signatures() == []
-    successor = services.reopen(contract, load(p["buyer"]), "주소 수정")
+    successor = drafting.reopen(contract, load(p["buyer"]), "주소 수정")
     db.session.commit()
     assert agreed.state == DealState.drafting
     event = agreed.events[-1]
@@ -160,7 +144,7 @@ def test_a_new_version_after_the_render_takes_the_deal_back_to_drafting(agreed, 
 def test_render_job_is_idempotent(agreed, parties):
     from marketplace.agreements.jobs import finalise_contract, render_contract
 
-    contract = _render(_ready(agreed, parties), parties)
+    contract = render_draft(ready_draft(agreed, parties), parties)
     sha = contract.pdf_sha256
     assert render_contract(contract.id, parties["buyer"].id) == sha
     assert finalise_contract(contract.id) is None  # nothing signed yet
@@ -189,7 +173,7 @@ def upload_dir(app, tmp_path, monkeypatch):
 
 def test_new_template_version_leaves_existing_contracts_alone(agreed, parties, upload_dir):
     p = parties
-    old = _ready(agreed, p)
+    old = ready_draft(agreed, p)
     admin = load(p["admin"])
     with pytest.raises(PermissionDenied):
         library.upload(load(p["staff"]), "license", [("t.zip", _template_zip(" (2판)"))])
@@ -199,10 +183,10 @@ def test_new_template_version_leaves_existing_contracts_alone(agreed, parties, u
     assert (upload_dir / "license" / "v2" / "fields.json").is_file()
     assert json.loads((upload_dir / "license" / "v2" / "fields.json").read_text())["version"] \
         == 2
-    assert services.template_of(old).version == 1
-    titles = {c["id"]: c["langs"]["ko"]["title"] for c in services.clause_view(old)}
+    assert library.template_of(old).version == 1
+    titles = {c["id"]: c["langs"]["ko"]["title"] for c in clauses.clause_view(old)}
     assert titles["grant"] == "실시권의 허락"
-    _render(old, p)
+    render_draft(old, p)
     assert old.template_version == 1 and old.status == ContractStatus.rendered
 
 

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from marketplace.deals import events
-from marketplace.deals.models import DealEvent
+from marketplace.deals import events, integrity
+from marketplace.deals.events import DealEvent
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -32,7 +32,7 @@ def test_chain_links_every_event(ctx, parties):
         assert after.prev_hash == before.hash
     assert rows[2].payload["terms"] == LICENSE
     assert rows[3].from_state == "negotiating" and rows[3].to_state == "agreed"
-    assert events.verify(deal_id).intact
+    assert integrity.verify(deal_id).intact
 
 
 @contextmanager
@@ -67,9 +67,9 @@ def test_raw_update_of_an_old_event_is_detected(app, runner, parties, column, va
             target = _json(conn) if column == "payload" else ":v"
             conn.execute(sa.text(f"UPDATE deal_events SET {column} = {target} "
                                  "WHERE deal_id = :d AND seq = 3"), {"d": deal_id, "v": value})
-        report = events.verify(deal_id)
+        report = integrity.verify(deal_id)
         assert not report.intact and "#3" in " ".join(report.problems)
-        assert events.verify(other_id).intact
+        assert integrity.verify(other_id).intact
     result = runner.invoke(args=["deals", "verify-log"])
     assert result.exit_code == 1
     assert f"deal {deal_id}: BROKEN" in result.output
@@ -94,7 +94,7 @@ def test_deleting_the_last_event_is_detected(app, parties):
             conn.execute(sa.text("DELETE FROM deal_notifications"))
             conn.execute(sa.text("DELETE FROM deal_events WHERE deal_id = :d AND seq = 4"),
                          {"d": deal_id})
-        report = events.verify(deal_id)
+        report = integrity.verify(deal_id)
         assert not report.intact and "4 events, 3 remain" in report.problems[-1]
 
 
@@ -109,7 +109,7 @@ def test_rewriting_the_whole_chain_needs_the_hashes_too(app, parties):
                                  "payload_digest = :g WHERE deal_id = :d AND seq = 3"),
                          {"v": events.canonical(fake).decode(), "g": events.digest(fake),
                           "d": deal_id})
-        problems = events.verify(deal_id).problems
+        problems = integrity.verify(deal_id).problems
         assert any("content was changed" in p for p in problems)
 
 
@@ -137,7 +137,7 @@ def test_the_database_refuses_to_edit_events(app, parties):
                           "DELETE FROM deal_events WHERE deal_id = :d"):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(sa.text(statement), {"d": deal_id})
-        assert events.verify(deal_id).intact
+        assert integrity.verify(deal_id).intact
 
 
 def test_staff_page_reports_chains(app, client, parties, login_as):

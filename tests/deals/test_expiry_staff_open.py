@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from marketplace import jobs
 from marketplace.clock import utcnow
-from marketplace.deals import services
-from marketplace.deals.models import Deal, DealEvent, DealState, Side
+from marketplace.deals import messages, services
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState, Side
 from marketplace.errors import Conflict, DomainError, NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
@@ -145,7 +147,7 @@ def test_activity_postpones_expiry(app, parties, monkeypatch, runner):
         db.session.commit()
         deal_id = deal.id
         _idle(deal_id, 6)
-        services.post_message(db.session.get(Deal, deal_id), load(p["seller"]), "still here")
+        messages.post_message(db.session.get(Deal, deal_id), load(p["seller"]), "still here")
         db.session.commit()
     result = runner.invoke(args=["deals", "expire"])
     assert "expired 0" in result.output

@@ -2,8 +2,10 @@
 
 import sqlalchemy as sa
 
-from marketplace.deals import events
-from marketplace.deals.models import DealEvent, DealNotification, DealState
+from marketplace.deals import integrity
+from marketplace.deals.events import DealEvent
+from marketplace.deals.notifications import DealNotification
+from marketplace.deals.states import DealState
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage
 
@@ -27,7 +29,7 @@ def test_inquiry_to_agreed(ctx, parties):
     db.session.commit()
     kinds = [e.kind for e in deal.events]
     assert kinds == ["open", "accept_inquiry", "propose_terms", "propose_terms", "accept_terms"]
-    assert events.verify(deal.id).intact
+    assert integrity.verify(deal.id).intact
     # the other side heard of each step, in-app and by e-mail after commit
     notices = db.session.scalars(sa.select(DealNotification)).all()
     assert {n.user_id for n in notices} == {p["buyer"].id, p["seller"].id}

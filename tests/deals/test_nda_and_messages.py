@@ -6,8 +6,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from marketplace.deals import services
-from marketplace.deals.models import DealNotification, DealState
+from marketplace.agreements import nda as nda_document
+from marketplace.deals import messages
+from marketplace.deals.notifications import DealNotification
+from marketplace.deals.states import DealState
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings.confidential import can_see_confidential
@@ -32,7 +34,7 @@ def test_nda_gate_domain(ctx, parties):
     buyer, seller = load(p["buyer"]), load(p["seller"])
     offering = db.session.get(Listing, p["offering_id"])
     need = db.session.get(Listing, p["need_id"])
-    secret = services.post_message(deal, seller, "our numbers", [("numbers.pdf", PDF)],
+    secret = messages.post_message(deal, seller, "our numbers", [("numbers.pdf", PDF)],
                                    confidential=True).attachments[0]
     deal.accept_inquiry(seller)
     assert deal.state == DealState.nda
@@ -41,30 +43,30 @@ def test_nda_gate_domain(ctx, parties):
     with pytest.raises(DomainError):
         deal.propose_terms(buyer, None, {"currency": "KRW"})  # no terms before the NDA
     fill_nda_details(p)
-    sha256 = services.nda_digest(deal)
-    services.confirm_nda(deal, buyer, sha256=sha256, password=TEST_PASSWORD)
+    sha256 = nda_document.prepare(deal)
+    nda_document.confirm(deal, buyer, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.nda
     with pytest.raises(DomainError):  # once per side
-        services.confirm_nda(deal, load(p["buyer"]), sha256=sha256, password=TEST_PASSWORD)
-    services.confirm_nda(deal, seller, sha256=sha256, password=TEST_PASSWORD)
+        nda_document.confirm(deal, load(p["buyer"]), sha256=sha256, password=TEST_PASSWORD)
+    nda_document.confirm(deal, seller, sha256=sha256, password=TEST_PASSWORD)
     assert deal.state == DealState.negotiating and deal.nda_passed
     assert can_see_confidential(offering, buyer) and can_see_confidential(need, seller)
     assert secret.visible_to(deal, buyer)
     assert not can_see_confidential(offering, load(p["outsider"]))
     confirmations = [e for e in deal.events if e.kind == "confirm_nda"]
     assert len(confirmations) == 2
-    assert confirmations[0].payload["nda_digest"] == services.nda_digest(deal)
+    assert confirmations[0].payload["nda_digest"] == nda_document.prepare(deal)
 
 
 def test_nda_pages(app, client, parties, login_as):
     p = parties
     with app.test_request_context():
         deal = open_deal(p, require_nda=True)
-        services.post_message(deal, load(p["seller"]), "plans", [("plan.pdf", PDF)],
+        messages.post_message(deal, load(p["seller"]), "plans", [("plan.pdf", PDF)],
                               confidential=True)
         deal.accept_inquiry(load(p["seller"]))
         fill_nda_details(p)
-        sha256 = services.nda_digest(deal)
+        sha256 = nda_document.prepare(deal)
         db.session.commit()
         deal_id = deal.id
     login_as(p["buyer"], lang="en")
@@ -75,7 +77,7 @@ def test_nda_pages(app, client, parties, login_as):
     assert p["seller"].organisation.name_en in nda and "SHA-256" in nda
     assert client.get(f"/ko/deals/{deal_id}/nda").get_data(as_text=True).count("비밀유지") >= 1
     with app.app_context():
-        from marketplace.deals.models import DealAttachment
+        from marketplace.deals.messages import DealAttachment
 
         attachment_id = db.session.scalar(sa.select(DealAttachment.id))
     assert client.get(f"/en/deals/{deal_id}/attachments/{attachment_id}").status_code == 404
@@ -102,7 +104,7 @@ def test_files_are_checked_by_content_and_size(ctx, parties, app, monkeypatch):
     for name, data in [("report.pdf", PNG), ("run.exe", b"MZ\x90\x00"), ("notes.pdf", b""),
                        ("image.png", PDF)]:
         with pytest.raises(DomainError) as exc:
-            services.post_message(deal, buyer, "x", [(name, data)])
+            messages.post_message(deal, buyer, "x", [(name, data)])
         assert "attachment" in exc.value.fields
     docx = io.BytesIO()
     import zipfile
@@ -110,12 +112,12 @@ def test_files_are_checked_by_content_and_size(ctx, parties, app, monkeypatch):
     with zipfile.ZipFile(docx, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
-    message = services.post_message(deal, buyer, "", [("../../제안서.docx", docx.getvalue())])
+    message = messages.post_message(deal, buyer, "", [("../../제안서.docx", docx.getvalue())])
     assert message.attachments[0].filename == "제안서.docx"
-    assert services.attachment_path(message.attachments[0]).read_bytes() == docx.getvalue()
+    assert messages.attachment_path(message.attachments[0]).read_bytes() == docx.getvalue()
     monkeypatch.setitem(app.config, "DEAL_ATTACHMENT_MAX_BYTES", 40)
     with pytest.raises(DomainError):
-        services.post_message(deal, buyer, "x", [("big.pdf", PDF + b"0" * 40)])
+        messages.post_message(deal, buyer, "x", [("big.pdf", PDF + b"0" * 40)])
 
 
 def test_message_notifies_other_side_and_staff(app, client, parties, login_as):

@@ -24,29 +24,35 @@ def attachment_dir(app, tmp_path, monkeypatch):
 def _deal(app, p, with_nda=False):
     """A deal with two terms versions, a message with a file, and staff assigned; optionally
     past an NDA that both sides confirmed (so its PDF exists)."""
-    from marketplace.deals import services
+    from marketplace.agreements import nda
+    from marketplace.deals import messages
 
     with app.test_request_context():
         if with_nda:
             deal = open_deal(p, require_nda=True, fresh=True)
             deal.accept_inquiry(load(p["seller"]))
             fill_nda_details(p)
-            sha256 = services.nda_digest(deal)
+            sha256 = nda.prepare(deal)
             for who in ("buyer", "seller"):
-                services.confirm_nda(deal, load(p[who]), sha256=sha256, password=TEST_PASSWORD)
+                nda.confirm(deal, load(p[who]), sha256=sha256, password=TEST_PASSWORD)
         else:
             deal = negotiating_deal(p, fresh=True)
         deal.propose_terms(load(p["buyer"]), None, LICENSE)
         deal.propose_terms(load(p["seller"]), 1, {**LICENSE, "term_months": 12})
-        message = services.post_message(deal, load(p["buyer"]), "hello", [("spec.pdf", PDF)])
+        message = messages.post_message(deal, load(p["buyer"]), "hello", [("spec.pdf", PDF)])
         deal.assign_staff(load(p["admin"]), load(p["staff"]))
         db.session.commit()
         return deal.id, message.attachments[0].id
 
 
+# The NDA step's pages are served by the contracts package, under the deal's address.
+NDA_ENDPOINTS = ("agreements.nda", "agreements.nda_pdf", "agreements.confirm_nda")
+
+
 def _deal_routes(app):
     rules = [r for r in app.url_map.iter_rules()
-             if r.endpoint.startswith("deals.") and "deal_id" in r.arguments]
+             if (r.endpoint.startswith("deals.") or r.endpoint in NDA_ENDPOINTS)
+             and "deal_id" in r.arguments]
     assert len(rules) >= 15
     return rules
 

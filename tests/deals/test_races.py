@@ -11,10 +11,12 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from marketplace.agreements import nda
 from marketplace.agreements.models import Contract
 from marketplace.api.tokens import create_token
-from marketplace.deals import nda
-from marketplace.deals.models import Deal, DealEvent, DealState
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
@@ -219,7 +221,7 @@ def test_a_stale_expiry_never_ends_a_deal_that_just_saw_activity(app, parties, m
     from datetime import timedelta
 
     from marketplace.clock import utcnow
-    from marketplace.deals import services
+    from marketplace.deals import messages
 
     p = parties
     with app.test_request_context():
@@ -248,7 +250,7 @@ def test_a_stale_expiry_never_ends_a_deal_that_just_saw_activity(app, parties, m
         with app.test_request_context():
             deal = db.session.get(Deal, deal_id)
             try:
-                services.post_message(deal, load(p["buyer"]), "아직 검토 중입니다.")
+                messages.post_message(deal, load(p["buyer"]), "아직 검토 중입니다.")
                 db.session.commit()
                 return "posted"
             except Conflict:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from marketplace.deals import services
-from marketplace.deals.models import (
+from marketplace.deals.models import Deal
+from marketplace.deals.states import (
     AGREED_STATES,
     OPEN_STATES,
     REFUND_ACTIONS,
@@ -15,11 +16,10 @@ from marketplace.deals.models import (
     SYSTEM,
     TRANSITION_ACTIONS,
     TRANSITIONS,
-    Deal,
     DealState,
-    DealTerms,
     Side,
 )
+from marketplace.deals.terms import DealTerms
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from marketplace.accounts.models import User
-from marketplace.deals.models import Deal, DealState, DealTerms
-from marketplace.deals.terms import validate_terms
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
+from marketplace.deals.terms import DealTerms, validate_terms
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from marketplace.deals.models import Deal, DealTerms
-from marketplace.deals.terms import MAX_MONEY, AmountOutOfRange, validate_terms
+from marketplace.deals.models import Deal
+from marketplace.deals.terms import MAX_MONEY, AmountOutOfRange, DealTerms, validate_terms
 from marketplace.extensions import db
 from marketplace.payments.plan import fee_for, plan
 from tests.api.conftest import tokens  # noqa: F401 (the fixture)

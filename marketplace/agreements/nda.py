@@ -18,10 +18,15 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..errors import NotFound
+from ..deals import events
+from ..deals.models import Deal
+from ..deals.states import DealState, Side
+from ..documents import VariablesInvalid, load_template, render_pdf
+from ..errors import Conflict, NotFound, PermissionDenied
 from ..extensions import db
-from . import events
-from .models import Deal, DealState, Side
+from .forms import PARTY_KEY_LABELS
+from .models import ContractFile
+from .variables import nda_variables, side_of_party
 
 LANGUAGE = "bilingual"
 MISSING_MESSAGE = _l("The NDA can be prepared once both organisations have filled in their "
@@ -29,8 +34,6 @@ MISSING_MESSAGE = _l("The NDA can be prepared once both organisations have fille
 
 
 def _template():
-    from ..documents import load_template
-
     return load_template("nda")
 
 
@@ -46,18 +49,12 @@ def effective_date(deal: Deal):
 
 
 def variables(deal: Deal) -> dict:
-    from ..agreements.variables import nda_variables
-
     return nda_variables(deal, effective_date=effective_date(deal))
 
 
 def missing_details(deal: Deal) -> list[tuple[Side | None, str]]:
     """What the NDA still lacks, as (side, label): mostly an organisation's address,
     representative or registration number; empty when it can be rendered."""
-    from ..agreements.forms import PARTY_KEY_LABELS
-    from ..agreements.variables import side_of_party
-    from ..documents import VariablesInvalid
-
     template = _template()
     try:
         template.validate(variables(deal))
@@ -103,12 +100,9 @@ def prepare(deal: Deal) -> str | None:
     if deal.state != DealState.nda or (confirmed_by_anyone(deal) and deal.nda_sha256) \
             or digest == deal.nda_variables_digest:
         return deal.nda_sha256
-    from ..agreements.services import store_file
-    from ..documents import render_pdf
-
     document = render_pdf(_template(), values, lang=LANGUAGE,
                           contract_no=f"TTO-NDA-{deal.id:06d}", contract_version=1)
-    store_file(document.pdf, document.sha256, document.pages)
+    ContractFile.store(document.pdf, document.sha256, document.pages)
     deal.nda_sha256, deal.nda_variables_digest = document.sha256, digest
     db.session.flush()
     return document.sha256
@@ -116,8 +110,6 @@ def prepare(deal: Deal) -> str | None:
 
 def pdf(deal: Deal) -> tuple[bytes, str]:
     """The NDA PDF's bytes and SHA-256 (the caller has checked the viewer may see the deal)."""
-    from ..agreements.models import ContractFile
-
     sha = prepare(deal)
     if not sha:
         raise NotFound(MISSING_MESSAGE)
@@ -125,3 +117,18 @@ def pdf(deal: Deal) -> tuple[bytes, str]:
     if stored is None or hashlib.sha256(stored.data).hexdigest() != sha:
         raise RuntimeError(f"stored NDA PDF {sha} is missing or damaged")
     return stored.data, sha
+
+
+def confirm(deal: Deal, actor, *, sha256: str, password: str) -> None:
+    """A side confirms the NDA PDF whose SHA-256 it was shown, with its password, as a
+    contract is signed; when both have, the negotiation opens."""
+    current = prepare(deal)
+    if deal.state == DealState.nda and current is None:
+        raise Conflict(MISSING_MESSAGE)
+
+    def verify_password():
+        if not password or not actor.check_password(password):
+            raise PermissionDenied(_l("The password is not correct."),
+                                   {"password": [_l("The password is not correct.")]})
+
+    deal.confirm_nda(actor, sha256 or "", verify=verify_password)

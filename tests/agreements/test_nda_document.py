@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organisation
-from marketplace.deals import nda, services
-from marketplace.deals.models import Deal, DealEvent, DealState
+from marketplace.agreements import nda
+from marketplace.deals.events import DealEvent
+from marketplace.deals.models import Deal
+from marketplace.deals.states import DealState
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, login
-
-from .conftest import fill_nda_details, load, open_deal
+from tests.deals.conftest import fill_nda_details, load, open_deal
 
 requires_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"),
                                         reason="poppler-utils not installed")
@@ -156,7 +157,7 @@ def test_missing_details_are_named_and_nothing_can_be_confirmed(app, parties):
         deal = _nda_deal(p, details=False)
         assert nda.prepare(deal) is None
         with pytest.raises(Conflict):
-            services.confirm_nda(deal, load(p["buyer"]), sha256="0" * 64,
+            nda.confirm(deal, load(p["buyer"]), sha256="0" * 64,
                                  password=TEST_PASSWORD)
         db.session.commit()
         deal_id = deal.id
@@ -274,3 +275,22 @@ def test_a_deal_half_way_through_the_nda_gets_its_document(app, parties):
                       data={"sha256": shown, "password": TEST_PASSWORD}).status_code == 303
     with app.app_context():
         assert db.session.get(Deal, deal_id).state == DealState.negotiating
+
+
+def test_the_deal_page_says_in_one_sentence_who_confirmed_the_nda(app, parties):
+    """Korean puts the subject before the verb: the status is one translated sentence per
+    case, never "구매자, 판매자 확인함" assembled from words."""
+    p = parties
+    with app.test_request_context():
+        deal_id = _nda_deal(p).id
+        db.session.commit()
+    buyer, seller = _client(app, p["buyer"], "ko"), _client(app, p["seller"], "en")
+    assert "아직 어느 쪽도 확인하지 않았습니다" in buyer.get(f"/ko/deals/{deal_id}").get_data(
+        as_text=True)
+    shown = _shown_sha256(buyer, "ko", deal_id)
+    assert buyer.post(f"/ko/deals/{deal_id}/nda/confirm",
+                      data={"sha256": shown, "password": TEST_PASSWORD}).status_code == 303
+    page = buyer.get(f"/ko/deals/{deal_id}").get_data(as_text=True)
+    assert "필요합니다. 구매자가 확인했습니다." in page
+    assert "Required; the buyer has confirmed it." in seller.get(
+        f"/en/deals/{deal_id}").get_data(as_text=True)
