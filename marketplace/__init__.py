@@ -10,6 +10,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from flask import Flask  # noqa: E402
 
+from . import assets
 from .config import Config
 
 
@@ -24,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _import_models()
     _register_blueprints(app)
     _register_cli(app)
+    assets.init_app(app)
     return app
 
 

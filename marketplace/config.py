@@ -178,3 +178,5 @@ class Config:
             for key, default in (("firms", 200), ("startups", 2000), ("matches", 1000))}
         # Bootstrap's files are served by the app, never a CDN (the CSP allows no other host).
         self.BOOTSTRAP_SERVE_LOCAL = True
+        # Where static files are copied under content-hashed names, with compressed copies.
+        self.STATIC_BUILD_DIR = _directory("STATIC_BUILD_DIR", "static-build")
