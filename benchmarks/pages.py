@@ -154,7 +154,7 @@ def main() -> None:
             process.wait(timeout=60)
     trivial = best["/"][0]
     print(f"\n{'page':<22}{'req/s':>9}{'p50 ms':>9}{'x trivial':>11}")
-    for kind, paths in pages.items():
+    for paths in pages.values():
         for path in paths:
             rps, p50 = best[path]
             print(f"{path:<22}{rps:9.0f}{p50 * 1000:9.1f}{rps / trivial:10.2f}x")
