@@ -7,7 +7,8 @@ Loads the demo data into a fresh SQLite database, starts gunicorn with `gunicorn
 redirect `/` beside the home page, the browse pages and a listing page, in the same run: the
 pages take turns, round after round, and each page's best round counts, so a noisy second hurts
 every page alike. Prints requests/s, p50 latency and each page's ratio to `/`.
-Goals: browse pages >= 0.35x, listing page >= 0.5x.
+Goals: browse pages >= 0.35x, listing page >= 0.5x. Then, after a few searches, it prints the
+proportional set size (PSS) of the master and its workers (goal: <= 900 MB together).
 
 Load comes from `hey` when it is installed (`apt-get install hey`), else from Python threads
 (which take more of the machine's CPU from the server, so ratios read lower).
@@ -32,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 GOALS = {"browse": 0.35, "listing": 0.5}
+SEARCHES = ["/ko/offerings?q=%EB%B0%B0%ED%84%B0%EB%A6%AC", "/en/needs?q=inspection",
+            "/ko/needs?q=%EB%AF%B8%EC%84%B8%EB%A8%BC%EC%A7%80&sector=environment"]
 
 
 def free_port() -> int:
@@ -86,6 +89,21 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages counted once across the processes sharing them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def server_memory(master: int) -> dict[int, float]:
+    """PSS (MB) of the gunicorn master and its workers."""
+    pids = [master] + [int(p) for p in Path(f"/proc/{master}/task/{master}/children")
+                       .read_text().split()]
+    return {pid: pss_mb(pid) for pid in pids}
 
 
 def with_hey(port: int, path: str, seconds: float, clients: int) -> tuple[float, float]:
@@ -149,6 +167,10 @@ def main() -> None:
                         rps, p50 = measure(port, path, args.seconds, args.clients)
                         if path not in best or rps > best[path][0]:
                             best[path] = (rps, p50)
+            for query in SEARCHES:  # the searches load what they need in both workers
+                for _ in range(2 * args.workers):
+                    get(port, query)
+            memory = server_memory(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -158,6 +180,11 @@ def main() -> None:
         for path in paths:
             rps, p50 = best[path]
             print(f"{path:<22}{rps:9.0f}{p50 * 1000:9.1f}{rps / trivial:10.2f}x")
+    total = sum(memory.values())
+    print(f"\nPSS after warm-up, these pages and {len(SEARCHES)} searches: master "
+          f"{memory[process.pid]:.0f} MB, workers "
+          f"{', '.join(f'{v:.0f}' for p, v in memory.items() if p != process.pid)} MB; "
+          f"total {total:.0f} MB (goal <= 900 MB: {'met' if total <= 900 else 'NOT met'})")
     for kind, goal in GOALS.items():
         worst = min(best[path][0] for path in pages[kind]) / trivial
         print(f"goal {kind} >= {goal}x trivial: {'met' if worst >= goal else 'NOT met'} "
