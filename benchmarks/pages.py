@@ -91,19 +91,22 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("gunicorn did not start")
 
 
-def pss_mb(pid: int) -> float:
-    """Proportional set size: shared pages counted once across the processes sharing them."""
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(PSS, private) MB: the proportional set size counts each shared page once across the
+    processes sharing it; the private pages are what one more such process costs."""
+    fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        name, _, rest = line.partition(":")
+        if rest.strip().endswith("kB"):
+            fields[name] = int(rest.split()[0]) / 1024
+    return fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"]
 
 
-def server_memory(master: int) -> dict[int, float]:
-    """PSS (MB) of the gunicorn master and its workers."""
+def server_memory(master: int) -> dict[int, tuple[float, float]]:
+    """(PSS, private) MB of the gunicorn master and of each worker."""
     pids = [master] + [int(p) for p in Path(f"/proc/{master}/task/{master}/children")
                        .read_text().split()]
-    return {pid: pss_mb(pid) for pid in pids}
+    return {pid: memory_mb(pid) for pid in pids}
 
 
 def with_hey(port: int, path: str, seconds: float, clients: int) -> tuple[float, float]:
@@ -180,11 +183,15 @@ def main() -> None:
         for path in paths:
             rps, p50 = best[path]
             print(f"{path:<22}{rps:9.0f}{p50 * 1000:9.1f}{rps / trivial:10.2f}x")
-    total = sum(memory.values())
+    total = sum(pss for pss, _ in memory.values())
+    workers = [value for pid, value in memory.items() if pid != process.pid]
     print(f"\nPSS after warm-up, these pages and {len(SEARCHES)} searches: master "
-          f"{memory[process.pid]:.0f} MB, workers "
-          f"{', '.join(f'{v:.0f}' for p, v in memory.items() if p != process.pid)} MB; "
-          f"total {total:.0f} MB (goal <= 900 MB: {'met' if total <= 900 else 'NOT met'})")
+          f"{memory[process.pid][0]:.0f} MB, workers "
+          f"{', '.join(f'{pss:.0f}' for pss, _ in workers)} MB; total {total:.0f} MB "
+          f"(goal <= 900 MB: {'met' if total <= 900 else 'NOT met'})")
+    print(f"private memory per worker (what one more costs): "
+          f"{', '.join(f'{private:.0f}' for _, private in workers)} MB; master "
+          f"{memory[process.pid][1]:.0f} MB")
     for kind, goal in GOALS.items():
         worst = min(best[path][0] for path in pages[kind]) / trivial
         print(f"goal {kind} >= {goal}x trivial: {'met' if worst >= goal else 'NOT met'} "
