@@ -21,7 +21,7 @@ def warm_up(app: Flask, matching: bool | None = None) -> float:
     from flask_babel import force_locale, gettext
 
     from . import korean
-    from .matching.models import get_model
+    from .matching import get_model
 
     started = time.perf_counter()
     if matching is None:
