@@ -10,6 +10,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from flask import Flask  # noqa: E402
 
+from . import assets
 from .config import Config
 
 
@@ -24,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _import_models()
     _register_blueprints(app)
     _register_cli(app)
+    assets.init_app(app)
     return app
 
 
@@ -38,7 +40,7 @@ def _check_config(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from . import errors, jobs, routing, security
     from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-    from .i18n import catalogs, formatting, locale
+    from .i18n import catalogs, formatting, locale, speed
 
     routing.init_app(app)
     db.init_app(app)
@@ -52,10 +54,12 @@ def _init_extensions(app: Flask) -> None:
     _init_login(app, login_manager)
     locale.init_app(app)
     formatting.init_app(app)
+    speed.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     jobs.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.add_extension("marketplace.fragments.FragmentCache")
 
 
 def _init_login(app: Flask, login_manager) -> None:

@@ -59,6 +59,9 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         # RQ queues and rate-limit storage; None: jobs run inline after the commit.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # Without Redis, the jobs a request asks for run on a thread after its response (tests
+        # switch this off to run them inside the request, as a Redis-less CLI command does).
+        self.JOBS_AFTER_RESPONSE = True
         # The RQ queues a worker serves.
         self.JOB_QUEUES = ("default", "mail", "documents", "matching")
         # A worker says it is alive this often while it runs a job; a job whose worker stayed
@@ -178,3 +181,5 @@ class Config:
             for key, default in (("firms", 200), ("startups", 2000), ("matches", 1000))}
         # Bootstrap's files are served by the app, never a CDN (the CSP allows no other host).
         self.BOOTSTRAP_SERVE_LOCAL = True
+        # Where static files are copied under content-hashed names, with compressed copies.
+        self.STATIC_BUILD_DIR = _directory("STATIC_BUILD_DIR", "static-build")

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import background
 from .db_types import AwareDateTime
 from .extensions import db
 
@@ -129,11 +130,22 @@ def _drop_pending(session: Session, previous_transaction) -> None:
 
 def flush() -> int:
     """Hand over the jobs whose transaction committed. Called after each request, job and CLI
-    command; returns how many were handed over."""
+    command; returns how many were handed over (or, without Redis in a request, queued to run
+    after the response: see `background`)."""
     sent = 0
     while committed := db.session.info.pop(COMMITTED, []):
-        sent += hand_over(committed)
+        if _after_response():
+            background.submit(current_app._get_current_object(), committed)
+            sent += len(committed)
+        else:
+            sent += hand_over(committed)
     return sent
+
+
+def _after_response() -> bool:
+    """Inline jobs asked for by a request run after its response (unless switched off)."""
+    return (not current_app.config["REDIS_URL"] and current_app.config["JOBS_AFTER_RESPONSE"]
+            and has_request_context() and not background.on_background_thread())
 
 
 def relay() -> int:

@@ -20,10 +20,13 @@ def _require_redis():
               help="Hand over the waiting jobs, run everything queued, then stop.")
 def worker_command(burst):
     """Process jobs from every queue (with RQ's scheduler for retries and delayed jobs), after
-    handing over the jobs that waited while Redis or the workers were down."""
+    loading the analyser and the matching model and handing over the jobs that waited while
+    Redis or the workers were down."""
     from .job_worker import make_worker, relay
+    from .warmup import warm_up
 
     _require_redis()
+    click.echo(f"warmed up in {warm_up(current_app, matching=True):.1f} s")
     worker = make_worker()
     relay()
     worker.work(burst=burst, with_scheduler=True)

@@ -6,6 +6,7 @@ a second thread while the model embeds.
 """
 
 import threading
+import warnings
 from functools import cache
 
 _lock = threading.Lock()
@@ -13,10 +14,16 @@ _lock = threading.Lock()
 
 @cache
 def analyser():
-    """The shared Kiwi instance (built on the first call)."""
+    """The shared Kiwi instance (built on the first call).
+
+    Without a thread pool (`num_workers=0`, which kiwipiepy warns has meant that since 0.21):
+    texts are tokenised one at a time anyway, and a pool built before gunicorn forks its
+    workers leaves them threads that do not exist, so a worker hung or aborted on exit."""
     from kiwipiepy import Kiwi
 
-    return Kiwi()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Kiwi(num_workers=0)
 
 
 def tokenize(text: str):

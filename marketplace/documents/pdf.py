@@ -11,9 +11,11 @@ attachment, so the signed file carries the Terms it was made from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import mimetypes
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,6 +134,25 @@ def _stamp(terms: dict[str, Any]) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+@functools.lru_cache(maxsize=32)
+def _styles(folder: Path):
+    """The fetcher, font configuration, counter styles and parsed stylesheets of the contracts
+    in `folder`, made once per process: parsing the fonts' CSS and the base stylesheet took a
+    good part of every render. @font-face (and @counter-style) rules only count when their
+    stylesheet and the layout share a FontConfiguration (CounterStyle); without it WeasyPrint
+    silently uses the system's fonts. One layout at a time uses them (the lock)."""
+    fetcher = ContractURLFetcher(folder)
+    base_url = folder.as_uri() + "/"
+    font_config = FontConfiguration()
+    counter_style = CounterStyle()
+    stylesheets = [
+        CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=font_config,
+            counter_style=counter_style)
+        for css in (font_face_css(), (BASE_DIR / "base.css").read_text(encoding="utf-8"))
+    ]
+    return fetcher, font_config, counter_style, stylesheets, threading.Lock()
+
+
 def render_pdf(
     template: ContractTemplate,
     variables: dict[str, Any],
@@ -166,33 +187,10 @@ def render_pdf(
         overrides=overrides,
         signatures=signatures,
     )
-    fetcher = ContractURLFetcher(template.path)
     stamp = _stamp(terms)
     base_url = template.path.as_uri() + "/"
-    # @font-face (and @counter-style) rules only count when their stylesheet and the layout share
-    # a FontConfiguration (CounterStyle); without it WeasyPrint silently uses the system's fonts.
-    font_config = FontConfiguration()
-    counter_style = CounterStyle()
     try:
-        stylesheets = [
-            CSS(
-                string=font_face_css(),
-                base_url=base_url,
-                url_fetcher=fetcher,
-                font_config=font_config,
-                counter_style=counter_style,
-            ),
-            CSS(
-                string=(BASE_DIR / "base.css").read_text(encoding="utf-8"),
-                base_url=base_url,
-                url_fetcher=fetcher,
-                font_config=font_config,
-                counter_style=counter_style,
-            ),
-        ]
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, font_config=font_config, counter_style=counter_style
-        )
+        fetcher, font_config, counter_style, stylesheets, lock = _styles(template.path)
         attachment = Attachment(
             string=json.dumps(terms, ensure_ascii=False, sort_keys=True, indent=2),
             name=ATTACHMENT_NAME,
@@ -202,7 +200,10 @@ def render_pdf(
             relationship="Data",
             url_fetcher=fetcher,
         )
-        with warnings.catch_warnings():
+        with lock, warnings.catch_warnings():
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=font_config, counter_style=counter_style
+            )
             # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes the file.
             warnings.filterwarnings(
                 "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning

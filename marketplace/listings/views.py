@@ -14,6 +14,7 @@ from ..errors import NotFound
 from ..forms import apply_domain_error
 from ..staff.access import staff_required
 from . import attachments, challenges, search, services
+from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
     STAFF_CONFIDENTIAL_MINUTES,
@@ -59,7 +60,7 @@ def listing_url(listing: Listing, **kwargs) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"listing_url": listing_url, "trl_labels": TRL_LABELS,
+    return {"listing_url": listing_url, "listing_card_key": card_key, "trl_labels": TRL_LABELS,
             "language_names": LANGUAGE_NAMES}
 
 

@@ -1,0 +1,40 @@
+"""Load before the first request or job what it would otherwise load inside it.
+
+Kiwi (seconds and ~480 MB to build) serves every search and every listing's terms; the matching
+model embeds listings when they are published. Gunicorn warms the app in its master before it
+forks the workers (`gunicorn.conf.py`), so the workers share these pages copy-on-write; an RQ
+worker warms up before it takes its first job.
+"""
+
+import logging
+import time
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(app: Flask, matching: bool | None = None) -> float:
+    """Build the analyser, the matching model (when this process runs matching jobs: a worker,
+    or the web process itself without Redis), every template and the catalogs of every
+    language; returns the seconds it took."""
+    from flask_babel import force_locale, gettext
+
+    from . import korean
+    from .matching import get_model
+
+    started = time.perf_counter()
+    if matching is None:
+        matching = not app.config["REDIS_URL"]
+    korean.tokenize("기술 거래 준비")
+    if matching:
+        get_model(app.config["MATCHING_MODEL"]).embed(["기술 거래 준비", "ready to trade"])
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        app.jinja_env.get_template(name)
+    with app.test_request_context():
+        for lang in app.config["LANGUAGES"]:
+            with force_locale(lang):
+                gettext("Tech Trade-On")
+    seconds = time.perf_counter() - started
+    log.info("warmed up in %.1f s", seconds)
+    return seconds
