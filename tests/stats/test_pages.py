@@ -77,7 +77,7 @@ def test_api_stats_is_in_the_openapi_document(client):
 
 
 def test_dashboards_are_for_staff_only(client, make_user, programme):
-    assert client.get("/ko/staff/dashboards").status_code == 302  # sign in first
+    assert client.get("/ko/staff/dashboards").status_code == 404  # not even a sign-in prompt
     member = make_user(kind="firm")
     login(client, member)
     assert client.get("/ko/staff/dashboards").status_code == 404
