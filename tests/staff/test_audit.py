@@ -79,19 +79,18 @@ def test_audit_rows_cannot_be_changed_or_deleted(app, make_user):
 
 @pytest.fixture
 def audited(app, make_user):
-    """Two staff members' actions on three days."""
+    """Two staff members' actions on three days (written as they were: rows cannot be
+    changed afterwards)."""
     one = make_user(kind="agency", role="staff")
     two = make_user(kind="agency", role="staff")
     orgs = [make_user(kind="startup", verified=False).organisation_id for _ in range(3)]
-    with app.test_request_context():
-        for actor, org_id, kind, day in ((one, orgs[0], "verify", 1), (two, orgs[1], "verify", 2),
-                                         (one, orgs[2], "reject", 3)):
-            org = db.session.get(Organisation, org_id)
-            org.verify(actor) if kind == "verify" else org.reject(actor, "중복 등록")
-            db.session.flush()
-            db.session.execute(sa.text(
-                "UPDATE audit_entries SET created_at = :t WHERE id = (SELECT MAX(id) FROM "
-                "audit_entries)").bindparams(t=datetime(2026, 10, day, 12, tzinfo=UTC)))
+    with app.app_context():
+        for actor, org_id, kind, day in ((one, orgs[0], "organisation_verified", 1),
+                                         (two, orgs[1], "organisation_verified", 2),
+                                         (one, orgs[2], "organisation_rejected", 3)):
+            db.session.add(AuditEntry(actor_id=actor.id, kind=kind, subject_type="organisations",
+                                      subject_id=org_id, reason="중복 등록",
+                                      created_at=datetime(2026, 10, day, 12, tzinfo=UTC)))
         db.session.commit()
     return one, two, orgs
 
