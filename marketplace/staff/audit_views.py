@@ -78,7 +78,8 @@ def audit():
                                 .order_by(User.display_name)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     context = {"people": people, "kinds": KIND_LABELS, "args": args,
-               "subject_url": subject_url}
+               "subject_url": subject_url,
+               "role_labels": {role.value: role.label for role in Role}}
     try:
         filters = audit_filters(request.args)
     except DomainError as exc:

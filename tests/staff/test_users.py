@@ -37,6 +37,7 @@ def test_admin_grants_and_revokes_staff(app, client, make_user):
         (admin.id, "role_changed", member.id, None, {"from": "staff", "to": "member"})]
     page = client.get("/en/staff/audit").get_data(as_text=True)
     assert page.count('data-audit="role_changed"') == 2
+    assert "(Member → Staff)" in page and "(Staff → Member)" in page
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(app, client, make_user):
