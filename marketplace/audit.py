@@ -29,6 +29,8 @@ KIND_LABELS = {
     "job_retried": _l("Failed job run again"),
     "email_retried": _l("E-mail sent again"),
     "report_generated": _l("Programme report generated"),
+    "listing_hidden": _l("Listing hidden"),
+    "listing_unhidden": _l("Listing shown again"),
     "deal_claimed": _l("Help request claimed"),
     "deal_assigned": _l("Staff assigned to a deal"),
     "confidential_viewed": _l("Confidential details viewed"),

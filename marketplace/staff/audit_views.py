@@ -64,6 +64,8 @@ def subject_url(entry: AuditEntry) -> str | None:
         return url_for("accounts.organisation", org_id=entry.subject_id)
     if entry.subject_type == "users":
         return url_for("staff.users", q=f"#{entry.subject_id}")
+    if entry.subject_type == "listings":
+        return url_for("staff.search", q=f"#{entry.subject_id}")
     if entry.subject_type == "deals":
         return url_for("deals.detail", deal_id=entry.subject_id)
     if entry.subject_type == "programme_reports":
