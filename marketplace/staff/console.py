@@ -18,7 +18,7 @@ from ..matching import recommendations as matching
 from .access import staff_required
 from .blueprint import bp
 from .models import ProgrammeReport
-from .queues import failed_jobs_count, undelivered_count
+from .queues import failed_jobs_count, hidden_listings_count, undelivered_count
 
 UNMATCHED_SHOWN = 50  # the unmatched page lists this many of each kind
 
@@ -43,6 +43,7 @@ def queues(user) -> list[dict]:
     items = [
         ("staff.verifications", _l("Organisation verification"),
          _count(Organisation, Organisation.verification == Verification.pending)),
+        ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
         ("matching.staff_unmatched", _l("Unmatched listings"), unmatched_count()),
         ("staff.failed", _l("Failed jobs and undelivered e-mail"),

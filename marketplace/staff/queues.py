@@ -1,9 +1,10 @@
-"""Failed jobs and undelivered e-mail, each with a way to run it again (audited)."""
+"""Hidden listings, failed jobs and undelivered e-mail: the queues with a page of their own here
+(a failed job or e-mail is run again from it, audited)."""
 
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,7 @@ from ..audit import AuditEntry
 from ..clock import utcnow
 from ..extensions import db
 from ..jobs import JobOutbox, JobRun
+from ..listings.models import Listing
 from ..mail.models import OutboxMessage
 from ..mail.services import deliver
 from .access import staff_required
@@ -38,6 +40,23 @@ def _stuck_outbox():
 def _undelivered():
     return sa.and_(OutboxMessage.status == "queued",
                    OutboxMessage.created_at < utcnow() - UNDELIVERED_AFTER)
+
+
+def hidden_listings_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
+                             .where(Listing.hidden_at.is_not(None)))
+
+
+@bp.route("/hidden-listings")
+@staff_required
+def hidden_listings():
+    """Listings staff hid, oldest first, with who hid them and why (shown again from here)."""
+    listings = db.paginate(sa.select(Listing).where(Listing.hidden_at.is_not(None))
+                           .order_by(Listing.hidden_at),
+                           page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                           error_out=False)
+    return render_template("staff/hidden_listings.html", listings=listings,
+                           form=ReasonForm(formdata=None))
 
 
 def failed_jobs_count() -> int:

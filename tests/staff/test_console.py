@@ -143,3 +143,26 @@ def test_search_finds_only_the_deals_the_viewer_sees(client, make_user, programm
     page = client.get("/en/staff/search", query_string={"q": f"#{programme['D2']}"})
     deals = page.get_data(as_text=True).split('data-group="deals"', 1)[1]
     assert f"/deals/{programme['D2']}" in deals
+
+
+def test_pipeline_is_a_single_statement(app, programme):
+    import sqlalchemy as sa
+
+    from marketplace.staff.pipeline import pipeline_rows
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.test_request_context():
+        admin = User(email="b@example.com", display_name="B", role="admin", password_hash="x")
+        db.session.add(admin)
+        db.session.flush()
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert len(pipeline_rows(admin)) == 3
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        db.session.rollback()
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
