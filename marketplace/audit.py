@@ -109,3 +109,11 @@ def record(actor, kind: str, subject, why: str | None = None,
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def recorded(kind: str, subject) -> bool:
+    """Whether `kind` is already recorded for `subject` (an idempotent action repeated, such as
+    a refund form sent twice, is recorded once)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        AuditEntry.kind == kind, AuditEntry.subject_type == subject.__tablename__,
+        AuditEntry.subject_id == subject.id)))
