@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import audit
 from ..deals.models import AGREED_STATES, SIDE_LABELS, DealState, Side
 from ..documents import VariablesInvalid
 from ..documents.fields import (
@@ -437,6 +438,8 @@ def templates():
         uploads = [(f.filename or "", f.read()) for f in (form.files.data or []) if f]
         try:
             version = library.upload(current_user, form.key.data, uploads)
+            audit.record(current_user, "template_uploaded", version,
+                         details={"key": version.key, "version": version.version})
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

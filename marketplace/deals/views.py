@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import audit
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
@@ -385,6 +386,7 @@ def claim(deal_id):
     deal = services.deal_for_claim_or_404(deal_id, current_user)
     try:
         deal.claim(current_user)
+        audit.record(current_user, "deal_claimed", deal)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -407,6 +409,7 @@ def assign(deal_id):
         if staff is None:
             raise DomainError(_l("Choose a staff member."))
         deal.assign_staff(current_user, staff)
+        audit.record(current_user, "deal_assigned", deal, details={"staff_id": staff.id})
 
     return _act(deal_id, assign_staff, _("The staff member was assigned."),
                 lookup=lambda i: services.deal_header_for_or_404(i, current_user))

@@ -85,6 +85,8 @@ def test_staff_console_journey(app, live_server, browser, make_user):
     admin_page.get_by_role("link", name="Audit trail").first.click()
     expect(admin_page.locator("tr[data-audit='organisation_verified']")).to_contain_text(
         "Organisation #")
+    expect(admin_page.locator("tr[data-audit='deal_claimed']")).to_contain_text(
+        f"Deal #{deal_id}")
     expect(admin_page.locator("tr[data-audit='role_changed']")).to_contain_text(
         "New programme officer")
     expect(admin_page.locator("tr[data-audit='role_changed']")).to_contain_text(
@@ -93,5 +95,6 @@ def test_staff_console_journey(app, live_server, browser, make_user):
     admin_page.locator("#audit-actor").select_option(str(staff.id))
     admin_page.get_by_role("button", name="Show").click()
     expect(admin_page.locator("tr[data-audit='organisation_verified']")).to_have_count(1)
+    expect(admin_page.locator("tr[data-audit='deal_claimed']")).to_have_count(1)
     expect(admin_page.locator("tr[data-audit='role_changed']")).to_have_count(0)
     assert pending.organisation_id
