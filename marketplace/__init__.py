@@ -80,6 +80,7 @@ def _init_login(app: Flask, login_manager) -> None:
 def _import_models() -> None:
     """Every table, so that migrations and `db.create_all()` see the whole schema (and the
     upload sweep, whose periodic job refers to two of them)."""
+    from . import audit as _audit  # noqa: F401
     from . import uploads as _uploads  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .agreements import models as _agreements  # noqa: F401
@@ -92,6 +93,7 @@ def _import_models() -> None:
     from .matching import records as _matching  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
+    from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
 
 

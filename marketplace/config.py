@@ -179,6 +179,11 @@ class Config:
         self.PROGRAMME_TARGETS = {
             key: int(os.environ.get(f"PROGRAMME_TARGET_{key.upper()}", default))
             for key, default in (("firms", 200), ("startups", 2000), ("matches", 1000))}
+        # Public figures (ecosystem page, /api/v1/stats) show a count of deals or matches only
+        # from this many up; smaller cells are withheld, as they could single out one deal.
+        self.STATS_MIN_CELL = int(os.environ.get("STATS_MIN_CELL", 3))
+        # Where the monthly programme reports (PDF) are kept (never under a public path).
+        self.PROGRAMME_REPORT_DIR = _directory("PROGRAMME_REPORT_DIR", "programme_reports")
         # Bootstrap's files are served by the app, never a CDN (the CSP allows no other host).
         self.BOOTSTRAP_SERVE_LOCAL = True
         # Where static files are copied under content-hashed names, with compressed copies.

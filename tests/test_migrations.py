@@ -45,6 +45,6 @@ def test_migrations_build_the_models_schema(empty_database_url):
                     "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
                 assert triggers == {f"{t}_append_only" for t in (
                     "deal_events", "payment_ledger", "organisation_reviews",
-                    "confidential_accesses")}
+                    "confidential_accesses", "audit_entries")}
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"

@@ -16,7 +16,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.kr import brn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import append_only
+from .. import append_only, audit
 from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import DomainError, PermissionDenied
@@ -158,6 +158,7 @@ class Organisation(db.Model):
         self.verified_at = utcnow()
         self.reviews.append(OrganisationReview(reviewer_id=actor.id,
                                                decision=Verification.verified))
+        audit.record(actor, "organisation_verified", self)
 
     def reject(self, actor: "User", reason: str) -> None:
         actor.require_staff()
@@ -170,6 +171,7 @@ class Organisation(db.Model):
         self.reviews.append(OrganisationReview(reviewer_id=actor.id,
                                                decision=Verification.rejected,
                                                reason=self.verification_reason))
+        audit.record(actor, "organisation_rejected", self, self.verification_reason)
 
 
 class OrganisationReview(db.Model):
@@ -252,12 +254,53 @@ class User(UserMixin, db.Model):
         """Every session and remember cookie of the account stops working (API tokens stay)."""
         db.session.execute(sa.delete(UserSession).where(UserSession.user_id == self.id))
 
-    def end_all_sessions_by(self, actor: "User") -> None:
+    def end_all_sessions_by(self, actor: "User", why: str | None = None) -> None:
         """Staff end an account's sessions; an administrator's only another administrator."""
         actor.require_staff()
         if self.is_admin and not actor.is_admin:
             raise PermissionDenied(_l("Only an administrator can do this."))
         self.end_all_sessions()
+        audit.record(actor, "sessions_ended", self, why)
+
+    def change_role(self, actor: "User", role: str, why: str | None = None) -> None:
+        """An administrator grants or revokes staff (or administrator); never their own
+        administrator role, and a member always belongs to an organisation."""
+        actor.require_admin()
+        try:
+            role = Role(role)
+        except ValueError:
+            raise DomainError(_l("Choose a role from the list."),
+                              {"role": [_l("Choose a role from the list.")]}) from None
+        if role == self.role:
+            return
+        if self.id == actor.id:
+            raise PermissionDenied(_l("You cannot change your own role; ask another "
+                                      "administrator."))
+        if role == Role.member and self.organisation_id is None:
+            raise DomainError(_l("This account has no organisation, so it cannot be a member. "
+                                 "Deactivate it instead."))
+        before, self.role = self.role, role
+        audit.record(actor, "role_changed", self, why,
+                     {"from": before.value, "to": role.value})
+
+    def deactivate(self, actor: "User", why: str | None = None) -> None:
+        """An administrator closes an account: it cannot sign in, and every session it has
+        ends now (API tokens check that the account is active)."""
+        actor.require_admin()
+        if self.id == actor.id:
+            raise PermissionDenied(_l("You cannot deactivate your own account."))
+        if not self.active:
+            return
+        self.active = False
+        self.end_all_sessions()
+        audit.record(actor, "account_deactivated", self, why)
+
+    def reactivate(self, actor: "User", why: str | None = None) -> None:
+        actor.require_admin()
+        if self.active:
+            return
+        self.active = True
+        audit.record(actor, "account_reactivated", self, why)
 
     @classmethod
     def for_session_id(cls, session_id: str) -> "User | None":
@@ -291,6 +334,10 @@ class User(UserMixin, db.Model):
     def require_staff(self) -> None:
         if not self.is_staff:
             raise PermissionDenied(_l("Only staff can do this."))
+
+    def require_admin(self) -> None:
+        if not (self.is_admin and self.active):
+            raise PermissionDenied(_l("Only an administrator can do this."))
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":

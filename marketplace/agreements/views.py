@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import audit
 from ..actions import done, run_action
 from ..deals.states import AGREED_STATES, DealState, Side
 from ..documents import VariablesInvalid
@@ -433,7 +434,13 @@ def templates():
 
     if form.validate_on_submit():
         uploads = [(f.filename or "", f.read()) for f in (form.files.data or []) if f]
-        return run_action(lambda: library.upload(current_user, form.key.data, uploads),
+        def upload():
+            version = library.upload(current_user, form.key.data, uploads)
+            audit.record(current_user, "template_uploaded", version,
+                         details={"key": version.key, "version": version.version})
+            return version
+
+        return run_action(upload,
                           on_success=lambda version: done(
                               _("Version %(version)s of %(key)s was added.",
                                 version=version.version, key=version.key),

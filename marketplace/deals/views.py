@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import domain_events
+from .. import audit, domain_events
 from ..accounts.models import User
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import DomainError, NotFound
@@ -331,7 +331,11 @@ def request_help(deal_id):
 @login_required
 def claim(deal_id):
     deal = services.deal_for_claim_or_404(deal_id, current_user)
-    return run_action(lambda: deal.claim(current_user),
+    def claim_and_record():
+        deal.claim(current_user)
+        audit.record(current_user, "deal_claimed", deal)
+
+    return run_action(claim_and_record,
                       on_success=done(_("The deal is now assigned to you."), _detail_url(deal_id)),
                       on_error=flash_and_redirect(url_for("deals.staff_queue"), code=303),
                       reraise=())
@@ -348,6 +352,7 @@ def assign(deal_id):
         if staff is None:
             raise DomainError(_l("Choose a staff member."))
         deal.assign_staff(current_user, staff)
+        audit.record(current_user, "deal_assigned", deal, details={"staff_id": staff.id})
 
     return _act(deal_id, assign_staff, _("The staff member was assigned."),
                 lookup=lambda i: services.deal_header_for_or_404(i, current_user))

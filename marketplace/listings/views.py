@@ -13,13 +13,12 @@ from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
 from ..forms import apply_domain_error
 from ..staff.access import staff_required
-from . import attachments, challenges, search, services
+from . import attachments, challenges, moderation, search, services
 from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
     STAFF_CONFIDENTIAL_MINUTES,
     can_see_confidential,
-    record_confidential_access,
     staff_access_until,
 )
 from .forms import (
@@ -249,7 +248,7 @@ def close(listing_id):
 def hide(listing_id):
     listing = get_listing_or_404(listing_id, current_user)
     return _with_reason(listing, HideForm(), _("Give a reason for hiding the listing."),
-                        lambda reason: services.hide_listing(listing, current_user, reason),
+                        lambda reason: moderation.hide(listing, current_user, reason),
                         _("The listing is hidden and its organisation was told why."))
 
 
@@ -257,7 +256,8 @@ def hide(listing_id):
 @staff_required
 def unhide(listing_id):
     listing = get_listing_or_404(listing_id, current_user)
-    return _act(listing, lambda: listing.unhide(current_user), _("The listing is visible again."))
+    return _act(listing, lambda: moderation.unhide(listing, current_user),
+                _("The listing is visible again."))
 
 
 @bp.route("/listings/<int:listing_id>/confidential", methods=["POST"])
@@ -274,7 +274,7 @@ def view_confidential(listing_id):
             return redirect(listing_url(listing, _anchor="confidential"), code=303)
 
         answer = run_action(
-            lambda: record_confidential_access(listing, current_user, form.reason.data),
+            lambda: moderation.view_confidential(listing, current_user, form.reason.data),
             on_success=opened, on_error=partial(apply_domain_error, form), reraise=())
         if answer is not None:
             return answer

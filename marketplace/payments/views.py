@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import security
+from .. import audit, security
 from ..actions import done, run_action
 from ..deals import services as deal_services
 from ..deals.models import DealState, Side
@@ -214,6 +214,16 @@ def reject_transfer(entry_id):
         f"request-{entry.payment_request_id}")
 
 
+def _refund_recorded(entry, amount: int, form):
+    """The refund and its audit row (once, though its form may be sent twice)."""
+    refunded = refunds.refund(entry, current_user, amount, form.reason.data, form.nonce.data)
+    if not audit.recorded("payment_refunded", refunded):
+        audit.record(current_user, "payment_refunded", refunded, form.reason.data,
+                     {"amount": refunded.amount, "currency": entry.currency,
+                      "payment": entry.id})
+    return refunded
+
+
 @bp.route("/entries/<int:entry_id>/refund", methods=["POST"])
 @login_required
 def refund(entry_id):
@@ -236,8 +246,7 @@ def refund(entry_id):
         if entry.kind == EntryKind.transfer_confirmed \
         else _("The refund was sent to the card payment service.")
     try:
-        return _run(deal_id, lambda: refunds.refund(entry, current_user, amount,
-                                                    form.reason.data, form.nonce.data),
+        return _run(deal_id, lambda: _refund_recorded(entry, amount, form),
                     message, f"request-{request_id}", {("refund", entry.id): form})
     except gateway.GatewayError as exc:
         return _gateway_failed(deal_id, exc)

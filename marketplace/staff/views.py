@@ -1,4 +1,9 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Organisation verification, ending sessions, the e-mail outbox and the confidential access log.
+
+The other console pages are in their own modules, imported at the end to register their routes.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -9,11 +14,7 @@ from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..mail.models import OutboxMessage
 from .access import admin_required, staff_required
-
-bp = Blueprint("staff", __name__, template_folder="templates",
-               url_prefix="/<lang:lang_code>/staff")
-
-PER_PAGE = 50
+from .blueprint import PER_PAGE, bp
 
 
 @bp.route("/verifications")
@@ -89,3 +90,6 @@ def outbox():
     return render_template("staff/outbox.html", messages=messages, status_labels={
         "queued": _("Queued"), "sent": _("Sent"), "logged": _("Logged (no mail server)"),
         "dropped": _("Not sent: the link could no longer be issued")})
+
+
+from . import audit_views, console, pipeline, queues, reports, search, users  # noqa: E402,F401

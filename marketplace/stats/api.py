@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..errors import DomainError
 from ..listings.models import SECTORS
-from . import figures
+from . import figures, privacy
 from .figures import Filters
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1",
@@ -26,8 +26,18 @@ class StatsQuerySchema(Schema):
                                    for k, v in exc.fields.items()}) from exc
 
 
-def _counts():
-    return fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+WITHHELD = ("null: fewer than STATS_MIN_CELL (but some), withheld so that no single deal "
+            "can be recognised")
+
+
+def _count(**kwargs):
+    """A count of deals or matches: null when it is a small cell."""
+    return fields.Integer(required=True, allow_none=True, metadata={"description": WITHHELD},
+                          **kwargs)
+
+
+def _counts(values=None):
+    return fields.Dict(keys=fields.String(), values=values or fields.Integer(), required=True)
 
 
 class SectorCountSchema(Schema):
@@ -43,30 +53,31 @@ class ListingsStatsSchema(Schema):
 
 
 class FunnelSchema(Schema):
-    inquiry = fields.Integer(required=True)
-    agreed = fields.Integer(required=True)
-    signed = fields.Integer(required=True)
-    paid = fields.Integer(required=True)
+    inquiry = _count()
+    agreed = _count()
+    signed = _count()
+    paid = _count()
 
 
 class StageDaysSchema(Schema):
     from_stage = fields.String(data_key="from", attribute="from", required=True)
     to = fields.String(required=True)
-    deals = fields.Integer(required=True)
-    median_days = fields.Float(allow_none=True, required=True)
+    deals = _count()
+    median_days = fields.Float(allow_none=True, required=True,
+                               metadata={"description": "null: no deal, or too few to show"})
 
 
 class DealsStatsSchema(Schema):
-    by_state = _counts()
-    by_type = _counts()
+    by_state = _counts(fields.Integer(allow_none=True))
+    by_type = _counts(fields.Integer(allow_none=True))
     funnel = fields.Nested(FunnelSchema, required=True)
     median_days = fields.List(fields.Nested(StageDaysSchema), required=True)
 
 
 class MatchCountSchema(Schema):
-    made = fields.Integer(required=True)
-    dismissed = fields.Integer(required=True)
-    deal_opened = fields.Integer(required=True)
+    made = _count()
+    dismissed = _count()
+    deal_opened = _count()
 
 
 class MatchesStatsSchema(Schema):
@@ -88,7 +99,7 @@ class StatsSchema(Schema):
     organisations = _counts()
     matches = fields.Nested(MatchesStatsSchema, required=True)
     participation = fields.Nested(ParticipationSchema, required=True)
-    signed_contracts = fields.Integer(required=True)
+    signed_contracts = _count()
 
 
 @blp.route("/stats")
@@ -96,17 +107,21 @@ class StatsSchema(Schema):
 @blp.response(200, StatsSchema)
 def stats(query):
     """Programme figures: published listings, deals by state and type, the deal funnel,
-    verified organisations by kind, matches. Optional period (`from`, `to`) and `sector`."""
+    verified organisations by kind, matches. Optional period (`from`, `to`) and `sector`.
+    A count of deals or matches below STATS_MIN_CELL (not zero) is null, and so are the
+    days between stages over fewer deals: a small cell could reveal a single deal."""
     f = Filters(**query)
     deals = figures.deals_by_state_and_type(f)
     countries = figures.overseas_organisations(f)
     return {
         "listings": figures.listing_totals(figures.listings_by_sector_month(f)),
-        "deals": {**deals, "funnel": figures.funnel(f), "median_days": figures.stage_days(f)},
+        "deals": {**privacy.counts(deals), "funnel": privacy.counts(figures.funnel(f)),
+                  "median_days": privacy.stage_days(figures.stage_days(f))},
         "organisations": {kind: v["verified"]
                           for kind, v in figures.organisations_by_kind(f).items()},
-        "matches": figures.matches(f),
+        "matches": privacy.counts(figures.matches(f)),
         "participation": {"overseas_organisations": sum(countries.values()),
                           "countries": len(countries), "english_users": figures.english_users(f)},
-        "signed_contracts": sum(v["contracts"] for v in figures.contracts_signed(f).values()),
+        "signed_contracts": privacy.count(
+            sum(v["contracts"] for v in figures.contracts_signed(f).values())),
     }

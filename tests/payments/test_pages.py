@@ -293,6 +293,10 @@ def test_a_refund_form_sent_twice_refunds_once(ctx, client, login_as, parties, s
     assert second.headers["Location"] == first.headers["Location"]
     [refund] = _refunds(deal_id)
     assert (refund.amount, refund.action_nonce) == (50_000_000, nonce)
+    from marketplace.audit import AuditEntry
+    [entry] = db.session.scalars(db.select(AuditEntry)).all()  # the form sent twice: one row
+    assert (entry.kind, entry.subject_type, entry.subject_id, entry.reason) == (
+        "payment_refunded", "payment_ledger", refund.id, "계약 해지")
     calls = [c for c in stripe_stub.calls if c["path"] == "/v1/refunds"]
     assert len(calls) == 1 and len(stripe_stub.refunds) == 1
     assert calls[0]["headers"]["Idempotency-Key"] == f"tto-refund-{nonce}"
