@@ -121,8 +121,18 @@ def _register_blueprints(app: Flask) -> None:
     init_matching(app)
     payments.init_app(app)
     init_stats(app)
+    _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+
+
+def _connect_partners() -> None:
+    """Organisations sharing a deal see each other's contract details (accounts asks, deals
+    answers: accounts sits below deals and cannot import it)."""
+    from .accounts.services import partners_asked
+    from .deals.partners import share_a_deal
+
+    partners_asked.connect(share_a_deal, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

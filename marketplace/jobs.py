@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -27,6 +27,9 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 PENDING = "pending_jobs"
+# The function RQ runs for every job, named rather than imported: it lives in the app layer
+# (it may need the app factory) and RQ imports it in the worker.
+ENTRY = "marketplace.job_entry.run"
 COMMITTED = "committed_jobs"
 
 
@@ -199,7 +202,7 @@ def _send(row: JobOutbox) -> None:
             JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
         return
     rq_queue.enqueue(
-        execute, row.name, list(row.args["args"]), dict(row.args["kwargs"]),
+        ENTRY, row.name, list(row.args["args"]), dict(row.args["kwargs"]),
         job_id=row.job_id, job_timeout=spec.timeout, description=row.name,
         retry=Retry(max=spec.retries, interval=[10, 60, 300][: spec.retries])
         if spec.retries else None)
@@ -242,12 +245,7 @@ def queue(name: str):
 
 
 def execute(name: str, args: list, kwargs: dict, raise_errors: bool = True):
-    """Run one job with an app context, recording its outcome."""
-    if not has_app_context():
-        from . import create_app
-
-        with create_app().app_context():
-            return execute(name, args, kwargs, raise_errors)
+    """Run one job, recording its outcome (inside an app context: RQ calls `ENTRY`)."""
     fn, _ = _lookup(name)
     job_id = _current_rq_job_id()
     if job_id:

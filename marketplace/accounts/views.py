@@ -146,7 +146,7 @@ def organisation(org_id):
     org = db.session.get(Organisation, org_id) or abort(404)
     is_member = current_user.is_authenticated and current_user.organisation_id == org.id
     can_see_private = is_member or (current_user.is_authenticated and current_user.is_staff)
-    show_details = can_see_private or services.deals_with(org, current_user)
+    show_details = can_see_private or services.trades_with(org, current_user)
     country_name = Locale.parse(str(get_locale())).territories.get(org.country, org.country)
     staff_view = current_user.is_authenticated and current_user.is_staff
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
