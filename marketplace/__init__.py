@@ -38,7 +38,7 @@ def _check_config(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from . import errors, jobs, routing, security
     from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-    from .i18n import catalogs, formatting, locale
+    from .i18n import catalogs, filters, locale
 
     routing.init_app(app)
     db.init_app(app)
@@ -51,7 +51,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _init_login(app, login_manager)
     locale.init_app(app)
-    formatting.init_app(app)
+    filters.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     jobs.init_app(app)
