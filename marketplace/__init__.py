@@ -40,7 +40,7 @@ def _check_config(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from . import errors, jobs, routing, security
     from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-    from .i18n import catalogs, formatting, locale, speed
+    from .i18n import catalogs, filters, locale, speed
 
     routing.init_app(app)
     db.init_app(app)
@@ -53,7 +53,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _init_login(app, login_manager)
     locale.init_app(app)
-    formatting.init_app(app)
+    filters.init_app(app)
     speed.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -131,8 +131,18 @@ def _register_blueprints(app: Flask) -> None:
     init_matching(app)
     payments.init_app(app)
     init_stats(app)
+    _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+
+
+def _connect_partners() -> None:
+    """Organisations sharing a deal see each other's contract details (accounts asks, deals
+    answers: accounts sits below deals and cannot import it)."""
+    from .accounts.services import partners_asked
+    from .deals.partners import share_a_deal
+
+    partners_asked.connect(share_a_deal, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

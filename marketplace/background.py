@@ -21,10 +21,11 @@ _owner_pid: int | None = None
 _start_lock = threading.Lock()
 
 
-def submit(app, ids: list[int]) -> None:
-    """Hand over the outbox rows `ids` of `app` on the background thread."""
+def submit(app, run, ids: list[int]) -> None:
+    """Call `run(ids)` (handing over outbox rows) in an app context of `app` on the background
+    thread."""
     _ensure_thread()
-    _work.put((app, list(ids)))
+    _work.put((app, run, list(ids)))
 
 
 def on_background_thread() -> bool:
@@ -51,15 +52,14 @@ def _ensure_thread() -> None:
 
 
 def _run() -> None:
-    from . import jobs
     from .extensions import db
 
     while True:
-        app, ids = _work.get()
+        app, run, ids = _work.get()
         try:
             with app.app_context():
                 try:
-                    jobs.hand_over(ids)
+                    run(ids)
                 finally:
                     db.session.remove()
         except Exception:

@@ -75,7 +75,7 @@ def _code_for(status: int) -> str:
 
 def _validation_fields(data) -> dict:
     """Field messages from a webargs/marshmallow validation error, by field name."""
-    from .api.messages import translate
+    from .i18n.validation import translate
 
     messages = (data or {}).get("messages") or {}
     fields = {}

@@ -1,6 +1,8 @@
 """Form helpers shared by every feature."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
@@ -27,6 +29,15 @@ def apply_domain_error(form, exc: DomainError) -> None:
     if not placed:
         form.form_errors.append(str(exc.message))
 
+
+
+def show_error(form, page: Callable[[], Any]) -> Callable[[DomainError], Any]:
+    """An `on_error` for `actions.run_action`: the error's messages go on the form's fields (or
+    above the form), and the answer is `page()`, the form's page again."""
+    def answer(exc: DomainError):
+        apply_domain_error(form, exc)
+        return page()
+    return answer
 
 class AmountField(StringField):
     """An amount typed as people write it ("₩30,000,000", "3천만 원", "$1,250.50"); `data`

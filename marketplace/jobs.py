@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -28,6 +28,9 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 PENDING = "pending_jobs"
+# The function RQ runs for every job, named rather than imported: it lives in the app layer
+# (it may need the app factory) and RQ imports it in the worker.
+ENTRY = "marketplace.job_entry.run"
 COMMITTED = "committed_jobs"
 
 
@@ -135,7 +138,7 @@ def flush() -> int:
     sent = 0
     while committed := db.session.info.pop(COMMITTED, []):
         if _after_response():
-            background.submit(current_app._get_current_object(), committed)
+            background.submit(current_app._get_current_object(), hand_over, committed)
             sent += len(committed)
         else:
             sent += hand_over(committed)
@@ -211,7 +214,7 @@ def _send(row: JobOutbox) -> None:
             JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
         return
     rq_queue.enqueue(
-        execute, row.name, list(row.args["args"]), dict(row.args["kwargs"]),
+        ENTRY, row.name, list(row.args["args"]), dict(row.args["kwargs"]),
         job_id=row.job_id, job_timeout=spec.timeout, description=row.name,
         retry=Retry(max=spec.retries, interval=[10, 60, 300][: spec.retries])
         if spec.retries else None)
@@ -254,12 +257,7 @@ def queue(name: str):
 
 
 def execute(name: str, args: list, kwargs: dict, raise_errors: bool = True):
-    """Run one job with an app context, recording its outcome."""
-    if not has_app_context():
-        from . import create_app
-
-        with create_app().app_context():
-            return execute(name, args, kwargs, raise_errors)
+    """Run one job, recording its outcome (inside an app context: RQ calls `ENTRY`)."""
     fn, _ = _lookup(name)
     job_id = _current_rq_job_id()
     if job_id:

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import jobs
+from . import job_entry, jobs
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
@@ -40,7 +40,7 @@ def cron_command():
     scheduler = CronScheduler(connection=_require_redis())
     for name, every in jobs.PERIODIC:
         _, spec = jobs._lookup(name)
-        scheduler.register(jobs.execute, spec.queue, args=(name, [], {}), interval=every,
+        scheduler.register(job_entry.run, spec.queue, args=(name, [], {}), interval=every,
                            job_timeout=spec.timeout, name=name)
     scheduler.start()
 

@@ -1,5 +1,6 @@
 """Registration, account creation and password reset: work spanning users, organisations, mail."""
 
+from blinker import Namespace
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,10 @@ from ..mail.services import MASK, secret_filler, send_email
 from .models import Organisation, OrgKind, Role, User, normalise_brn
 
 MIN_PASSWORD_LENGTH = 10
+
+# Asked by `trades_with` (sender: the organisation; user=): a feature above this one that makes
+# organisations partners answers True (deals: the two share a deal). The app connects them.
+partners_asked = Namespace().signal("organisation-partners")
 
 
 def create_account(*, email: str, password: str, display_name: str, org_kind: str | None,
@@ -124,15 +129,9 @@ def reset_password(user: User, password: str) -> None:
     user.end_all_sessions()
 
 
-def deals_with(org: Organisation, user) -> bool:
-    """Whether the user's organisation shares a deal with `org` (its partners see the details
-    contracts print about it: address, representative, business type and item)."""
+def trades_with(org: Organisation, user) -> bool:
+    """Whether the user's organisation trades with `org` (its partners see the details contracts
+    print about it: address, representative, business type and item)."""
     if not (user.is_authenticated and user.organisation_id) or user.organisation_id == org.id:
         return False
-    import sqlalchemy as sa
-
-    from ..deals.models import Deal
-
-    pair = sa.or_(sa.and_(Deal.buyer_org_id == org.id, Deal.seller_org_id == user.organisation_id),
-                  sa.and_(Deal.seller_org_id == org.id, Deal.buyer_org_id == user.organisation_id))
-    return db.session.scalar(sa.select(sa.exists().where(pair)))
+    return any(answer for _, answer in partners_asked.send(org, user=user))

@@ -8,10 +8,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..actions import done, run_action
 from ..clock import utcnow
-from ..errors import DomainError
 from ..extensions import db, limiter
-from ..forms import apply_domain_error
+from ..forms import show_error
 from . import services
 from .forms import (
     ConfirmForm,
@@ -40,24 +40,27 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = RegisterForm()
+
+    def page():
+        return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            user = services.create_account(
+        return run_action(
+            lambda: services.create_account(
                 email=form.email.data, password=form.password.data,
                 display_name=form.display_name.data, org_kind=form.org_kind.data,
                 org_name_ko=form.org_name_ko.data, org_name_en=form.org_name_en.data,
                 country=form.country.data,
                 business_registration_no=form.business_registration_no.data,
-                preferred_language=form.preferred_language.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            _sign_in(user)
-            flash(_("Welcome! Your organisation will be verified by staff."), "success")
-            return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+                preferred_language=form.preferred_language.data),
+            on_success=_welcome, on_error=show_error(form, page), reraise=())
+    return page()
+
+
+def _welcome(user: User):
+    _sign_in(user)
+    flash(_("Welcome! Your organisation will be verified by staff."), "success")
+    return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
 
 
 def _login_limit() -> str:
@@ -147,7 +150,7 @@ def organisation(org_id):
     org = db.session.get(Organisation, org_id) or abort(404)
     is_member = current_user.is_authenticated and current_user.organisation_id == org.id
     can_see_private = is_member or (current_user.is_authenticated and current_user.is_staff)
-    show_details = can_see_private or services.deals_with(org, current_user)
+    show_details = can_see_private or services.trades_with(org, current_user)
     country_name = Locale.parse(str(get_locale())).territories.get(org.country, org.country)
     staff_view = current_user.is_authenticated and current_user.is_staff
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
@@ -164,16 +167,16 @@ def organisation_details(org_id):
     if org is None or not org.can_edit_details(current_user):
         abort(404)
     form = OrganisationDetailsForm(obj=org)
+
+    def page():
+        return (render_template("accounts/organisation_details.html", form=form, org=org),
+                400 if form.errors else 200)
+
     if form.validate_on_submit():
-        try:
-            org.update_details(current_user, {name: getattr(form, name).data
-                                              for name in DETAIL_LIMITS})
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            flash(_("The organisation's details have been saved."), "success")
-            return redirect(url_for("accounts.organisation", org_id=org.id))
-    return (render_template("accounts/organisation_details.html", form=form, org=org),
-            400 if form.errors else 200)
+        return run_action(
+            lambda: org.update_details(current_user, {name: getattr(form, name).data
+                                                      for name in DETAIL_LIMITS}),
+            on_success=done(_("The organisation's details have been saved."),
+                            url_for("accounts.organisation", org_id=org.id), code=302),
+            on_error=show_error(form, page), reraise=())
+    return page()

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import ConfirmForm
-from ..errors import DomainError
+from ..actions import run_action
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import show_error
 from . import tokens
 from .forms import TokenForm
 
@@ -19,18 +19,16 @@ bp = Blueprint("api_tokens", __name__, template_folder="templates",
 @login_required
 def index():
     form = TokenForm()
-    secret = None
+
+    def page(form=form, secret=None):
+        return render_template("api/tokens.html", form=form, secret=secret,
+                               tokens=tokens.tokens_of(current_user), revoke_form=ConfirmForm())
+
     if form.validate_on_submit():
-        try:
-            _, secret = tokens.create_token(current_user, form.name.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            form = TokenForm(formdata=None)
-    return render_template("api/tokens.html", form=form, secret=secret,
-                           tokens=tokens.tokens_of(current_user), revoke_form=ConfirmForm())
+        return run_action(lambda: tokens.create_token(current_user, form.name.data),
+                          on_success=lambda created: page(TokenForm(formdata=None), created[1]),
+                          on_error=show_error(form, page), reraise=())
+    return page()
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])

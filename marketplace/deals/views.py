@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import audit, domain_events
+from ..accounts.access import staff_required
 from ..accounts.models import User
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import DomainError, NotFound
@@ -17,7 +18,6 @@ from ..extensions import db
 from ..forms import apply_domain_error, choices
 from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
-from ..staff.access import staff_required
 from . import messages, services, terms
 from .forms import (
     AcceptInquiryForm,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, get_locale
 
 
 def minor_to_major(amount_minor: int, currency: str) -> Decimal:
@@ -56,16 +56,3 @@ def money(amount_minor: int | None, currency: str) -> str:
 def _money(amount_minor: int, currency: str, locale) -> str:
     return format_currency(minor_to_major(amount_minor, currency), currency)
 
-
-def init_app(app) -> None:
-    from .converted import money_with_approximate
-    from .dates import input_hint, input_text, show_date, show_datetime
-
-    app.jinja_env.filters.update(
-        money=money_with_approximate,
-        date=show_date,
-        datetime=show_datetime,
-        number=format_decimal,
-        date_input=input_text,
-    )
-    app.jinja_env.globals["date_input_hint"] = input_hint

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
 from ..forms import apply_domain_error
-from ..staff.access import staff_required
 from . import attachments, challenges, moderation, search, services
 from .cards import card_key
 from .challenges import DeclineReason

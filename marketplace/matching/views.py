@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..accounts.access import staff_required
 from ..accounts.models import Organisation, OrgKind
 from ..actions import done, run_action
 from ..errors import NotFound
@@ -16,7 +17,6 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..listings.services import organisation_listings
 from ..listings.vocabulary import ListingKind
-from ..staff.access import staff_required
 from . import notices, profiles, recommendations
 from .forms import ActionForm, ProfileForm
 from .records import REGION_LABELS, InvestorStage

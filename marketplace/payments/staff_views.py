@@ -7,8 +7,8 @@ from flask import Blueprint, abort, g, make_response, render_template, request, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts.access import staff_required
 from ..actions import done, run_action
-from ..staff.access import staff_required
 from . import export, settlement
 from .forms import ConfirmAccountForm
 from .plan import local_today

@@ -7,11 +7,11 @@ from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..accounts.access import admin_required
 from ..accounts.models import Role, User
 from ..audit import KIND_LABELS, AuditEntry
 from ..errors import DomainError
 from ..extensions import db
-from .access import admin_required
 from .blueprint import PER_PAGE, bp
 
 

@@ -7,6 +7,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..accounts.access import staff_required
 from ..accounts.models import Organisation, User, Verification
 from ..audit import AuditEntry
 from ..clock import utcnow
@@ -15,7 +16,6 @@ from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
-from .access import staff_required
 from .blueprint import bp
 from .models import ProgrammeReport
 from .queues import failed_jobs_count, hidden_listings_count, undelivered_count

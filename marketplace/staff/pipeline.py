@@ -7,12 +7,12 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 
+from ..accounts.access import staff_required
 from ..accounts.models import Organisation
 from ..clock import utcnow
 from ..deals.models import STATE_LABELS, TERMINAL_STATES, Deal, DealEvent, DealState
 from ..deals.services import listed_for
 from ..extensions import db
-from .access import staff_required
 from .blueprint import bp
 
 BOARD_LIMIT = 500

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from .. import audit, jobs
+from ..accounts.access import staff_required
 from ..audit import AuditEntry
 from ..clock import utcnow
 from ..extensions import db
@@ -17,7 +18,6 @@ from ..jobs import JobOutbox, JobRun
 from ..listings.models import Listing
 from ..mail.models import OutboxMessage
 from ..mail.services import deliver
-from .access import staff_required
 from .blueprint import PER_PAGE, bp
 from .forms import ReasonForm
 

@@ -17,13 +17,13 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import audit, jobs
+from ..accounts.access import staff_required
 from ..accounts.models import User
 from ..documents.pdf import ContractURLFetcher, font_face_css
 from ..errors import DomainError
 from ..extensions import db
 from ..stats import tables
 from ..stats.figures import Filters
-from .access import staff_required
 from .blueprint import PER_PAGE, bp
 from .forms import MonthForm
 from .models import ProgrammeReport

@@ -4,11 +4,11 @@ import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import current_user
 
+from ..accounts.access import staff_required
 from ..accounts.models import Organisation
 from ..deals.models import Deal
 from ..extensions import db
 from ..listings.models import Listing
-from .access import staff_required
 from .blueprint import bp
 from .pipeline import seen_by
 

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..accounts.access import admin_required
 from ..accounts.models import Role, User
 from ..errors import DomainError
 from ..extensions import db
-from .access import admin_required
 from .blueprint import PER_PAGE, bp
 from .forms import ReasonForm, RoleForm
 

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..accounts.access import admin_required, staff_required
 from ..accounts.forms import ConfirmForm, RejectForm
 from ..accounts.models import Organisation, User, Verification
 from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..mail.models import OutboxMessage
-from .access import admin_required, staff_required
 from .blueprint import PER_PAGE, bp
 
 

@@ -202,16 +202,3 @@ def participation(f: Filters) -> Table:
             [_l("Signed contracts"), sum(v["contracts"] for v in signed.values())]]
     return Table("participation", _l("International participation and contracts"),
                  [_l("Figure"), _l("Count")], rows)
-
-
-def public_tables(f: Filters) -> list[Table]:
-    """The public page's tables; counts of deals and matches too small to be shown are
-    withheld (see `privacy`)."""
-    from . import privacy
-
-    rows = figures.listings_by_sector_month(f)
-    return [listings_by_month(f, rows), gap(f, rows),
-            privacy.table(matches(f), (1, 2, 3)), privacy.table(funnel(f), (1,)),
-            privacy.table(stage_days(f), (2, 3), by_row=2),
-            privacy.table(deal_states(f), (1,)), public_organisations(f),
-            privacy.table(participation(f), (1,), only_rows=(3,))]

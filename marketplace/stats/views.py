@@ -1,10 +1,10 @@
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
+from ..accounts.access import staff_required
 from ..errors import DomainError
 from ..i18n.dates import parse_date
-from ..staff.access import staff_required
-from . import exports, tables
+from . import exports, privacy, tables
 from .figures import Filters
 
 bp = Blueprint("stats", __name__, template_folder="templates", static_folder="static",
@@ -38,7 +38,7 @@ def _page(template: str, build, **context):
 @bp.route("/ecosystem")
 def ecosystem():
     """The programme in figures, for everyone: aggregates only."""
-    return _page("stats/ecosystem.html", tables.public_tables)
+    return _page("stats/ecosystem.html", privacy.public_tables)
 
 
 @bp.route("/staff/dashboards")

@@ -18,7 +18,7 @@ from marketplace.extensions import db, limiter
 from tests.conftest import login, make_test_app
 from tests.listings.helpers import PDF, make_listing
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class _Recorder(Mapping):

@@ -1,4 +1,5 @@
-"""Translations for the validation messages marshmallow writes in English."""
+"""Translations for the validation messages marshmallow writes in English (shown by the
+error handlers of every page and API response)."""
 
 import re
 

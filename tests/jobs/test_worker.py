@@ -17,7 +17,7 @@ from marketplace.jobs import JobOutbox, JobRun
 from marketplace.mail.models import OutboxMessage
 from tests.support.sample_jobs import hold_then_note
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_worker(app, redis_url, log_path) -> subprocess.Popen:
