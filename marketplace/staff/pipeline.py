@@ -10,8 +10,9 @@ from sqlalchemy.orm import aliased
 from ..accounts.access import staff_required
 from ..accounts.models import Organisation
 from ..clock import utcnow
-from ..deals.models import STATE_LABELS, TERMINAL_STATES, Deal, DealEvent, DealState
+from ..deals.models import Deal, DealEvent
 from ..deals.services import listed_for
+from ..deals.states import STATE_LABELS, TERMINAL_STATES, DealState
 from ..extensions import db
 from .blueprint import bp
 
