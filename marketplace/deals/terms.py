@@ -121,6 +121,12 @@ VAT_TREATMENTS = {"standard": _l("10% VAT added (domestic supply)"),
                   "zero_rated": _l("Zero-rated, 0% VAT (buyer abroad)")}
 VAT = TermField("vat", "choice", _l("VAT (amounts exclude VAT)"), choices=VAT_TREATMENTS)
 
+
+def usual_vat(buyer_country: str | None) -> str:
+    """The VAT treatment an offer starts from: 10% when the buyer is in Korea, zero-rated when
+    it is abroad (the parties may still choose otherwise)."""
+    return "standard" if (buyer_country or "KR").upper() == "KR" else "zero_rated"
+
 TYPE_FIELDS: dict[DealType, tuple[TermField, ...]] = {
     DealType.license: (
         TermField("upfront_fee", "money", _l("Upfront fee"), minimum=0),

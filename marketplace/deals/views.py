@@ -226,6 +226,7 @@ def new_terms(deal_id):
     current = deal.current_terms
     if request.method == "GET":
         data = terms_form_data(deal.deal_type, current.fields) if current else {}
+        data.setdefault("vat", terms.usual_vat(deal.buyer.country))
         form = terms_form(deal.deal_type, data=data)
         form.based_on_version.data = str(deal.current_version)
     else:

@@ -213,3 +213,29 @@ def test_acceptance_racing_a_counter_offer_never_loses_it(app, parties):
         else:  # version 2 stands and nobody agreed to version 1
             assert (deal.state, deal.current_version) == (DealState.negotiating, 2)
             assert deal.seller_accepted_version is None
+
+
+def _vat_choice(html: str) -> str | None:
+    import re
+
+    select = re.search(r'<select[^>]*name="vat".*?</select>', html, re.S).group(0)
+    chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"'
+                       r'[^>]*selected', select)
+    return chosen and (chosen.group(1) or chosen.group(2))
+
+
+def test_a_first_offer_starts_from_the_vat_of_the_buyers_country(app, client, parties, login_as):
+    from marketplace.accounts.models import Organisation
+
+    p = parties
+    with app.app_context():
+        deal = negotiating_deal(p)
+        db.session.commit()
+        deal_id = deal.id
+    login_as(p["buyer"])
+    for country, vat in (("KR", "standard"), ("US", "zero_rated")):
+        with app.app_context():
+            db.session.get(Organisation, p["buyer"].organisation_id).country = country
+            db.session.commit()
+        page = client.get(f"/ko/deals/{deal_id}/terms/new").get_data(as_text=True)
+        assert _vat_choice(page) == vat, country
