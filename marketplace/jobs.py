@@ -232,7 +232,16 @@ def _run_inline(rows: list[JobOutbox]) -> int:
     return len(work)
 
 
+#: Jobs whose module moved, by the name rows already waiting in the outbox (or in RQ) carry.
+MOVED = {
+    "marketplace.matching.services.email_match": "marketplace.matching.notices.email_match",
+    "marketplace.payments.services.create_requests_job":
+        "marketplace.payments.requesting.create_requests_job",
+}
+
+
 def _lookup(name: str) -> tuple[Callable, JobSpec]:
+    name = MOVED.get(name, name)
     if name not in _registry:
         importlib.import_module(name.rsplit(".", 1)[0])
     return _registry[name]

@@ -72,3 +72,12 @@ def test_rq_worker_runs_the_job_from_redis(app, ctx, redis_url, monkeypatch):
     statuses = db.session.scalars(sa.select(JobRun.status)).all()
     assert statuses == ["succeeded", "succeeded"]
     connection.flushdb()
+
+
+def test_a_job_waiting_under_the_name_of_a_module_it_left_still_runs(ctx):
+    for old, new in jobs.MOVED.items():
+        fn, _ = jobs._lookup(old)
+        assert f"{fn.__module__}.{fn.__name__}" == new
+    jobs.execute("marketplace.payments.services.create_requests_job", [987654], {})
+    run = db.session.scalars(sa.select(JobRun)).one()
+    assert run.status == "succeeded", run.error
