@@ -14,6 +14,7 @@ from marketplace.deals import services as deal_services
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.test_deal_journey import sign_in
 
 NAMES = {"ko": ("한빛정밀", "로보비전"), "en": ("Hanbit Precision", "RoboVision")}
 LABELS = {
@@ -51,14 +52,6 @@ def agreed_deal(app, buyer, seller) -> int:
         deal.accept_terms(startup, 1)
         db.session.commit()
         return deal.id
-
-
-def sign_in(page, base, lang, user):
-    page.goto(f"{base}/{lang}/login")
-    page.locator("input[name=email]").fill(user.email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/{lang}/$"))
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
