@@ -9,8 +9,9 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation
 from ..clock import utcnow
-from ..deals.models import STATE_LABELS, TERMINAL_STATES, Deal, DealEvent, DealState
+from ..deals.models import TERMINAL_STATES, Deal, DealEvent, DealState
 from ..deals.services import listed_for
+from ..deals.states import STATE_LABELS
 from ..extensions import db
 from .access import staff_required
 from .blueprint import bp
