@@ -188,20 +188,26 @@ def _terms_values(template_key: str, fields: dict, deal: Deal) -> dict[str, Any]
             "pre_money_valuation": money(fields.get("pre_money_valuation"), currency),
             "stake_percent": fields.get("stake_percent"),
         }
+    if template_key in VAT_TEMPLATES:
+        out["vat"] = fields.get("vat")  # left out for Terms agreed before VAT was set on them
     out["conditions"] = conditions
     return out
+
+
+#: Templates whose price clause says how VAT applies to the amounts (from version 2 on).
+VAT_TEMPLATES = ("license", "transfer", "poc", "supply")
 
 
 #: Variables each template takes from the Terms or the listing: locked on the draft.
 FROM_TERMS = {
     "license": ("technology", "field_of_use", "territory", "exclusivity", "term_months",
                 "upfront_fee", "royalty_percent", "minimum_royalty", "sublicensing",
-                "improvements_owner", "conditions"),
-    "transfer": ("technology", "price", "payment_schedule", "conditions"),
+                "improvements_owner", "vat", "conditions"),
+    "transfer": ("technology", "price", "payment_schedule", "vat", "conditions"),
     "joint_development": ("project", "scope", "cost_share_percent", "results_owner",
                           "conditions"),
-    "poc": ("scope", "duration_days", "fee", "success_criteria", "conditions"),
-    "supply": ("product", "quantity", "unit_price", "delivery", "conditions"),
+    "poc": ("scope", "duration_days", "fee", "success_criteria", "vat", "conditions"),
+    "supply": ("product", "quantity", "unit_price", "delivery", "vat", "conditions"),
     "investment": ("amount", "instrument", "pre_money_valuation", "stake_percent",
                    "conditions"),
     "nda": ("technical_data",),

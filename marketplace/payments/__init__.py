@@ -11,7 +11,7 @@ is covered.
 
 def init_app(app) -> None:
     from ..extensions import csrf
-    from . import requesting  # noqa: F401  (the `mark_signed` hook and the job it enqueues)
+    from . import invoice_reminders, requesting  # noqa: F401  (periodic job; `mark_signed` hook)
     from .settlement_views import bp as settlement_bp
     from .staff_views import bp as staff_bp
     from .views import bp

@@ -268,3 +268,15 @@ sa_event.listen(ProviderEvent, "before_delete", _refuse_change)
 
 append_only.guard(LedgerEntry.__table__)
 
+
+
+class TaxInvoiceReminder(db.Model):
+    """The e-mail that reminded the payee's members to record a request's tax invoice: one per
+    request (the unique key), so the daily job never sends it twice."""
+
+    __tablename__ = "payment_tax_invoice_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_requests.id", ondelete="RESTRICT"), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

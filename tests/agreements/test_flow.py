@@ -22,7 +22,7 @@ def test_draft_approve_render_sign(agreed, parties):
     contract = drafting.start_draft(deal, buyer)
     db.session.commit()
     assert deal.state == DealState.drafting
-    assert contract.template_key == "license" and contract.template_version == 1
+    assert contract.template_key == "license" and contract.template_version == 2
     assert contract.contract_no.startswith("TTO-") and contract.version == 1
     missing = drafting.missing_variables(contract)
     assert "licensor.address" in missing and "effective_date" in missing

@@ -182,13 +182,13 @@ def test_template_page_is_for_admins_and_uploads_a_zip(app, parties, tmp_path):
             "key": "poc", "files": [(io.BytesIO(buffer.getvalue()), "poc-v2.zip")]},
             content_type="multipart/form-data")
         assert sent.status_code == 303, sent.get_data(True)[-1500:]
-        assert (tmp_path / "uploads" / "poc" / "v2" / "ko.html").is_file()
+        assert (tmp_path / "uploads" / "poc" / "v3" / "ko.html").is_file()  # after the VAT v2
         with app.app_context():
             from marketplace.audit import AuditEntry
 
             [entry] = db.session.scalars(sa.select(AuditEntry)).all()
             assert (entry.kind, entry.actor_id, entry.details) == (
-                "template_uploaded", parties["admin"].id, {"key": "poc", "version": 2})
+                "template_uploaded", parties["admin"].id, {"key": "poc", "version": 3})
         wrong = admin.post("/en/contracts/templates", data={
             "key": "poc", "files": [(io.BytesIO(b"<html>"), "ko.html")]},
             content_type="multipart/form-data")

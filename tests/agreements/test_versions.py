@@ -179,15 +179,15 @@ def test_new_template_version_leaves_existing_contracts_alone(agreed, parties, u
         library.upload(load(p["staff"]), "license", [("t.zip", _template_zip(" (2판)"))])
     record = library.upload(admin, "license", [("t.zip", _template_zip(" (2판)"))])
     db.session.commit()
-    assert record.version == 2
-    assert (upload_dir / "license" / "v2" / "fields.json").is_file()
-    assert json.loads((upload_dir / "license" / "v2" / "fields.json").read_text())["version"] \
-        == 2
-    assert library.template_of(old).version == 1
+    assert record.version == 3  # the next after the shipped v2
+    assert (upload_dir / "license" / "v3" / "fields.json").is_file()
+    assert json.loads((upload_dir / "license" / "v3" / "fields.json").read_text())["version"] \
+        == 3
+    assert library.template_of(old).version == 2
     titles = {c["id"]: c["langs"]["ko"]["title"] for c in clauses.clause_view(old)}
     assert titles["grant"] == "실시권의 허락"
     render_draft(old, p)
-    assert old.template_version == 1 and old.status == ContractStatus.rendered
+    assert old.template_version == 2 and old.status == ContractStatus.rendered
 
 
 def test_template_uploads_are_checked(app, ctx, parties, upload_dir):
@@ -211,4 +211,4 @@ def test_template_uploads_are_checked(app, ctx, parties, upload_dir):
         assert "files" in info.value.fields
     assert not (upload_dir / "license").exists()
     record = library.upload(admin, "license", files)
-    assert record.version == 2
+    assert record.version == 3

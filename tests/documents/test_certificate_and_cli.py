@@ -110,7 +110,7 @@ def test_korean_certificate_page_is_korean_with_seoul_times(tmp_path):
     assert page.count("계정 비밀번호 확인과 서명자 성명 입력으로 서명함") == 2
     assert "2026-11-30 17:30:05 (UTC+09:00)" in page
     assert "2026-12-01 08:59:59 (UTC+09:00)" in page  # the next day in Seoul
-    assert "기술실시계약서 (양식 버전 1)" in page
+    assert "기술실시계약서 (양식 버전 2)" in page
     assert "실시권자(을)" in page and "실시허락자(갑)" in page
     rest = page
     for allowed in NOT_WORDS:
@@ -124,9 +124,9 @@ def test_english_certificate_page_is_english_with_seoul_times(tmp_path):
     assert page.count(
         "Signed by confirming the account password and typing the signatory's name") == 2
     assert "2026-11-30 17:30:05 (UTC+09:00)" in page
-    assert "Technology License Agreement (template version 1)" in page
+    assert "Technology License Agreement (template version 2)" in page
     assert "Licensee" in page and "Licensor" in page
-    assert "password_and_name" not in page and "license v1" not in page
+    assert "password_and_name" not in page and "license v2" not in page
     rest = page
     for allowed in ("김민지", "비전마켓", "한빛전자"):
         rest = rest.replace(allowed, " ")

@@ -58,10 +58,13 @@ def test_preamble_particles_agree_with_the_party_names(tmp_path, key, names):
 @pytest.mark.parametrize(
     ("key", "changes", "expected"),
     [
-        ("poc", {}, "US$85,000.00(부가가치세별도)로한다"),  # 달러로
-        ("poc", {"fee": {"amount": 8500000, "currency": "KRW"}}, "₩8,500,000(부가가치세별도)으로"),
-        ("transfer", {}, "₩12,000,000,000(부가가치세별도)으로한다"),
-        ("supply", {}, "₩222,000,000(부가가치세별도)으로하며"),
+        ("poc", {}, "US$85,000.00(부가가치세10%별도)로한다"),  # 달러로
+        ("poc", {"fee": {"amount": 8500000, "currency": "KRW"}},
+         "₩8,500,000(부가가치세10%별도)으로"),
+        ("poc", {"vat": None}, "US$85,000.00(부가가치세별도)로한다"),
+        ("transfer", {}, "₩12,000,000,000(부가가치세10%별도)으로한다"),
+        ("transfer", {"vat": "zero_rated"}, "₩12,000,000,000(부가가치세영세율적용)으로한다"),
+        ("supply", {}, "₩222,000,000(부가가치세10%별도)으로하며"),
         ("joint_development", {}, "₩480,000,000으로한다"),
         ("joint_development", {}, "총개발비의70%를부담하고"),
         ("investment", {}, "₩17,000,000,000으로하며"),

@@ -99,7 +99,7 @@ def test_terms_travel_inside_the_pdf(rendered, key, tmp_path):
     terms = json.loads(out.read_text(encoding="utf-8"))
     assert terms["variables"] == load_template(key).sample()
     assert terms["template"] == key
-    assert terms["template_version"] == 1
+    assert terms["template_version"] == load_template(key).version
     assert terms["language"] == "bilingual"
     assert terms["contract_no"] == CONTRACT_NO
     assert terms["contract_version"] == CONTRACT_VERSION

@@ -20,6 +20,8 @@ from marketplace.documents.templates import CONTRACTS_ROOT
 
 from .conftest import TYPES
 
+VAT_TYPES = ("license", "transfer", "poc", "supply")
+
 #: Names the renderer provides itself (see templates.RESERVED_NAMES).
 RENDER_NAMES = {"document"}
 #: Variables the shared page layout shows for every type (signing date, parties block).
@@ -28,8 +30,8 @@ LAYOUT_NAMES = {"effective_date"}
 
 def test_every_contract_type_is_in_the_library():
     assert [t.key for t in list_templates()] == sorted(TYPES)
-    for template in list_templates():
-        assert template.version == 1
+    for template in list_templates():  # the types with a price state its VAT from v2 on
+        assert template.version == (2 if template.key in VAT_TYPES else 1)
         assert template.title["ko"] and template.title["en"]
         assert len(template.parties) == 2
         assert {spec.type for spec in template.fields.values()} <= set(FIELD_TYPES)
@@ -134,9 +136,10 @@ def test_unknown_type_or_version_is_not_found():
 
 
 def test_a_later_version_lives_beside_the_first(tmp_path):
-    shutil.copytree(CONTRACTS_ROOT / "license", tmp_path / "license")
+    first_only = shutil.ignore_patterns("v[0-9]*")
+    shutil.copytree(CONTRACTS_ROOT / "license", tmp_path / "license", ignore=first_only)
     newer = tmp_path / "license" / "v2"
-    shutil.copytree(CONTRACTS_ROOT / "license", newer)
+    shutil.copytree(CONTRACTS_ROOT / "license", newer, ignore=first_only)
     metadata = json.loads((newer / "fields.json").read_text(encoding="utf-8"))
     metadata["version"] = 2
     (newer / "fields.json").write_text(json.dumps(metadata), encoding="utf-8")

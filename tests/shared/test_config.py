@@ -124,7 +124,7 @@ def test_uploaded_contract_templates_are_kept_in_contract_template_dir(app_from_
         "key": "poc", "files": [(io.BytesIO(buffer.getvalue()), "poc-v2.zip")]},
         content_type="multipart/form-data")
     assert sent.status_code == 303, sent.get_data(True)[-1500:]
-    assert (tmp_path / "contract-templates" / "poc" / "v2" / "ko.html").is_file()
+    assert (tmp_path / "contract-templates" / "poc" / "v3" / "ko.html").is_file()
     page = client.get("/en/contracts/templates").get_data(True)
     row = re.search(r'data-template="poc">(.*?)</tr>', page, re.S).group(1)
-    assert "v1, v2 (" in row  # served from there: the page lists the uploaded version
+    assert "v1, v2, v3 (" in row  # served from there: the page lists the uploaded version
