@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from . import jobs
 from .extensions import db
 from .filestore import ORPHAN_MIN_AGE, orphans_in
-from .filestore import zip_member_names as zip_member_names  # the Office checks of deals
 
 MIN_AGE = ORPHAN_MIN_AGE
 
