@@ -91,6 +91,7 @@ def _import_models() -> None:
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
     from .staff import models as _staff  # noqa: F401
@@ -106,12 +107,14 @@ def _register_blueprints(app: Flask) -> None:
     from .api.deals import blp as deals_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
+    from .api.notifications import blp as notifications_api
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
     from .matching import init_app as init_matching
+    from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
@@ -124,13 +127,14 @@ def _register_blueprints(app: Flask) -> None:
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
-                                  contracts_api])
+                                  contracts_api, notifications_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
     init_matching(app)
     payments.init_app(app)
     init_stats(app)
+    init_notifications(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})

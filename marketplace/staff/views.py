@@ -15,6 +15,7 @@ from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..mail.models import OutboxMessage
 from .blueprint import PER_PAGE, bp
+from .verification_notices import tell_members
 
 
 @bp.route("/verifications")
@@ -47,6 +48,7 @@ def verify(org_id):
     org = _organisation_or_404(org_id)
     if ConfirmForm().validate_on_submit():
         org.verify(current_user)
+        tell_members(org)
         db.session.commit()
         flash(_("%(name)s is now verified.", name=org.name), "success")
     return redirect(url_for("staff.verifications"))
@@ -59,6 +61,7 @@ def reject(org_id):
     form = RejectForm()
     if form.validate_on_submit():
         org.reject(current_user, form.reason.data)
+        tell_members(org)
         db.session.commit()
         flash(_("%(name)s was rejected.", name=org.name), "info")
         return redirect(url_for("staff.verifications"))

@@ -1,0 +1,93 @@
+"""/api/v1/notifications: the token holder's notices, titles in their language, and marking
+them read."""
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..extensions import db
+from ..mail.services import reading_language
+from ..notifications import services
+from .auth import api_user, token_required
+
+SECURITY = [{"bearer": []}]
+
+blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
+                description="Notifications: what the token holder should know.")
+
+
+class NotificationQuerySchema(Schema):
+    lang = fields.String(validate=validate.OneOf(["ko", "en"]), metadata={
+        "description": "language of the titles (default: the user's language)"})
+    unread = fields.Boolean(load_default=False, metadata={"description": "unread ones only"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class SubjectSchema(Schema):
+    type = fields.String(required=True)
+    id = fields.Integer(required=True)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+    subject = fields.Nested(SubjectSchema, required=True)
+
+
+class NotificationPageSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class MarkReadSchema(Schema):
+    ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500))
+    all = fields.Boolean()
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if not data.get("all") and not data.get("ids"):
+            raise ValidationError({"ids": [_l(
+                "Give the ids of the notifications to mark as read, or all: true.")]})
+
+
+class MarkedSchema(Schema):
+    marked = fields.Integer(required=True)
+    unread = fields.Integer(required=True)
+
+
+@blp.route("/notifications")
+@blp.arguments(NotificationQuerySchema, location="query")
+@blp.response(200, NotificationPageSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def notifications(query):
+    user = api_user()
+    lang = query.get("lang") or reading_language(user)
+    items = []
+    with force_locale(lang):
+        for notice in services.notifications_for(user, query["limit"], query["unread"]):
+            view = services.rendered(notice)
+            if view is None:
+                continue
+            items.append({"id": notice.id, "kind": notice.kind, "title": view.title,
+                          "url": services.link(view, lang, external=True),
+                          "created_at": notice.created_at, "read": notice.read_at is not None,
+                          "subject": {"type": notice.subject_type, "id": notice.subject_id}})
+    return {"items": items, "unread": services.unread_count(user)}
+
+
+@blp.route("/notifications/read", methods=["POST"])
+@blp.arguments(MarkReadSchema)
+@blp.response(200, MarkedSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def mark_read(data):
+    user = api_user()
+    marked = services.mark_read(user, None if data.get("all") else data["ids"])
+    db.session.commit()
+    return {"marked": marked, "unread": services.unread_count(user)}
