@@ -17,11 +17,9 @@ Load comes from `hey` when it is installed (`apt-get install hey`), else from Py
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,28 +28,13 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.server import BIN, ROOT, get, start_server  # noqa: E402
+
 GOALS = {"browse": 0.35, "listing": 0.5}
 SEARCHES = ["/ko/offerings?q=%EB%B0%B0%ED%84%B0%EB%A6%AC", "/en/needs?q=inspection",
             "/ko/needs?q=%EB%AF%B8%EC%84%B8%EB%A8%BC%EC%A7%80&sector=environment"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 def prepare(folder: Path) -> dict:
@@ -72,23 +55,6 @@ def listing_paths(folder: Path) -> list[str]:
     offering = next(i for i, kind in rows if kind == "offering")
     need = next(i for i, kind in rows if kind == "need")
     return [f"/ko/offerings/{offering}", f"/en/needs/{need}"]
-
-
-def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            get(port, "/")
-            return process, port
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

@@ -20,13 +20,10 @@ in seconds rather than an hour of kiwipiepy time.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks.server import get, start_server  # noqa: E402
 from marketplace import create_app, korean  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.listings import text  # noqa: E402
@@ -264,40 +262,6 @@ def measure_function(url: str, rounds: int) -> list[float]:
     return timings
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", REDIS_URL="")
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            get(port, "/")
-            return process, port
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def get(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
 def latencies(port: int, paths: list[str], rounds: int) -> list[float]:
     timings = []
     for _ in range(rounds):
@@ -333,7 +297,9 @@ def quote(params: dict) -> str:
 
 
 def measure_http(url: str, rounds: int, requests: int) -> dict:
-    process, port = start_server(url)
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", REDIS_URL="",
+               SESSION_COOKIE_SECURE="0")
+    process, port = start_server(env)
     try:
         search_paths = [f"/ko/{kind}s?{quote(params)}" for kind, params in QUERIES]
         browse_paths = [f"/ko/offerings?page={p}" for p in (1, 2, 3, 50, 400)] + \
