@@ -96,6 +96,7 @@ def _import_models() -> None:
     from .payments import settlement as _settlement  # noqa: F401
     from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
+    from .translation_requests import models as _translation_requests  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
+    from .api.translation_requests import blp as translation_requests_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
     from .matching import init_app as init_matching
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
     from .stats.api import blp as stats_api
+    from .translation_requests import init_app as init_translation_requests
 
     for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
@@ -127,7 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
-                                  contracts_api, notifications_api])
+                                  contracts_api, notifications_api,
+                                  translation_requests_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
@@ -135,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     payments.init_app(app)
     init_stats(app)
     init_notifications(app)
+    init_translation_requests(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "report_generated": _l("Programme report generated"),
     "listing_hidden": _l("Listing hidden"),
     "listing_unhidden": _l("Listing shown again"),
+    "listing_translated": _l("Listing translated by staff"),
     "deal_claimed": _l("Help request claimed"),
     "deal_assigned": _l("Staff assigned to a deal"),
     "confidential_viewed": _l("Confidential details viewed"),

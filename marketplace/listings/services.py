@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from .. import jobs
+from .. import audit, jobs
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
-from ..errors import PermissionDenied
+from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
 from ..mail.services import send_email
 from .models import Listing, ListingVersion
@@ -60,6 +60,29 @@ def _record_version(listing: Listing, user: User | None) -> None:
                                   created_by_id=user.id if user else None,
                                   snapshot=listing.snapshot()))
     db.session.flush()
+
+
+TRANSLATED_FIELDS = ("title", "summary", "description")
+
+
+def add_translation(listing: Listing, staff: User, lang: str, data: dict) -> Listing:
+    """City staff write the language a listing lacks (its title, summary and description in
+    `lang`); they never change what the owner wrote. A new version, like any edit."""
+    staff.require_staff()
+    if lang in listing.languages:
+        raise Conflict(_l("This listing is already written in that language."))
+    names = [f"{field}_{lang}" for field in TRANSLATED_FIELDS]
+    if not (data.get(names[0]) or "").strip():
+        raise DomainError(_l("Write at least the title in the missing language."),
+                          {names[0]: [_l("This field is required.")]})
+    values = clean_listing_data(listing.kind, {n: data.get(n) for n in names},
+                                current_values(listing))
+    if listing.apply_changes({n: values[n] for n in names}):
+        db.session.flush()
+        _record_version(listing, staff)
+        index_listing(listing)
+    audit.record(staff, "listing_translated", listing)
+    return listing
 
 
 def status_counts(org: Organisation) -> dict[str, int]:

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
+from ..translation_requests import services as translation_requests
 from .blueprint import bp
 from .models import ProgrammeReport
 from .queues import failed_jobs_count, hidden_listings_count, undelivered_count
@@ -45,6 +46,8 @@ def queues(user) -> list[dict]:
          _count(Organisation, Organisation.verification == Verification.pending)),
         ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
+        ("translation_requests.queue", _l("Translation requests"),
+         translation_requests.open_count()),
         ("matching.staff_unmatched", _l("Unmatched listings"), unmatched_count()),
         ("staff.failed", _l("Failed jobs and undelivered e-mail"),
          failed_jobs_count() + undelivered_count()),

@@ -1,0 +1,64 @@
+"""POST /api/v1/{needs,offerings}/{id}/translation-requests: ask for a listing in the language
+it lacks."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..actions import run_action
+from ..errors import NotFound
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.vocabulary import ListingKind
+from ..translation_requests import services
+from .auth import api_user, token_required
+
+SECURITY = [{"bearer": []}]
+
+blp = Blueprint("api_translation_requests", __name__, url_prefix="/api/v1",
+                description="Translation requests: ask for a listing in the other language.")
+
+
+class AskSchema(Schema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(services.LANGUAGES),
+                         metadata={"description": "the language wanted (default: en)"})
+
+
+class TranslationRequestSchema(Schema):
+    id = fields.Integer(required=True)
+    listing_id = fields.Integer(required=True)
+    lang = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    fulfilled = fields.Boolean(required=True)
+
+
+def _ask(kind: ListingKind, listing_id: int, data: dict):
+    def action():
+        listing = db.session.get(Listing, listing_id)
+        if listing is None or listing.kind != kind:
+            raise NotFound(services.NOT_AVAILABLE)
+        return services.ask(api_user(), listing, data["lang"])
+
+    request, created = run_action(action)
+    body = {"id": request.id, "listing_id": request.listing_id, "lang": request.lang,
+            "created_at": request.created_at, "fulfilled": request.fulfilled_at is not None}
+    return body, 201 if created else 200
+
+
+@blp.route("/needs/<int:listing_id>/translation-requests", methods=["POST"])
+@blp.arguments(AskSchema)
+@blp.response(201, TranslationRequestSchema)
+@blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
+@blp.doc(security=SECURITY)
+@token_required
+def ask_need(data, listing_id):
+    return _ask(ListingKind.need, listing_id, data)
+
+
+@blp.route("/offerings/<int:listing_id>/translation-requests", methods=["POST"])
+@blp.arguments(AskSchema)
+@blp.response(201, TranslationRequestSchema)
+@blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
+@blp.doc(security=SECURITY)
+@token_required
+def ask_offering(data, listing_id):
+    return _ask(ListingKind.offering, listing_id, data)
