@@ -160,3 +160,8 @@ def get_model(name: str | None = None) -> EmbeddingModel:
             model = _FACTORIES[name]()
             _LOADED[name] = model
     return model
+
+
+def loaded_model(name: str | None = None) -> EmbeddingModel | None:
+    """The named model if this process has loaded it already, else None (never loads it)."""
+    return _LOADED.get(name or DEFAULT_MODEL)
