@@ -23,7 +23,7 @@ from flask import current_app
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.search import SemanticAnswer, semantic_asked
-from .embeddings import blas_threads, default_threads, loaded_model
+from .embeddings import blas_threads, loaded_model
 from .glossary import load_glossary
 from .lexical import has_hangul
 from .listing_index import top_k_indices
@@ -70,7 +70,8 @@ def vectors(kind: str, version: str, dim: int) -> _Vectors:
         return kept
     with _lock:
         kept = _kept().get(kind)
-        if kept is None or kept.model_version != version:
+        if kept is None or kept.model_version != version or kept.last_id > last:
+            # first use, another model, or a database restored to an earlier state
             kept = _Vectors(version, 0, np.zeros(0, np.int64), np.zeros(0, np.int64),
                             np.zeros((0, dim), np.float32))
         if kept.last_id >= last:
@@ -121,6 +122,14 @@ def translations(query: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _embed_query(model, query: str) -> np.ndarray:
+    """The query's vector, computed on one thread where the model lets us choose."""
+    try:
+        return model.embed([query], threads=1)[0]
+    except TypeError:  # a model without the option
+        return model.embed([query])[0]
+
+
 def answer(kind: str, query: str) -> SemanticAnswer | None:
     """Receiver of `semantic_asked`: translations and the nearest listings of `kind`."""
     enabled = current_app.config["SEARCH_SEMANTIC"]
@@ -132,8 +141,8 @@ def answer(kind: str, query: str) -> SemanticAnswer | None:
     stored = vectors(kind, model.version, model.dim)
     nearest: list[int] = []
     if len(stored.ids):
-        query_vector = model.embed([query])[0]
-        with blas_threads(default_threads()):
+        query_vector = _embed_query(model, query)
+        with blas_threads(1):  # web workers search side by side; one core each
             similarity = stored.matrix @ query_vector
         top = top_k_indices(similarity, NEAREST)
         floor = float(current_app.config["SEARCH_SEMANTIC_FLOOR"])
