@@ -181,11 +181,13 @@ def _needs_listing_rows(kind: ListingKind, p: SearchParams) -> bool:
                 or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
 
 
-def _keyword_hits(terms: list[str], kind: ListingKind, p: SearchParams) -> dict[int, int] | None:
+def _keyword_hits(terms: list[str], kind: ListingKind, p: SearchParams,
+                  frequencies: dict[str, int] | None = None) -> dict[int, int] | None:
     """{listing id: summed weight} of the listings holding every term (index filters applied);
     None when a term is in no listing at all."""
-    frequencies = _document_frequencies(terms)
-    if len(frequencies) < len(terms):
+    if frequencies is None:
+        frequencies = _document_frequencies(terms)
+    if any(t not in frequencies for t in terms):
         return None
     return dict(_hits(sorted(terms, key=frequencies.get), kind, p))
 
@@ -204,7 +206,7 @@ def ask_semantic(kind: ListingKind, query: str) -> SemanticAnswer | None:
 @dataclass
 class _Relevance:
     scores: dict[int, float]  # candidate id -> relevance (higher first)
-    prefiltered: bool  # every candidate passed the filters the index carries
+    unchecked: list[int]  # candidates found by meaning only: the index filters not applied
     query: str  # the query as searched (typos corrected)
 
 
@@ -221,26 +223,29 @@ def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
             found = _keyword_hits(terms, kind, p) if terms else None
     answer = ask_semantic(kind, query)
     if answer is None:
-        return _Relevance({i: float(w) for i, w in (found or {}).items()}, True, query)
+        return _Relevance({i: float(w) for i, w in (found or {}).items()}, [], query)
     rankings = [(KEYWORD_LIST_WEIGHT, _by_weight(found))] if found else []
-    seen = {tuple(sorted(terms))}
+    seen, translated = {tuple(sorted(terms))}, []
     for translation in answer.translations:
         t_terms = text.query_terms(translation)
-        if not t_terms or tuple(sorted(t_terms)) in seen:
-            continue
-        seen.add(tuple(sorted(t_terms)))
-        hits = _keyword_hits(t_terms, kind, p)
-        if hits:
-            rankings.append((TRANSLATION_LIST_WEIGHT, _by_weight(hits)))
-        if len(seen) > MAX_TRANSLATIONS:
-            break
+        if t_terms and tuple(sorted(t_terms)) not in seen and len(seen) <= MAX_TRANSLATIONS:
+            seen.add(tuple(sorted(t_terms)))
+            translated.append(t_terms)
+    if translated:  # one look-up of the document frequencies for every translation
+        frequencies = _document_frequencies(sorted({t for ts in translated for t in ts}))
+        for t_terms in translated:
+            hits = _keyword_hits(t_terms, kind, p, frequencies)
+            if hits:
+                rankings.append((TRANSLATION_LIST_WEIGHT, _by_weight(hits)))
+    keyword_found = {i for _, ranking in rankings for i in ranking}
     if answer.nearest:
         rankings.append((SEMANTIC_LIST_WEIGHT, answer.nearest))
     scores: dict[int, float] = {}
     for weight, ranking in rankings:
         for rank, listing_id in enumerate(ranking, 1):
             scores[listing_id] = scores.get(listing_id, 0.0) + weight / (RRF_K + rank)
-    return _Relevance(scores, not answer.nearest, query)
+    unchecked = [i for i in answer.nearest if i not in keyword_found]
+    return _Relevance(scores, unchecked, query)
 
 
 def search_listings(kind: str, params: Mapping | SearchParams | None = None,
@@ -263,15 +268,22 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
     load = (contains_eager(Listing.organisation), selectinload(Listing.challenge))
 
     if p.q:
-        if for_facets:
-            relevance = _relevance(kind, replace(p, sector=None, trl_min=None, trl_max=None))
-            relevance.prefiltered = False
-        else:
-            relevance = _relevance(kind, p)
+        index_filters = bool(p.sector or p.trl_min or p.trl_max)
+        unfiltered = for_facets and index_filters
+        relevance = _relevance(kind, replace(p, sector=None, trl_min=None, trl_max=None)
+                               if unfiltered else p)
         found = relevance.scores
         if not found:
             return [], 0, []
-        if relevance.prefiltered and not _needs_listing_rows(kind, p):
+        if relevance.unchecked and not unfiltered and not _needs_listing_rows(kind, p):
+            # the listings found by meaning alone pass the filters the index would have applied
+            passed = set(db.session.scalars(sa.select(Listing.id).where(
+                _id_in(relevance.unchecked), *conditions)))
+            unchecked = set(relevance.unchecked)
+            found = {i: score for i, score in found.items()
+                     if i in passed or i not in unchecked}
+            relevance.unchecked = []
+        if not unfiltered and not relevance.unchecked and not _needs_listing_rows(kind, p):
             # Everything asked is in the index: rank by relevance, newer listing first on a tie.
             ranked = sorted(found, key=lambda i: (found[i], i), reverse=True)
             return _load(ranked[offset:offset + p.per_page], load), len(ranked), list(found)
