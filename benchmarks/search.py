@@ -397,6 +397,8 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=20_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--pg-database", default="tto_bench_search",
+                        help="the PostgreSQL database to create and drop")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
@@ -407,7 +409,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 run("SQLite", f"sqlite:///{tmp}/search-bench.db", args)
         elif name == "postgresql":
-            database = "tto_bench_search"
+            database = args.pg_database
             admin = sa.create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://")
                                      + "/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
