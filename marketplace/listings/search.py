@@ -254,14 +254,14 @@ def search_listings(kind: str, params: Mapping | SearchParams | None = None,
 
     `viewer` is accepted for the API's sake; what browse shows does not depend on who asks
     (drafts and hidden listings are never listed, even to their owners)."""
-    items, total, _candidates = _search(ListingKind(kind), parse_params(params))
+    items, total, _candidates, _searched = _search(ListingKind(kind), parse_params(params))
     return items, total
 
 
 def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
     """(one page of items, total, the ids matching the query before the filters the index
-    does not carry, or None without a query). `for_facets`: the ids are found without any
-    filter, so that they can be counted per filter value."""
+    does not carry, or None without a query, the query as searched). `for_facets`: the ids
+    are found without any filter, so that they can be counted per filter value."""
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
     conditions = _filters(kind, p)
@@ -274,7 +274,7 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
                                if unfiltered else p)
         found = relevance.scores
         if not found:
-            return [], 0, []
+            return [], 0, [], relevance.query
         if relevance.unchecked and not unfiltered and not _needs_listing_rows(kind, p):
             # the listings found by meaning alone pass the filters the index would have applied
             passed = set(db.session.scalars(sa.select(Listing.id).where(
@@ -286,7 +286,8 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
         if not unfiltered and not relevance.unchecked and not _needs_listing_rows(kind, p):
             # Everything asked is in the index: rank by relevance, newer listing first on a tie.
             ranked = sorted(found, key=lambda i: (found[i], i), reverse=True)
-            return _load(ranked[offset:offset + p.per_page], load), len(ranked), list(found)
+            return (_load(ranked[offset:offset + p.per_page], load), len(ranked), list(found),
+                    relevance.query)
         # Filter the hits in one query that takes their ids as a single parameter, then rank
         # here: the planner sees a known id set and uses the primary key.
         deadline_sort = p.sort == "deadline" and kind == ListingKind.need
@@ -301,17 +302,17 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
             rows.sort(key=lambda r: (0 if p.sort == "newest" else found[r.id],
                                      r.published_at, r.id), reverse=True)
         items = _load([r.id for r in rows[offset:offset + p.per_page]], load)
-        return items, len(rows), list(found)
+        return items, len(rows), list(found), relevance.query
 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
                               .where(*conditions))
     if not total or offset >= total:
-        return [], total or 0, None
+        return [], total or 0, None, ""
     order = _deadline_order(newest) if (p.sort == "deadline"
                                         and kind == ListingKind.need) else newest
     stmt = (sa.select(Listing).join(Listing.organisation).where(*conditions).options(*load)
             .order_by(*order).limit(p.per_page).offset(offset))
-    return list(db.session.scalars(stmt).unique()), total, None
+    return list(db.session.scalars(stmt).unique()), total, None, ""
 
 
 # -- facets -----------------------------------------------------------------------------------
@@ -325,16 +326,18 @@ class Browse:
     items: list[Listing]
     total: int
     facets: dict[str, dict[str, int]]  # facet -> {value: listings}
+    corrected: str | None = None  # the query as searched, when a typo was corrected
 
 
 def browse(kind: str, params: Mapping | SearchParams | None = None) -> Browse:
     """A page of `search_listings` and, per filter, how many listings each of its values
     would give with the other filters as they are (one grouped query per filter)."""
     kind, p = ListingKind(kind), parse_params(params)
-    items, total, candidates = _search(kind, p, for_facets=True)
+    items, total, candidates, searched = _search(kind, p, for_facets=True)
+    corrected = searched if searched and searched != p.q else None
     if p.q and not candidates:
-        return Browse(items, total, {facet: {} for facet in FACETS})
-    return Browse(items, total, facet_counts(kind, p, candidates))
+        return Browse(items, total, {facet: {} for facet in FACETS}, corrected)
+    return Browse(items, total, facet_counts(kind, p, candidates), corrected)
 
 
 def facet_counts(kind: ListingKind, p: SearchParams,

@@ -76,7 +76,7 @@ def _browse(kind: ListingKind):
     return render_template("listings/browse.html", kind=kind, title=BROWSE_TITLES[kind],
                            items=found.items, total=found.total, params=params, pages=pages,
                            args=args, sectors=SECTOR_LABELS, deal_types=DEAL_TYPE_LABELS,
-                           facets=found.facets, facet_key=facet_key)
+                           facets=found.facets, facet_key=facet_key, corrected=found.corrected)
 
 
 @bp.route("/needs")

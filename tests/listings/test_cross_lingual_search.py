@@ -166,6 +166,13 @@ def test_browse_page_shows_counts(app, client, corpus):
     page = client.get("/en/offerings?sector=mobility").get_data(as_text=True)
     assert "(2)" in page  # mobility
     assert "Licen" in page
+    page = client.get("/en/offerings?q=batery").get_data(as_text=True)
+    assert "Showing results for “battery”." in page
+    assert "Battery health monitoring for e-scooters" in page
+    page = client.get("/ko/offerings?q=베터리").get_data(as_text=True)
+    assert "“배터리”에 대한 검색 결과를 보여 드립니다." in page
+    assert "Showing results for" not in client.get("/en/offerings?q=battery").get_data(
+        as_text=True)
 
 
 def test_labelled_queries_over_the_demo_data(app, model, monkeypatch):
