@@ -14,7 +14,7 @@ loaded in this process (the web process loads it at start): search is then keywo
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlalchemy as sa
@@ -77,19 +77,22 @@ def vectors(kind: str, version: str, dim: int) -> _Vectors:
         if kept.last_id >= last:
             return kept
         rows = _newer(kind, version, kept.last_id)
+        if not rows:  # the new embeddings are of the other kind
+            kept = _kept()[kind] = replace(kept, last_id=last)
+            return kept
         ids, versions, matrix = kept.ids.copy(), kept.versions.copy(), kept.matrix
         positions = {int(listing_id): i for i, listing_id in enumerate(ids)}
         fresh: dict[int, tuple[int, bytes]] = {}
         for _row_id, listing_id, listing_version, blob in rows:
             if listing_version >= fresh.get(listing_id, (-1, b""))[0]:
                 fresh[listing_id] = (listing_version, blob)
-        replace = {listing_id: item for listing_id, item in fresh.items()
+        replaced = {listing_id: item for listing_id, item in fresh.items()
                    if listing_id in positions}
         added = [(listing_id, item) for listing_id, item in fresh.items()
                  if listing_id not in positions]
-        if replace:
+        if replaced:
             matrix = matrix.copy()
-            for listing_id, (listing_version, blob) in replace.items():
+            for listing_id, (listing_version, blob) in replaced.items():
                 row = positions[listing_id]
                 if listing_version >= versions[row]:
                     matrix[row] = np.frombuffer(blob, dtype="<f4")
@@ -101,7 +104,8 @@ def vectors(kind: str, version: str, dim: int) -> _Vectors:
             ids = np.concatenate([ids, np.array([i for i, _ in added], np.int64)])
             versions = np.concatenate([versions, np.array([v for _, (v, _) in added],
                                                           np.int64)])
-        last_read = max([kept.last_id, *(row[0] for row in rows)])
+        # everything up to `last` of this kind is read (the newest row may be another kind's)
+        last_read = max([last, *(row[0] for row in rows)])
         kept = _kept()[kind] = _Vectors(version, last_read, ids, versions,
                                         np.ascontiguousarray(matrix, dtype=np.float32))
         return kept
