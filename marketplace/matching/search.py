@@ -112,17 +112,32 @@ def vectors(kind: str, version: str, dim: int) -> _Vectors:
 
 
 def translations(query: str) -> list[str]:
-    """The glossary forms, in the other language, of the concepts the query names."""
+    """The query in the other language when the glossary knows all its words: the forms of a
+    single concept (drone -> 드론, 무인기), or, for a query naming several, their labels
+    together (드론 배송 -> "drone drone delivery logistics"), which search requires all of."""
     glossary = load_glossary()
     concepts = sorted(glossary.find(query))[:MAX_CONCEPTS]
+    forms = [f.lower() for cid in concepts for f in (*glossary.concepts[cid].en_forms,
+                                                     *glossary.concepts[cid].ko_forms)]
+    named = " ".join(forms)
+
+    def covered(word: str) -> bool:  # 드론을 is covered by 드론
+        return word in named or any(len(f) > 1 and f in word for f in forms)
+
+    if not concepts or not all(covered(w) for w in query.lower().split()):
+        # a word the concepts do not cover would be lost in translation (AI 검사 is not all
+        # AI): the listings nearest in meaning stand in for it
+        return []
     korean, latin = has_hangul(query), any("a" <= c.lower() <= "z" for c in query)
     langs = (["en"] if korean else []) + (["ko"] if latin or not korean else [])
     out: list[str] = []
-    for cid in concepts:
-        concept = glossary.concepts[cid]
-        for lang in langs:
-            forms = concept.en_forms if lang == "en" else concept.ko_forms
-            out.extend(forms[:FORMS_PER_CONCEPT])
+    for lang in langs:
+        forms = [glossary.concepts[cid].en_forms if lang == "en" else
+                 glossary.concepts[cid].ko_forms for cid in concepts]
+        if len(forms) == 1:
+            out.extend(forms[0][:FORMS_PER_CONCEPT])
+        elif forms:
+            out.append(" ".join(f[0] for f in forms))
     return list(dict.fromkeys(out))
 
 
