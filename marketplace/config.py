@@ -185,6 +185,8 @@ class Config:
         # Seconds a process keeps its vocabulary of index terms (typo correction) before
         # rereading it.
         self.SEARCH_VOCABULARY_SECONDS = int(os.environ.get("SEARCH_VOCABULARY_SECONDS", 600))
+        # Seconds a process keeps the per-filter counts of browsing without keywords.
+        self.SEARCH_FACETS_SECONDS = int(os.environ.get("SEARCH_FACETS_SECONDS", 60))
         # What the programme set out to reach (shown against the figures on the dashboards).
         self.PROGRAMME_TARGETS = {
             key: int(os.environ.get(f"PROGRAMME_TARGET_{key.upper()}", default))

@@ -16,12 +16,14 @@ its model not loaded in this process) search is keyword search alone.
 """
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
@@ -343,12 +345,71 @@ def browse(kind: str, params: Mapping | SearchParams | None = None) -> Browse:
 def facet_counts(kind: ListingKind, p: SearchParams,
                  candidates: list[int] | None = None) -> dict[str, dict[str, int]]:
     """{facet: {value: count}} over the listings matching `p` with that facet's own filter
-    left out; `candidates`: the ids the query matched (None: no query)."""
+    left out; `candidates`: the ids the query matched (None: no query).
+
+    With a query the candidates' rows are read once and counted here; without one, one
+    grouped query per facet counts the whole catalogue, and the counts are kept for
+    `SEARCH_FACETS_SECONDS` per kind and filters (they move slowly, and cost the most)."""
+    if candidates is not None:
+        return _candidate_facets(kind, p, candidates)
+    key = (str(kind), p.sector, p.trl_min, p.trl_max, p.deal_type, p.lang, p.verified,
+           p.challenge)
+    kept = current_app.extensions.setdefault("search_facets", {})
+    max_age = current_app.config["SEARCH_FACETS_SECONDS"]
+    hit = kept.get(key)
+    if hit is not None and time.monotonic() - hit[0] < max_age:
+        return hit[1]
+    out = _catalogue_facets(kind, p)
+    if max_age > 0:
+        if len(kept) > 1000:
+            kept.clear()
+        kept[key] = (time.monotonic(), out)
+    return out
+
+
+def _candidate_facets(kind: ListingKind, p: SearchParams,
+                      candidates: list[int]) -> dict[str, dict[str, int]]:
+    trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
+    rows = db.session.execute(
+        sa.select(Listing.sector, trl, Listing.deal_types, Listing.title_ko.is_not(None),
+                  Listing.title_en.is_not(None))
+        .where(_id_in(candidates), *_filters(kind, replace(
+            p, sector=None, trl_min=None, trl_max=None, deal_type=None, lang=None)))).all()
+    out: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+
+    def count(facet, value):
+        out[facet][value] = out[facet].get(value, 0) + 1
+
+    for sector, level, deal_types, has_ko, has_en in rows:
+        passes = {
+            "sector": not p.sector or sector == p.sector,
+            "trl": ((not p.trl_min or (level or 0) >= p.trl_min)
+                    and (not p.trl_max or (level is not None and level <= p.trl_max))),
+            "deal_type": not p.deal_type or p.deal_type in (deal_types or []),
+            "lang": not p.lang or (has_ko if p.lang == "ko" else has_en),
+        }
+
+        def others(facet, passes=passes):
+            return all(ok for name, ok in passes.items() if name != facet)
+
+        if sector and others("sector"):
+            count("sector", sector)
+        if level is not None and others("trl"):
+            count("trl", str(level))
+        if others("deal_type"):
+            for code in dict.fromkeys(deal_types or []):
+                if code in DEAL_TYPES:
+                    count("deal_type", code)
+        if others("lang"):
+            for lang, has in (("ko", has_ko), ("en", has_en)):
+                if has:
+                    count("lang", lang)
+    return out
+
+
+def _catalogue_facets(kind: ListingKind, p: SearchParams) -> dict[str, dict[str, int]]:
     def where(**without):
-        conditions = _filters(kind, replace(p, **without))
-        if candidates is not None:
-            conditions.append(_id_in(candidates))
-        return conditions
+        return _filters(kind, replace(p, **without))
 
     trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
     out: dict[str, dict[str, int]] = {}

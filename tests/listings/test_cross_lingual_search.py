@@ -32,6 +32,7 @@ def _en(title, summary, description, **more):
 def _reset_caches(app):
     app.extensions.pop("search_vectors", None)
     app.extensions.pop("search_vocabulary", None)
+    app.extensions.pop("search_facets", None)
 
 
 @pytest.fixture
