@@ -371,8 +371,8 @@ def _candidate_facets(kind: ListingKind, p: SearchParams,
                       candidates: list[int]) -> dict[str, dict[str, int]]:
     trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
     rows = db.session.execute(
-        sa.select(Listing.sector, trl, Listing.deal_types, Listing.title_ko.is_not(None),
-                  Listing.title_en.is_not(None))
+        sa.select(Listing.sector, trl, sa.cast(Listing.deal_types, sa.Text),
+                  Listing.title_ko.is_not(None), Listing.title_en.is_not(None))
         .where(_id_in(candidates), *_filters(kind, replace(
             p, sector=None, trl_min=None, trl_max=None, deal_type=None, lang=None)))).all()
     out: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
@@ -380,12 +380,14 @@ def _candidate_facets(kind: ListingKind, p: SearchParams,
     def count(facet, value):
         out[facet][value] = out[facet].get(value, 0) + 1
 
-    for sector, level, deal_types, has_ko, has_en in rows:
+    quoted = {code: f'"{code}"' for code in DEAL_TYPES}  # no code is part of another quoted
+    for sector, level, deal_text, has_ko, has_en in rows:
+        deal_types = [code for code, q in quoted.items() if q in (deal_text or "")]
         passes = {
             "sector": not p.sector or sector == p.sector,
             "trl": ((not p.trl_min or (level or 0) >= p.trl_min)
                     and (not p.trl_max or (level is not None and level <= p.trl_max))),
-            "deal_type": not p.deal_type or p.deal_type in (deal_types or []),
+            "deal_type": not p.deal_type or p.deal_type in deal_types,
             "lang": not p.lang or (has_ko if p.lang == "ko" else has_en),
         }
 
@@ -397,9 +399,8 @@ def _candidate_facets(kind: ListingKind, p: SearchParams,
         if level is not None and others("trl"):
             count("trl", str(level))
         if others("deal_type"):
-            for code in dict.fromkeys(deal_types or []):
-                if code in DEAL_TYPES:
-                    count("deal_type", code)
+            for code in deal_types:
+                count("deal_type", code)
         if others("lang"):
             for lang, has in (("ko", has_ko), ("en", has_en)):
                 if has:
