@@ -163,9 +163,10 @@ def _register_cli(app: Flask) -> None:
     from .i18n.cli import translate_cli
     from .jobs_cli import jobs_cli
     from .matching.cli import matching_cli
+    from .search_cli import search_cli
 
     for command in (users_cli, translate_cli, jobs_cli, seed_demo_command, api_token_cli,
-                    deals_cli, contracts_cli, matching_cli):
+                    deals_cli, contracts_cli, matching_cli, search_cli):
         app.cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ the database; they read the JSON Lines format of the matching sample.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import click
 from flask.cli import AppGroup
@@ -14,7 +15,7 @@ from flask.cli import AppGroup
 from .. import jobs
 from ..extensions import db
 from .engine import METHODS, MatchEngine
-from .evaluation import evaluate
+from .evaluation import evaluate, other_language
 from .indexes import Context
 from .investors import recompute_investor
 from .listing_data import load_listings, load_qrels
@@ -58,12 +59,39 @@ def _configured_model_name(model_name: str | None) -> str | None:
         return None
 
 
-def _rank_all(needs_path: str, offerings_path: str, method: str, model_name, top: int):
+def _title_only(need):
+    """The need as a searcher would type it: its title, nothing else."""
+    return replace(need, description="", summary="", keywords=(), sector=None, min_trl=None,
+                   deal_types=(), price_min=None, price_max=None, currency=None, extra_text="")
+
+
+def _rank_all(needs_path: str, offerings_path: str, method: str, model_name, top: int,
+              title_only: bool = False, offerings_out: list | None = None):
     needs = load_listings(needs_path, "need")
+    if title_only:
+        needs = [_title_only(n) for n in needs]
     offerings = load_listings(offerings_path, "offering")
+    if offerings_out is not None:
+        offerings_out.extend(offerings)
     engine = MatchEngine(model_name=_configured_model_name(model_name), method=method)
     index = engine.build_index(offerings)
     return needs, engine.rank_many(needs, index, top_k=top)
+
+
+def echo_metrics(rankings, judged, need_langs, offering_langs, k: int) -> None:
+    """Print NDCG@k, Recall@k and MRR over every judged need, then over the pairs whose
+    languages differ (lines starting "other-language ")."""
+    groups = [("", rankings, judged),
+              ("other-language ", *other_language(rankings, judged, need_langs,
+                                                  offering_langs))]
+    for prefix, ranked, qrels in groups:
+        click.echo(f"{prefix}queries: {len(qrels)}")
+        if not qrels:
+            continue
+        metrics = evaluate(ranked, qrels, k=k)
+        click.echo(f"{prefix}NDCG@{k}: {metrics[f'ndcg@{k}']:.4f}")
+        click.echo(f"{prefix}Recall@{k}: {metrics[f'recall@{k}']:.4f}")
+        click.echo(f"{prefix}MRR: {metrics['mrr']:.4f}")
 
 
 @matching_cli.command("eval")
@@ -72,17 +100,19 @@ def _rank_all(needs_path: str, offerings_path: str, method: str, model_name, top
 @click.option("--k", default=10, show_default=True, help="Cut-off for NDCG and recall.")
 @_method
 @_model
-def eval_command(needs, offerings, qrels, k, method, model_name):
-    """Print NDCG@k, Recall@k and MRR of needs -> offerings rankings against judgements."""
+@click.option("--title-only", is_flag=True,
+              help="Rank needs that carry only their title (as a search query would).")
+def eval_command(needs, offerings, qrels, k, method, model_name, title_only):
+    """Print NDCG@k, Recall@k and MRR of needs -> offerings rankings against judgements,
+    overall and for the pairs whose languages differ."""
     judged = load_qrels(qrels)
-    need_list, results = _rank_all(needs, offerings, method, model_name, top=max(k, 100))
+    offering_list: list = []
+    need_list, results = _rank_all(needs, offerings, method, model_name, top=max(k, 100),
+                                   title_only=title_only, offerings_out=offering_list)
     rankings = {n.id: [m.listing_id for m in r] for n, r in zip(need_list, results, strict=True)}
-    metrics = evaluate(rankings, judged, k=k)
-    click.echo(f"method: {method}")
-    click.echo(f"queries: {len(judged)}")
-    click.echo(f"NDCG@{k}: {metrics[f'ndcg@{k}']:.4f}")
-    click.echo(f"Recall@{k}: {metrics[f'recall@{k}']:.4f}")
-    click.echo(f"MRR: {metrics['mrr']:.4f}")
+    click.echo(f"method: {method}" + (" (need titles only)" if title_only else ""))
+    echo_metrics(rankings, judged, {n.id: n.lang for n in need_list},
+                 {o.id: o.lang for o in offering_list}, k)
 
 
 @matching_cli.command("rank")

@@ -55,3 +55,22 @@ def evaluate(
         totals[f"recall@{k}"] += recall_at_k(ranked, qrels[q], k)
         totals["mrr"] += reciprocal_rank(ranked, qrels[q])
     return {name: value / len(queries) for name, value in totals.items()}
+
+
+def other_language(
+    rankings: Mapping[str, Sequence[str]],
+    qrels: Mapping[str, Mapping[str, int]],
+    query_langs: Mapping[str, str],
+    doc_langs: Mapping[str, str],
+) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+    """The rankings and judgements reduced to documents in another language than the query's:
+    each ranking keeps its other-language documents in order, each query its judged
+    other-language pairs (a query with none is left out)."""
+    judged = {}
+    for q, grades in qrels.items():
+        kept = {d: g for d, g in grades.items() if doc_langs.get(d) != query_langs.get(q)}
+        if any(g >= 1 for g in kept.values()):
+            judged[q] = kept
+    ranked = {q: [d for d in rankings.get(q, ()) if doc_langs.get(d) != query_langs.get(q)]
+              for q in judged}
+    return ranked, judged
