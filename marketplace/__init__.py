@@ -83,6 +83,7 @@ def _import_models() -> None:
     from . import audit as _audit  # noqa: F401
     from . import uploads as _uploads  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
+    from .accounts import profiles as _profiles  # noqa: F401
     from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
     from .deals import models as _deals  # noqa: F401
@@ -101,6 +102,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import api, health, listings, payments
+    from .accounts.profile_views import bp as profiles_bp
     from .accounts.views import bp as accounts_bp
     from .agreements.views import admin_bp as contract_templates_bp
     from .agreements.views import bp as agreements_bp
@@ -109,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
     from .api.notifications import blp as notifications_api
+    from .api.organisations import blp as organisations_api
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
@@ -123,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .stats.api import blp as stats_api
     from .translation_requests import init_app as init_translation_requests
 
-    for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
+    for blueprint in (pages_bp, accounts_bp, profiles_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
     for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
@@ -131,7 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api,
-                                  translation_requests_api])
+                                  translation_requests_api, organisations_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

@@ -12,7 +12,7 @@ from ..actions import done, run_action
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..forms import show_error
-from . import services
+from . import profiles, services
 from .forms import (
     ConfirmForm,
     LoginForm,
@@ -156,6 +156,7 @@ def organisation(org_id):
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
                            can_see_private=can_see_private, staff_view=staff_view,
                            show_details=show_details, can_edit=is_member,
+                           profile=profiles.profile_of(org),
                            end_sessions_form=ConfirmForm() if staff_view else None)
 
 
