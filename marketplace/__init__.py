@@ -87,6 +87,7 @@ def _import_models() -> None:
     from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
     from .deals import models as _deals  # noqa: F401
+    from .introductions import models as _introductions  # noqa: F401
     from .listings import challenges as _challenges  # noqa: F401
     from .listings import confidential as _confidential  # noqa: F401
     from .listings import models as _listings  # noqa: F401
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .agreements.views import bp as agreements_bp
     from .api.contracts import blp as contracts_api
     from .api.deals import blp as deals_api
+    from .api.investors import blp as investors_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
     from .api.notifications import blp as notifications_api
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.translation_requests import blp as translation_requests_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
+    from .introductions import init_app as init_introductions
     from .matching import init_app as init_matching
     from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
@@ -134,7 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api,
-                                  translation_requests_api, organisations_api])
+                                  translation_requests_api, organisations_api, investors_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
@@ -143,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     init_stats(app)
     init_notifications(app)
     init_translation_requests(app)
+    init_introductions(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..listings.services import organisation_listings
 from ..listings.vocabulary import ListingKind
-from . import notices, profiles, recommendations
+from . import notices, profiles, recommendations, startups
 from .forms import ActionForm, ProfileForm
 from .records import REGION_LABELS, InvestorStage
 from .settings import setting
@@ -104,7 +104,7 @@ def _investor_org() -> Organisation:
 def investor():
     org = _investor_org()
     profile = profiles.profile_for(org)
-    items = recommendations.investor_recommendations(org.id) if profile else []
+    items = startups.ranked_startups(profile)
     return render_template("matching/investor.html", org=org, profile=profile, items=items,
                            form=ActionForm(formdata=None), stage_labels=InvestorStage.labels(),
                            region_labels=REGION_LABELS,

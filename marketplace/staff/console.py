@@ -13,6 +13,7 @@ from ..audit import AuditEntry
 from ..clock import utcnow
 from ..deals.models import TERMINAL_STATES, Deal
 from ..extensions import db
+from ..introductions import services as introductions
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
@@ -48,6 +49,7 @@ def queues(user) -> list[dict]:
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
         ("translation_requests.queue", _l("Translation requests"),
          translation_requests.open_count()),
+        ("introductions.index", _l("Introductions to arrange"), introductions.open_count()),
         ("matching.staff_unmatched", _l("Unmatched listings"), unmatched_count()),
         ("staff.failed", _l("Failed jobs and undelivered e-mail"),
          failed_jobs_count() + undelivered_count()),
