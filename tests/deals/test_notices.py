@@ -86,3 +86,22 @@ def test_the_centre_lists_the_sentence_and_reading_the_deal_reads_its_notices(ap
         unread = [n.subject_id for n in _notices(p["seller"].id) if n.read_at is None]
     assert unread == [second_id]
     assert "data-unread-badge>1<" in seller.get("/en/deals/").get_data(as_text=True)
+
+
+def test_a_mail_job_waiting_from_before_the_centre_still_sends_the_notices(app, parties):
+    """A job row written before the move (`email_event` with the event's id) e-mails the
+    centre's notices of that event that were not e-mailed yet, once."""
+    from marketplace.deals.notifications import email_event
+
+    p = parties
+    with app.test_request_context():
+        deal = open_deal(p)
+        db.session.commit()
+        event_id = deal.events[0].id
+        db.session.execute(sa.update(Notification).values(emailed_at=None))
+        db.session.execute(sa.delete(OutboxMessage))
+        assert email_event(event_id) == 1
+        assert email_event(event_id) == 0
+        db.session.commit()
+        assert [m.recipient for m in db.session.scalars(sa.select(OutboxMessage))] == [
+            p["seller"].email]
