@@ -1,4 +1,4 @@
-"""The deal, its terms versions, events, messages, attachments and notifications.
+"""The deal, its terms versions, events, messages and attachments.
 
 A deal's `state` changes only through the transition methods below. Each method checks who is
 acting (which side, the deal's staff, the platform itself) against the explicit `RULES` table,

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..forms import apply_domain_error, choices
 from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
+from ..notifications import services as notices
 from . import messages, services, terms
 from .forms import (
     AcceptInquiryForm,
@@ -33,7 +34,7 @@ from .forms import (
 )
 from .integrity import verify, verify_all
 from .models import Deal
-from .notifications import for_event, mark_read, notifications_for, unread_count
+from .notifications import for_event
 from .states import DECLINE_REASONS, DealType, Side
 
 bp = Blueprint("deals", __name__, template_folder="templates",
@@ -51,9 +52,8 @@ def _setup(state) -> None:
     app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
 
     @app.context_processor
-    def nav_badges():
-        return {"nav_badges": {"deals.my_deals": unread_count(current_user)},
-                "open_deal_label": _l("Open a deal")}  # the button on an offering's page
+    def open_deal_label():
+        return {"open_deal_label": _l("Open a deal")}  # the button on an offering's page
 
 
 def _detail_url(deal_id: int, anchor: str | None = None) -> str:
@@ -84,23 +84,6 @@ def my_deals():
     deals = db.paginate(services.deals_for(current_user, state, listed=True), page=page,
                         per_page=30, error_out=False)
     return render_template("deals/list.html", deals=deals, state=state, Side=Side)
-
-
-@bp.route("/notifications")
-@login_required
-def notifications():
-    return render_template("deals/notifications.html",
-                           notices=notifications_for(current_user),
-                           form=ActionForm())
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def notifications_read():
-    if ActionForm().validate_on_submit():
-        mark_read(current_user)
-        db.session.commit()
-    return redirect(url_for("deals.notifications"), code=303)
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -163,7 +146,7 @@ def _render_detail(deal_id: int, error=None):
                                action_form=ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
-    if mark_read(current_user, deal.id):
+    if notices.mark_read(current_user, subject=deal):  # reading the deal reads its notices
         db.session.commit()
     return render_template(
         "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,

@@ -4,7 +4,6 @@ commit once here."""
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -58,18 +57,8 @@ def mine():
     if org is not None:
         listings = [(x, recommendations.recommendations(x, limit=3))
                     for x in organisation_listings(org, "published")]
-    views = [n for n in (notices.notice_view(x, str(get_locale() or "ko"))
-                         for x in notices.notifications_for(current_user)) if n]
-    return render_template("matching/mine.html", listings=listings, notices=views,
-                           form=ActionForm())
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def notifications_read():
-    if ActionForm().validate_on_submit():
-        run_action(lambda: notices.mark_read(current_user))
-    return redirect(url_for("matching.mine"), code=303)
+    return render_template("matching/mine.html", listings=listings,
+                           notices=notices.notices_for(current_user))
 
 
 def _dismissed(_result) -> None:
