@@ -2,9 +2,8 @@
 them read."""
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..extensions import db
 from ..mail.services import reading_language
@@ -45,14 +44,9 @@ class NotificationPageSchema(Schema):
 
 
 class MarkReadSchema(Schema):
-    ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500))
-    all = fields.Boolean()
-
-    @validates_schema
-    def one_of(self, data, **kwargs):
-        if not data.get("all") and not data.get("ids"):
-            raise ValidationError({"ids": [_l(
-                "Give the ids of the notifications to mark as read, or all: true.")]})
+    ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500),
+                      metadata={"description": "the notifications to mark read"})
+    all = fields.Boolean(metadata={"description": "true: mark every notification read"})
 
 
 class MarkedSchema(Schema):
@@ -88,6 +82,6 @@ def notifications(query):
 @token_required
 def mark_read(data):
     user = api_user()
-    marked = services.mark_read(user, None if data.get("all") else data["ids"])
+    marked = services.mark_read(user, None if data.get("all") else data.get("ids") or [])
     db.session.commit()
     return {"marked": marked, "unread": services.unread_count(user)}
