@@ -94,6 +94,7 @@ def _import_models() -> None:
     from .notifications import models as _notifications  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
+    from .questions import models as _questions  # noqa: F401
     from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
 
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from .matching import init_app as init_matching
     from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
+    from .questions import init_app as init_questions
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
     from .stats.api import blp as stats_api
@@ -135,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     payments.init_app(app)
     init_stats(app)
     init_notifications(app)
+    init_questions(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
