@@ -16,6 +16,7 @@ from ..extensions import db
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
+from ..questions.services import hidden_count as hidden_questions_count
 from .blueprint import bp
 from .models import ProgrammeReport
 from .queues import failed_jobs_count, hidden_listings_count, undelivered_count
@@ -44,6 +45,7 @@ def queues(user) -> list[dict]:
         ("staff.verifications", _l("Organisation verification"),
          _count(Organisation, Organisation.verification == Verification.pending)),
         ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
+        ("questions.hidden", _l("Hidden questions on listings"), hidden_questions_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
         ("matching.staff_unmatched", _l("Unmatched listings"), unmatched_count()),
         ("staff.failed", _l("Failed jobs and undelivered e-mail"),

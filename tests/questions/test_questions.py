@@ -343,3 +343,13 @@ def test_the_section_is_translated(app, client, world, lang, expected, foreign):
     assert 'id="questions"' in visitor
     assert ("로그인하면 거래 전에 이 기관에 질문할 수 있습니다." if lang == "ko"
             else "Sign in to ask the organisation a question before a deal.") in visitor
+
+
+def test_the_console_counts_hidden_questions(app, client, world):
+    _ask(client, world, world.asker, "숨길 질문")
+    [question] = _questions(app)
+    _as(client, world.staff)
+    client.post(f"/ko/questions/{question.id}/hide", data={"reason": "중복"})
+    home = client.get("/ko/staff/").get_data(as_text=True)
+    entry = re.search(r'data-queue="questions.hidden".*?</a>', home, re.S).group(0)
+    assert "숨긴 게시물 질문" in entry and "data-count>1<" in entry
