@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
+    from .api.questions import blp as questions_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
     from .matching import init_app as init_matching
@@ -129,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
-                                  contracts_api, notifications_api])
+                                  contracts_api, notifications_api, questions_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)

@@ -75,7 +75,7 @@ def four_questions(app, world):
         asker = db.session.get(User, world.asker.id)
         owner = db.session.get(User, world.owner.id)
         staff = db.session.get(User, world.staff.id)
-        waiting = services.ask(listing, asker, "Q-WAITING 납품 기간은 얼마나 걸리나요?")
+        services.ask(listing, asker, "Q-WAITING 납품 기간은 얼마나 걸리나요?")
         public = services.ask(listing, asker, "Q-PUBLIC 어떤 셀 화학에 적용됩니까?")
         private = services.ask(listing, asker, "Q-PRIVATE 단가를 알려 주실 수 있나요?")
         hidden = services.ask(listing, asker, "Q-HIDDEN 연락처를 알려 주세요.")
@@ -143,7 +143,8 @@ def test_asking_tells_the_owners_members_each_in_their_language(app, client, wor
     assert {(n.subject_type, n.subject_id) for n in notices} == {("question", question.id)}
 
     [ko] = _mails_to(app, world.owner.email)
-    assert "대한모터스에서 게시물 “배터리관리시스템 기반 전기차 배터리 진단”에 대해 질문했습니다." in ko.subject
+    assert ("대한모터스에서 게시물 “배터리관리시스템 기반 전기차 배터리 진단”에 대해 "
+            "질문했습니다.") in ko.subject
     assert "Does it work with LFP cells?" in ko.body
     assert f"/ko/offerings/{world.listing_id}#questions" in ko.body
     [en] = _mails_to(app, world.owner_colleague.email)
