@@ -40,7 +40,6 @@ def section(listing: Listing) -> dict:
                          for q in items if q.can_answer(viewer)},
         "hide_form": (HideForm(formdata=None)
                       if viewer is not None and viewer.is_staff else None),
-        "is_owner": listing.is_member(viewer),
     }
 
 

@@ -354,3 +354,19 @@ def test_the_console_counts_hidden_questions(app, client, world):
     home = client.get("/ko/staff/").get_data(as_text=True)
     entry = re.search(r'data-queue="questions.hidden".*?</a>', home, re.S).group(0)
     assert "숨긴 게시물 질문" in entry and "data-count>1<" in entry
+
+
+def test_lines_of_a_question_stay_apart_and_markup_is_escaped(app, client, world):
+    _ask(client, world, world.asker, "첫째 줄\n<b>둘째</b> 줄")
+    html = _page(client, world, world.owner)
+    assert "첫째 줄<br>&lt;b&gt;둘째&lt;/b&gt; 줄" in html
+
+
+def test_a_refused_answer_is_shown_again_on_its_form(app, client, world):
+    _ask(client, world, world.asker, "납품 기간은요?")
+    [question] = _questions(app)
+    response = _answer(client, world.owner, question.id, "가" * 3001)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "3000자 이내로 입력하세요." in html and "납품 기간은요?" in html
+    assert _questions(app)[0].answered_at is None
