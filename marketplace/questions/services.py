@@ -11,7 +11,7 @@ from ..extensions import db
 from ..listings.models import Listing, get_listing_or_404
 from ..notifications import notify
 from . import notices  # noqa: F401  (registers the kinds this module sends)
-from .models import MAX_QUESTION, ListingQuestion, clean_text
+from .models import MAX_QUESTION, Invalid, ListingQuestion, clean_text
 
 GONE = _l("This question does not exist or is not visible to you.")
 
@@ -70,6 +70,10 @@ def answer(question: ListingQuestion, user: User, text: str | None,
 
 
 def hide(question: ListingQuestion, actor: User, reason: str | None) -> None:
+    """Staff hide a question, giving the reason the audit trail keeps."""
+    if not (reason or "").strip():
+        raise Invalid(_l("Give a reason for hiding the question."),
+                      {"reason": [_l("This field is required.")]})
     question.hide(actor)
     audit.record(actor, "question_hidden", question, reason)
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.access import staff_required
-from ..actions import done, run_action
+from ..actions import done, flash_and_redirect, run_action
 from ..forms import apply_domain_error
 from ..listings.models import Listing
 from . import services
@@ -87,9 +87,10 @@ def hide(question_id):
     question = services.get_question_or_404(question_id, current_user)
     form = HideForm()
     form.validate_on_submit()
+    url = questions_url(question.listing)
     return run_action(lambda: services.hide(question, current_user, form.reason.data),
-                      on_success=done(_("The question is hidden."),
-                                      questions_url(question.listing)))
+                      on_success=done(_("The question is hidden."), url),
+                      on_error=flash_and_redirect(url, code=303), reraise=(403, 404, 409))
 
 
 @bp.route("/questions/<int:question_id>/unhide", methods=["POST"])

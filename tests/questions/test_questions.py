@@ -293,6 +293,10 @@ def test_staff_hide_and_show_a_question_with_an_audit_row(app, client, world):
     assert client.post(f"/ko/questions/{question.id}/hide",
                        data={"reason": "x"}).status_code == 404
     _as(client, world.staff)
+    refused = client.post(f"/ko/questions/{question.id}/hide", data={"reason": "  "})
+    assert refused.status_code == 303
+    assert "질문을 숨기는 사유를 입력하세요." in client.get(refused.location).get_data(as_text=True)
+    assert _questions(app)[0].hidden_at is None
     response = client.post(f"/ko/questions/{question.id}/hide", data={"reason": "욕설 포함"})
     assert response.status_code == 303
     assert response.location.endswith(f"/ko/offerings/{world.listing_id}#questions")
