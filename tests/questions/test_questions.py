@@ -14,7 +14,7 @@ from marketplace.mail.models import OutboxMessage
 from marketplace.notifications.models import Notification
 from marketplace.questions import services
 from marketplace.questions.models import MAX_QUESTION, ListingQuestion
-from tests.conftest import login
+from tests.conftest import TEST_PASSWORD, login
 
 
 def _as(client, user, lang="ko"):
@@ -374,3 +374,38 @@ def test_a_refused_answer_is_shown_again_on_its_form(app, client, world):
     html = response.get_data(as_text=True)
     assert "3000자 이내로 입력하세요." in html and "납품 기간은요?" in html
     assert _questions(app)[0].answered_at is None
+
+
+def test_the_forms_work_with_csrf_protection_on(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    def token(html, action):
+        form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', html, re.S)
+        return dict(re.findall(r'name="([\w-]*csrf_token)"[^>]*value="([^"]+)"', form.group(0)))
+
+    def sign_in(user):
+        html = client.get("/ko/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        signed = client.post("/ko/login", data={"email": user.email, "password": TEST_PASSWORD,
+                                                "csrf_token": csrf})
+        assert signed.status_code == 302
+        return csrf
+
+    client.post("/ko/logout")
+    login_token = sign_in(world.asker)
+    html = client.get(f"/ko/offerings/{world.listing_id}").get_data(as_text=True)
+    action = f"/ko/listings/{world.listing_id}/questions"
+    assert client.post(action, data={"body": "토큰 없이"}).status_code == 400
+    response = client.post(action, data={"body": "토큰과 함께", **token(html, action)})
+    assert response.status_code == 303
+    [question] = _questions(app)
+
+    client.post("/ko/logout", data={"csrf_token": login_token})
+    sign_in(world.owner)
+    html = client.get(f"/ko/offerings/{world.listing_id}").get_data(as_text=True)
+    action = f"/ko/questions/{question.id}/answer"
+    fields = token(html, action)
+    assert list(fields) == [f"q{question.id}-csrf_token"]
+    response = client.post(action, data={f"q{question.id}-answer": "두 달", **fields})
+    assert response.status_code == 303
+    assert _questions(app)[0].answer == "두 달"
