@@ -17,6 +17,7 @@ from ..introductions import services as introductions
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
+from ..questions.services import hidden_count as hidden_questions_count
 from ..translation_requests import services as translation_requests
 from .blueprint import bp
 from .models import ProgrammeReport
@@ -46,6 +47,7 @@ def queues(user) -> list[dict]:
         ("staff.verifications", _l("Organisation verification"),
          _count(Organisation, Organisation.verification == Verification.pending)),
         ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
+        ("questions.hidden", _l("Hidden questions on listings"), hidden_questions_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
         ("translation_requests.queue", _l("Translation requests"),
          translation_requests.open_count()),
