@@ -94,6 +94,7 @@ def _import_models() -> None:
     from .notifications import models as _notifications  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
+    from .saved import models as _saved  # noqa: F401
     from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
 
@@ -111,11 +112,14 @@ def _register_blueprints(app: Flask) -> None:
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
+    from .api.saved import bookmarks_blp as bookmarks_api
+    from .api.saved import searches_blp as saved_searches_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
     from .matching import init_app as init_matching
     from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
+    from .saved import init_app as init_saved
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
     from .stats.api import blp as stats_api
@@ -127,7 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     health.init_app(app)
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
-                                  contracts_api, notifications_api])
+                                  contracts_api, notifications_api, saved_searches_api,
+                                  bookmarks_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
@@ -135,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     payments.init_app(app)
     init_stats(app)
     init_notifications(app)
+    init_saved(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
