@@ -2,6 +2,7 @@
 services as the pages. Another user's saved search or bookmark does not exist (404)."""
 
 from flask.views import MethodView
+from flask_babel import force_locale
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -84,8 +85,11 @@ class SavedSearches(MethodView):
     @searches_blp.doc(security=SECURITY)
     @token_required
     def post(self, data):
-        """Save a search; its owner is notified of each newly published listing it finds."""
-        return run_action(lambda: searches.save_search(api_user(), data))
+        """Save a search; its owner is notified of each newly published listing it finds.
+        Without a label it is named by its keywords and filters, in the owner's language."""
+        user = api_user()
+        with force_locale(reading_language(user)):
+            return run_action(lambda: searches.save_search(user, data))
 
 
 @searches_blp.route("/<int:search_id>")
