@@ -16,9 +16,10 @@ bp = Blueprint("saved", __name__, template_folder="templates", url_prefix="/<lan
 
 def _browse_url(data) -> str:
     """Back to the browse page the form was sent from, with its query."""
-    endpoint = "listings.needs" if data.get("kind") == ListingKind.need else "listings.offerings"
-    if data.get("kind") not in (ListingKind.need, ListingKind.offering):
+    kind = data.get("kind")
+    if kind not in (ListingKind.need, ListingKind.offering):
         return url_for("saved.searches")
+    endpoint = "listings.needs" if kind == ListingKind.need else "listings.offerings"
     return url_for(endpoint, **{k: data[k] for k in FILTERS if data.get(k)})
 
 
