@@ -58,8 +58,9 @@ def announce_listing(listing_id: int) -> int:
 @register_kind(KIND, _l("A new listing matches one of your saved searches"))
 def _render(notice) -> Rendered | None:
     listing = db.session.get(Listing, notice.subject_id)
-    if listing is None:
-        return None
+    if listing is None or listing.is_hidden or listing.status not in (ListingStatus.published,
+                                                                      ListingStatus.closed):
+        return None  # gone from public view since: the notice goes too
     endpoint = "listings.need" if listing.kind == ListingKind.need else "listings.offering"
     title = gettext("A new listing matches your saved search “%(search)s”: %(title)s",
                     search=notice.data.get("label") or "—", title=listing.title)

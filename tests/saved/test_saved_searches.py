@@ -202,6 +202,13 @@ def test_publishing_a_matching_listing_tells_the_owner_once(app, client, make_us
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SavedSearchHit.id))) == 1
 
+    with app.test_request_context():  # hidden by staff: the notice no longer shows it
+        staff = make_user(kind="agency", role="staff")
+        db.session.get(Listing, listing_id).hide(db.session.merge(staff), "허위 정보")
+        db.session.commit()
+    page = client.get("/en/notifications/").get_data(as_text=True)
+    assert "배터리관리시스템" not in page and "A new listing matches" not in page
+
 
 def test_a_korean_reader_is_told_in_korean(app, client, make_user):
     watcher = make_user(kind="firm", lang="ko")
