@@ -97,6 +97,7 @@ def _import_models() -> None:
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
     from .questions import models as _questions  # noqa: F401
+    from .saved import models as _saved  # noqa: F401
     from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
     from .translation_requests import models as _translation_requests  # noqa: F401
@@ -119,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
     from .api.questions import blp as questions_api
+    from .api.saved import bookmarks_blp as bookmarks_api
+    from .api.saved import searches_blp as saved_searches_api
     from .api.translation_requests import blp as translation_requests_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
@@ -127,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
     from .questions import init_app as init_questions
+    from .saved import init_app as init_saved
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
     from .stats.api import blp as stats_api
@@ -141,7 +145,7 @@ def _register_blueprints(app: Flask) -> None:
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api,
                                   translation_requests_api, organisations_api, investors_api,
-                                  questions_api])
+                                  questions_api, saved_searches_api, bookmarks_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
@@ -152,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     init_translation_requests(app)
     init_introductions(app)
     init_questions(app)
+    init_saved(app)
     _connect_partners()
     app.context_processor(lambda: {"nav_links": [
         {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
