@@ -13,8 +13,8 @@ from ..labels import LabelledEnum
 
 class IntroductionState(LabelledEnum):
     requested = "requested", _l("Asked")
-    accepted = "accepted", _l("Accepted")
-    declined = "declined", _l("Declined")
+    accepted = "accepted", _l("Accepted by the startup")
+    declined = "declined", _l("Declined by the startup")
     arranged = "arranged", _l("Arranged by staff")
 
 

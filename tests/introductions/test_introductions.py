@@ -56,7 +56,7 @@ def test_ask_accept_and_open_an_investment_deal(app, client, pair):
 
     login(client, startup)
     page = client.get(f"/ko/introductions/{intro.id}").get_data(as_text=True)
-    assert "We invest in drones; could we meet?" in page and "수락" in page
+    assert "We invest in drones; could we meet?" in page and "미팅 수락" in page
     accepted = client.post(f"/ko/introductions/{intro.id}/accept",
                            data={"answer": "좋습니다.", "meeting": "12월 12일 10시, 온라인"})
     assert accepted.status_code == 303

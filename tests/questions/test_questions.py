@@ -308,7 +308,7 @@ def test_staff_hide_and_show_a_question_with_an_audit_row(app, client, world):
     assert "부적절한 질문" not in _page(client, world, world.owner)
     assert "부적절한 질문" not in _page(client, world, world.asker)
     staff_page = _page(client, world, world.staff)
-    assert "부적절한 질문" in staff_page and "운영자가 숨김" in staff_page
+    assert "부적절한 질문" in staff_page and "운영진 비공개 처리" in staff_page
     hidden = client.get("/ko/staff/questions/hidden").get_data(as_text=True)
     assert "부적절한 질문" in hidden
     # The owner can no longer answer it.
