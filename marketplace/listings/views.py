@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
+from ..extensions import db
 from ..forms import apply_domain_error
-from . import attachments, challenges, moderation, search, services
+from . import attachments, challenges, moderation, search, services, visits
 from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
@@ -92,6 +93,8 @@ def offerings():
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     listing = get_listing_or_404(listing_id, _viewer(), kind)
     viewer = _viewer()
+    if request.method == "GET" and visits.record_view(listing, viewer):
+        db.session.commit()
     is_owner = listing.can_edit(viewer)
     confidential = can_see_confidential(listing, viewer)
     staff_until = staff_access_until(listing, viewer)
