@@ -257,11 +257,9 @@ class Desk:
     news: list[News]
     listings: list[ListingNumbers]
     steps: list[Step]
-    unread: int
 
 
 def desk_for(user, **url_kwargs) -> Desk:
     listings = listings_for(user)
     return Desk(actions=actions_for(user, **url_kwargs), news=news_for(user, **url_kwargs),
-                listings=listings, steps=next_steps(user, bool(listings)),
-                unread=notices.unread_count(user))
+                listings=listings, steps=next_steps(user, bool(listings)))

@@ -93,8 +93,7 @@ def offerings():
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     listing = get_listing_or_404(listing_id, _viewer(), kind)
     viewer = _viewer()
-    if request.method == "GET" and visits.record_view(listing, viewer):
-        db.session.commit()
+    counted = request.method == "GET" and visits.record_view(listing, viewer)
     is_owner = listing.can_edit(viewer)
     confidential = can_see_confidential(listing, viewer)
     staff_until = staff_access_until(listing, viewer)
@@ -109,13 +108,16 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
         own = [o for o in services.organisation_listings(viewer.organisation, "published")
                if o.kind == ListingKind.offering]
         submission_form = SubmissionForm(offerings=own, formdata=None)
-    return render_template(
+    page = render_template(
         "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
         confidential_form=confidential_form, staff_until=staff_until,
         window_minutes=STAFF_CONFIDENTIAL_MINUTES, attachments=attachments, challenge=challenge,
         submission_form=submission_form,
         close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
         attachment_form=AttachmentForm(formdata=None))
+    if counted:  # after rendering, so the commit reloads nothing the page reads
+        db.session.commit()
+    return page
 
 
 @bp.route("/needs/<int:listing_id>")

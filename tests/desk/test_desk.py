@@ -80,6 +80,18 @@ def test_views_count_distinct_other_organisations(app, client, parties, tokens, 
     assert 'data-views-30d="2"' in client.get("/ko/desk/").get_data(as_text=True)
 
 
+def test_a_counted_view_costs_one_insert_if_absent(app, client, parties):
+    path = f"/ko/offerings/{parties['offering_id']}"
+    login(client, parties["buyer"])
+    client.get(path)
+    for _ in range(2):  # the first visit of the day and a later one: one statement each
+        with count_queries(app) as statements:
+            assert client.get(path).status_code == 200
+        touching = [s for s in statements if "listing_views" in s]
+        assert len(touching) == 1 and touching[0].lstrip().upper().startswith("INSERT")
+        assert "CONFLICT" in touching[0].upper()
+
+
 def test_numbers_cover_the_last_30_days(app, client, parties, tokens, make_user):
     p = parties
     with app.test_request_context():
