@@ -23,7 +23,8 @@ def _decide(client, app, make_user, verified=True, lang="ko"):
     if verified:
         client.post(f"/ko/staff/organisations/{org_id}/verify")
     else:
-        client.post(f"/ko/staff/organisations/{org_id}/reject", data={"reason": "사업자등록증 불일치"})
+        client.post(f"/ko/staff/organisations/{org_id}/reject",
+                    data={"reason": "사업자등록증 불일치"})
     client.post("/ko/logout")
     return member
 
