@@ -91,6 +91,7 @@ def _import_models() -> None:
     from .listings import challenges as _challenges  # noqa: F401
     from .listings import confidential as _confidential  # noqa: F401
     from .listings import models as _listings  # noqa: F401
+    from .listings import visits as _listing_visits  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .agreements.views import bp as agreements_bp
     from .api.contracts import blp as contracts_api
     from .api.deals import blp as deals_api
+    from .api.desk import blp as desk_api
     from .api.investors import blp as investors_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.translation_requests import blp as translation_requests_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
+    from .desk import init_app as init_desk
     from .introductions import init_app as init_introductions
     from .matching import init_app as init_matching
     from .notifications import init_app as init_notifications
@@ -145,7 +148,7 @@ def _register_blueprints(app: Flask) -> None:
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api,
                                   translation_requests_api, organisations_api, investors_api,
-                                  questions_api, saved_searches_api, bookmarks_api])
+                                  questions_api, saved_searches_api, bookmarks_api, desk_api])
     # Main navigation: (endpoint, lazy label) pairs that features append to.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
@@ -157,9 +160,18 @@ def _register_blueprints(app: Flask) -> None:
     init_introductions(app)
     init_questions(app)
     init_saved(app)
+    init_desk(app)
     _connect_partners()
-    app.context_processor(lambda: {"nav_links": [
-        {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+    app.context_processor(lambda: {"nav_links": _nav_links(app)})
+
+
+def _nav_links(app: Flask) -> list[dict]:
+    """The main navigation: (endpoint, label) pairs, or (endpoint, label, shown_to) where
+    `shown_to(current_user)` says whether this visitor sees the link."""
+    from flask_login import current_user
+
+    return [{"endpoint": link[0], "label": link[1]} for link in app.config["NAV_LINKS"]
+            if len(link) < 3 or link[2](current_user)]
 
 
 def _connect_partners() -> None:

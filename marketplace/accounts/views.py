@@ -76,7 +76,7 @@ def login():
         if user is not None:
             user.last_login_at = utcnow()
             _sign_in(user, remember=form.remember.data)
-            landing = url_for("staff.home") if user.is_staff else url_for("pages.home")
+            landing = url_for("staff.home") if user.is_staff else url_for("desk.home")
             return redirect(_safe_next(landing))
         form.form_errors.append(_("Wrong e-mail address or password."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200

@@ -155,6 +155,19 @@ class Contract(db.Model):
     def signature_of(self, side: Side) -> ContractSignature | None:
         return next((s for s in self.active_signatures() if s.side == side), None)
 
+    def turn_of(self, side: Side | None) -> str | None:
+        """The step of this version that waits on `side`: "approve_contract" (a draft its side
+        has not approved; details may still be missing) or "sign_contract" (a rendered PDF its
+        side has not signed); None otherwise. The contract page offers the same steps."""
+        if side is None:
+            return None
+        if self.status == ContractStatus.draft and self.approved_by(side) is None:
+            return "approve_contract"
+        if self.status in (ContractStatus.rendered, ContractStatus.signing) \
+                and self.signature_of(side) is None:
+            return "sign_contract"
+        return None
+
 
 class EditKind(enum.StrEnum):
     clause = "clause"

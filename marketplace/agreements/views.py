@@ -143,11 +143,8 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         reopen_form=ReopenForm(), versions=access.contracts_of(deal),
         can_fill=access.can_fill(deal, current_user) and contract.is_draft,
         can_edit_text=access.can_edit_text(deal, current_user) and contract.is_draft,
-        can_approve=side is not None and contract.is_draft and not missing
-        and contract.approved_by(side) is None,
-        can_sign=side is not None and contract.status in (ContractStatus.rendered,
-                                                         ContractStatus.signing)
-        and contract.signature_of(side) is None,
+        can_approve=contract.turn_of(side) == "approve_contract" and not missing,
+        can_sign=contract.turn_of(side) == "sign_contract",
         can_reopen=access.can_fill(deal, current_user) and contract.status in (
             ContractStatus.approved, ContractStatus.rendered, ContractStatus.signing),
     )

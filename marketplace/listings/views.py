@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
+from ..extensions import db
 from ..forms import apply_domain_error
-from . import attachments, challenges, moderation, search, services
+from . import attachments, challenges, moderation, search, services, visits
 from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
@@ -92,6 +93,7 @@ def offerings():
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     listing = get_listing_or_404(listing_id, _viewer(), kind)
     viewer = _viewer()
+    counted = request.method == "GET" and visits.record_view(listing, viewer)
     is_owner = listing.can_edit(viewer)
     confidential = can_see_confidential(listing, viewer)
     staff_until = staff_access_until(listing, viewer)
@@ -106,13 +108,16 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
         own = [o for o in services.organisation_listings(viewer.organisation, "published")
                if o.kind == ListingKind.offering]
         submission_form = SubmissionForm(offerings=own, formdata=None)
-    return render_template(
+    page = render_template(
         "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
         confidential_form=confidential_form, staff_until=staff_until,
         window_minutes=STAFF_CONFIDENTIAL_MINUTES, attachments=attachments, challenge=challenge,
         submission_form=submission_form,
         close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
         attachment_form=AttachmentForm(formdata=None))
+    if counted:  # after rendering, so the commit reloads nothing the page reads
+        db.session.commit()
+    return page
 
 
 @bp.route("/needs/<int:listing_id>")

@@ -41,7 +41,7 @@ def test_a_verified_organisation_sees_the_badge_the_notice_and_gets_an_email(app
     mails = _mails_to(app, member.email)
     assert len(mails) == 1 and "is verified" in mails[0].subject
     login(client, member, lang="en")
-    home = client.get("/en/").get_data(as_text=True)
+    home = client.get("/en/offerings").get_data(as_text=True)
     assert "data-unread-badge>1<" in home
     page = client.get("/en/notifications/").get_data(as_text=True)
     assert "is verified: you can now post listings and open deals." in page
@@ -49,7 +49,7 @@ def test_a_verified_organisation_sees_the_badge_the_notice_and_gets_an_email(app
         notice_id = db.session.scalar(sa.select(Notification.id))
     opened = client.get(f"/en/notifications/{notice_id}")
     assert opened.status_code == 303 and opened.location.endswith("/en/profile")
-    assert "data-unread-badge" not in client.get("/en/").get_data(as_text=True)
+    assert "data-unread-badge" not in client.get("/en/offerings").get_data(as_text=True)
 
 
 def test_a_rejection_gives_the_reason_in_the_readers_language(app, client, make_user):
