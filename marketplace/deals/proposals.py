@@ -23,8 +23,8 @@ from ..listings.vocabulary import ListingKind, ListingStatus
 from ..notifications import notify, register_kind
 from ..notifications.services import Rendered
 from . import services
-from .services import InvalidProposal
 from .models import Deal
+from .services import InvalidProposal
 from .states import DealType, Side
 
 MAX_TITLE = 200

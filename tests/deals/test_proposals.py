@@ -204,7 +204,8 @@ def test_refusals_on_the_pages(app, client, parties, make_user):
             "offering_id": "", "title": "T", "summary": "S", "deal_type": "license",
             "message": MESSAGE})
         assert refused.status_code == 403
-        assert "수요에 기술을 제안할 수 있는 것은 스타트업뿐입니다." in refused.get_data(as_text=True)
+        only = "수요에 기술을 제안할 수 있는 것은 스타트업뿐입니다."
+        assert only in refused.get_data(as_text=True)
     anonymous = app.test_client().get(f"/ko/needs/{p['need_id']}").get_data(as_text=True)
     assert 'id="proposals"' not in anonymous
 
