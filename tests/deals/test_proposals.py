@@ -350,3 +350,35 @@ def test_a_proposal_from_the_offering_page_is_a_proposal_too(app, parties):
             Notification.user_id == p["buyer"].id)) == 1
         assert db.session.scalar(sa.select(sa.func.count(DealEvent.id)).where(
             DealEvent.deal_id == deal.id)) == 1
+
+
+def test_the_same_proposal_sent_at_once_opens_one_deal(app, parties, monkeypatch):
+    """PostgreSQL: several connections of one startup send the same proposal at once; each has
+    found the need open before the first takes the need's row lock."""
+    from .test_races import _api_posts, _race
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent requests are served by PostgreSQL")
+    p = parties
+    offered = {"need_id": p["need_id"], "offering_id": p["offering_id"],
+               "deal_type": "license", "message": MESSAGE}
+    responses = _race(monkeypatch, _api_posts(app, p["seller"], "/api/v1/deals", 4, offered),
+                      owner=Listing, name="is_public")
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], responses
+    with app.app_context():
+        (deal,) = _deals()
+        deal.decline(load(p["buyer"]), "timing")  # ended: the startup may propose again
+        db.session.commit()
+    written = {"need_id": p["need_id"], "title": "Cell-level ageing forecast",
+               "summary": "A six-week pilot.", "deal_type": "poc", "message": MESSAGE}
+    responses = _race(monkeypatch, _api_posts(app, p["seller"], "/api/v1/deals", 3, written),
+                      owner=Listing, name="is_public")
+    assert sorted(r.status_code for r in responses) == [201, 409, 409], responses
+    with app.app_context():
+        assert len(_deals()) == 2
+        drafts = db.session.scalars(sa.select(Listing).where(
+            Listing.status == ListingStatus.draft)).all()
+        assert [d.title_en for d in drafts] == ["Cell-level ageing forecast"]
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.kind == "proposal_received")) == 2
