@@ -144,14 +144,6 @@ def proposals_for(need: Listing) -> list[Deal]:
         .order_by(Deal.created_at.desc(), Deal.id.desc())).all()
 
 
-def proposal_for_buyer_or_404(deal_id: int, user) -> Deal:
-    """A proposal, for a member of the organisation that received it; NotFound otherwise."""
-    deal = services.deal_for_viewer_or_404(deal_id, user)
-    if not deal.is_proposal:
-        raise NotFound(_l("This deal does not exist or is not yours to see."))
-    return deal
-
-
 # ---- telling the firm ---------------------------------------------------------------------
 
 def on_open(deal: Deal, event, actor) -> None:

@@ -216,9 +216,9 @@ def propose(need_id):
 @login_required
 def shortlist(deal_id):
     """Put a proposal on the shortlist, from the deal's page or (`from_need`) the need's."""
-    deal = proposals.proposal_for_buyer_or_404(deal_id, current_user)
+    deal = _deal(deal_id)
     success = _("The proposal is on your shortlist.")
-    if request.form.get("from_need"):
+    if request.form.get("from_need") and deal.need_id:
         back = _need_url(deal.need_id)
         return run_action(lambda: deal.shortlist(current_user), on_success=done(success, back),
                           on_error=flash_and_redirect(back, code=303), reraise=())
@@ -228,14 +228,15 @@ def shortlist(deal_id):
 @bp.route("/<int:deal_id>/decline-proposal", methods=["POST"])
 @login_required
 def decline_proposal(deal_id):
-    """Decline a proposal from the need's page (with a reason); back to the need's list."""
-    deal = proposals.proposal_for_buyer_or_404(deal_id, current_user)
+    """Decline a proposal from the need's page (the deal's own decline, with a reason); back
+    to the need's list."""
+    deal = _deal(deal_id)
+    back = _need_url(deal.need_id) if deal.need_id else _detail_url(deal_id)
     form = DeclineForm()
     form.validate_on_submit()
     return run_action(lambda: deal.decline(current_user, form.reason.data, form.note.data),
-                      on_success=done(_("You declined the proposal."), _need_url(deal.need_id)),
-                      on_error=flash_and_redirect(_need_url(deal.need_id), code=303),
-                      reraise=())
+                      on_success=done(_("You declined the proposal."), back),
+                      on_error=flash_and_redirect(back, code=303), reraise=())
 
 
 # ---- the deal -----------------------------------------------------------------------------
