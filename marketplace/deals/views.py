@@ -152,8 +152,9 @@ def _need_url(need_id: int) -> str:
     return url_for("listings.need", listing_id=need_id, _anchor="proposals")
 
 
-def _proposal_form(need: Listing, formdata=None) -> ProposalForm:
-    form = ProposalForm(formdata=formdata) if formdata is not None else ProposalForm()
+def _proposal_form(need: Listing, bind: bool = True) -> ProposalForm:
+    """The proposal form for `need`; `bind`: with what was posted (else empty)."""
+    form = ProposalForm() if bind else ProposalForm(formdata=None)
     form.set_choices(proposals.accepted_types(need), proposals.own_offerings(current_user))
     return form
 
@@ -167,7 +168,7 @@ def _need_proposals(listing: Listing) -> dict | None:
     if proposals.may_propose(current_user) and proposals.need_is_open(listing):
         section["refusal"] = proposals.refusal(current_user, listing)
         if section["refusal"] is None:
-            section["form"] = _proposal_form(listing, formdata=None)
+            section["form"] = _proposal_form(listing, bind=False)
     if proposals.can_review(current_user, listing):
         section["deals"] = proposals.proposals_for(listing)
         section["member"] = listing.is_member(current_user)
