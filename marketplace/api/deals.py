@@ -109,6 +109,14 @@ class OpenDealSchema(Schema):
         "description": "a startup's written proposal for the need (without `offering_id`)"})
     summary = text(allow_none=True, max_length=proposals.MAX_SUMMARY)
 
+    # An offering, or a startup's written proposal for a need.
+    OPENAPI_RULES = {"anyOf": [
+        {"required": ["offering_id"], "properties": {"offering_id": {"type": "integer"}}},
+        {"required": ["need_id", "title", "summary"], "properties": {
+            "need_id": {"type": "integer"},
+            "title": text_schema(proposals.MAX_TITLE, filled=True),
+            "summary": text_schema(proposals.MAX_SUMMARY, filled=True)}}]}
+
 
 class AcceptSchema(Schema):
     require_nda = fields.Boolean(load_default=False)

@@ -98,17 +98,15 @@ def propose(actor: User, need: Listing | None, *, deal_type: str, message: str,
 
 
 def _written_offering(actor: User, need: Listing, deal_type: str, title, summary) -> Listing:
-    """A draft offering of the actor's startup holding a written proposal (in the language it
-    is written in), in the need's sector."""
-    title, summary = (title or "").strip(), (summary or "").strip()
+    """A draft offering of the actor's startup holding a written proposal (one line each, in
+    the language it is written in), in the need's sector."""
+    title, summary = " ".join((title or "").split()), " ".join((summary or "").split())
     fields = {}
     for name, value, limit in (("title", title, MAX_TITLE), ("summary", summary, MAX_SUMMARY)):
         if not value:
             fields[name] = [_l("This field is required.")]
         elif len(value) > limit:
             fields[name] = [_l("Use at most %(n)d characters.", n=limit)]
-        elif "\n" in value:
-            fields[name] = [_l("Use a single line.")]
     if fields:
         if "title" in fields and "summary" in fields and not (title or summary):
             message = _l("Choose one of your offerings, or write a short proposal.")
