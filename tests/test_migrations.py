@@ -66,7 +66,7 @@ def test_the_upgrade_carries_deal_and_match_notices_into_the_centre(empty_databa
 
     app = make_test_app(empty_database_url)
     with app.app_context():
-        upgrade(revision="b8d0f2a4c6e1")
+        upgrade(revision="cb3376c1cb6a")
         with app.test_request_context("/en/"):
             people = {kind: create_account(
                 email=f"{kind}@example.com", password="a long enough password 1",
@@ -121,7 +121,7 @@ def test_the_upgrade_carries_deal_and_match_notices_into_the_centre(empty_databa
             titles = [rendered(n).title for n in notices]
         tables = sa.inspect(db.engine).get_table_names()
         db.session.remove()
-        downgrade(revision="b8d0f2a4c6e1")  # the old tables come back, empty
+        downgrade(revision="cb3376c1cb6a")  # the old tables come back, empty
         with db.engine.connect() as conn:
             back = [conn.scalar(sa.text(f"SELECT count(*) FROM {t}"))
                     for t in ("deal_notifications", "match_notifications")]

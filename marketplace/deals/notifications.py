@@ -44,6 +44,8 @@ def recipients(deal: Deal, actor) -> list[User]:
 
 
 def for_event(deal: Deal, event: DealEvent, actor) -> None:
+    if event.kind == "open" and deal.is_proposal:
+        return  # the firm hears of it once, as a proposal (`deals.proposals.on_open`)
     for user in recipients(deal, actor):
         notify(user, KIND, deal, event_id=event.id)
     if event.kind == "request_help":

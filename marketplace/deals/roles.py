@@ -50,6 +50,11 @@ class DealRoles:
         return self.state in OPEN_STATES
 
     @property
+    def is_proposal(self) -> bool:
+        """A startup proposed its technology for the buyer's need."""
+        return self.need_id is not None and self.initiator_side == Side.seller
+
+    @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
 
@@ -171,6 +176,9 @@ class DealRoles:
         if not self.is_terminal and side is not None and self.assigned_staff_id is None \
                 and self.help_requested_at is None:
             actions.add("request_help")
+        if self.is_proposal and self.state == DealState.inquiry and side == Side.buyer \
+                and self.shortlisted_at is None:
+            actions.add("shortlist")
         if self.can_claim(actor):
             actions.add("claim")
         if not self.is_terminal and getattr(actor, "is_admin", False):

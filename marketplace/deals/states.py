@@ -67,6 +67,9 @@ DEAL_TYPE_LABELS = DealType.labels()
 
 DECLINE_REASONS = {
     "not_a_fit": _l("The technology does not fit our needs"),
+    # The reasons a firm gives a challenge proposal, for proposals on a need too.
+    "too_early_trl": _l("The technology is not mature enough yet (TRL)"),
+    "unclear_benefit": _l("The benefit for our need is unclear"),
     "price": _l("Price or budget does not match"),
     "timing": _l("The timing does not work for us"),
     "capacity": _l("We do not have the capacity right now"),
@@ -180,6 +183,7 @@ EVENT_LABELS = {
     "refund_part": _l("Part of the payment was refunded"),
     "undo_refund": _l("A refund failed or was cancelled"),
     "close": _l("Closed the deal"),
+    "shortlist": _l("Shortlisted the proposal"),
     "post_message": _l("Sent a message"),
     "staff_comment": _l("Staff commented"),
     "request_help": _l("Asked staff for help"),

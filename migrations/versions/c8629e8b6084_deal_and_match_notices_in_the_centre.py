@@ -2,14 +2,14 @@
 and match_notifications are carried over to notifications, then both tables are dropped.
 
 Revision ID: c8629e8b6084
-Revises: b8d0f2a4c6e1
+Revises: cb3376c1cb6a
 Create Date: 2026-11-30 18:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'c8629e8b6084'
-down_revision = 'b8d0f2a4c6e1'
+down_revision = 'cb3376c1cb6a'
 branch_labels = None
 depends_on = None
 
