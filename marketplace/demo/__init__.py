@@ -27,9 +27,9 @@ from .accounts import (
 from .deals import seed_deals
 
 __all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "DOMAIN", "FIRMS", "INVESTORS", "PENDING",
-           "REJECTED", "SEEDERS", "STAFF_PASSWORD", "STARTUPS", "demo_brn", "demo_details", "member_slugs",
-           "seed_accounts", "seed_deals", "seed_listings", "seed_organisation_details",
-           "seed_verifications"]
+           "REJECTED", "SEEDERS", "STAFF_PASSWORD", "STARTUPS", "demo_brn", "demo_details",
+           "member_slugs", "seed_accounts", "seed_deals", "seed_listings",
+           "seed_organisation_details", "seed_verifications"]
 
 
 def seed_listings() -> int:
