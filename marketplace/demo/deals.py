@@ -48,6 +48,7 @@ class DemoDeal:
     reply: str | None = None  # the other side's first message
     by_seller: bool = False  # the startup proposed its offering for the need
     decline: tuple[str, str] | None = None  # (reason code, note)
+    reject_note: str | None = None  # the buyer's answer when it rejects the offer
 
 
 def _text(ko: str, en: str) -> dict:
@@ -61,9 +62,9 @@ DEALS = (
              "POS 연동 방식을 알려 주실 수 있을까요?"),
     DemoDeal("eunha", "greenloop-enzymatic", "eunha-textile-recycling", "joint_development",
              "inquiry",
-             "Hello from GreenLoop. Your poly-cotton stock is exactly the feedstock our enzymatic "
-             "process separates. We would like to propose a joint pilot: we run 5 tonnes of your "
-             "unsold garments through our reactor and spin test yarn with your mill.",
+             "안녕하세요, 그린루프입니다. 은하어패럴의 폴리에스터·면 혼방 재고 의류는 저희 효소 "
+             "분리 공정에 꼭 맞는 원료입니다. 재고 의류 5톤을 파일럿 반응기로 처리하고 회수한 "
+             "폴리에스터로 시험 원사를 뽑아 보는 공동 실증을 제안드립니다.",
              by_seller=True),
     DemoDeal("hangang", "robohands-piece-picking", None, "investment", "inquiry",
              "한강벤처스 물류·로보틱스 투자팀입니다. 피스 피킹 로봇 셀의 현장 가동 지표와 "
@@ -87,8 +88,8 @@ DEALS = (
                                       "Installed and commissioned at the Eumseong plant within "
                                       "10 weeks of the order"),
                     "vat": "standard"},
-             reply="Thank you for your interest. Our dual-energy X-ray runs on frozen dumpling "
-                   "lines at 120 packs a minute; we will send a supply offer for two units."),
+             reply="문의 감사합니다. 저희 이중 에너지 X선 검사기는 냉동만두 라인에서 분당 "
+                   "120팩 속도로 운영되고 있습니다. 2대 공급 조건을 제안드리겠습니다."),
     DemoDeal("pacificbridge", "cleanair-dust-fog", None, "investment", "offer",
              "Pacific Bridge Capital here. We back construction-tech companies expanding into "
              "US cities with strict dust rules, and would like to lead your next round.",
@@ -96,7 +97,8 @@ DEALS = (
                     "pre_money_valuation": 14_000_000_00, "stake_percent": "12.5",
                     "vat": "zero_rated"},
              offer_by="buyer",
-             reply="클린에어텍입니다. 제안 감사합니다. 미국 진출 계획과 함께 검토하겠습니다."),
+             reply="Thank you for the offer. We will review it together with our plans for the "
+                   "US market and come back to you this week."),
     DemoDeal("daesung", "jeongbixr-configurator", "daesung-ev-configurator", "supply",
              "countered",
              "대성모빌리티 디지털마케팅팀입니다. 내년 3월 신형 전기 SUV 출시에 맞춰 3D "
@@ -105,7 +107,9 @@ DEALS = (
                     "delivery": _text("계약 후 8주 이내 구축, 출시 후 12개월 운영 포함",
                                       "Built within 8 weeks of signing, 12 months of operation "
                                       "after launch included"),
-                    "vat": "standard"}),
+                    "vat": "standard"},
+             reject_note="예산 범위를 넘습니다. 운영 기간을 6개월로 줄인 조건으로 다시 "
+                         "제안해 주시겠어요?"),
     DemoDeal("mirae", "thermalmind-panel-thermal", "mirae-electrical-fire", "supply", "signing",
              "미래건설 자산관리팀입니다. 관리 중인 노후 빌딩 60개 동의 분전반에 열화상 감시 "
              "장치를 설치하고 싶습니다.",
@@ -196,8 +200,7 @@ def _bring(spec: DemoDeal, buyer: User, seller: User, offering: Listing, need) -
     author, answerer = (seller, buyer) if spec.offer_by == "seller" else (buyer, seller)
     deal.propose_terms(author, None, spec.terms)
     if spec.stage == "countered":
-        deal.reject_terms(answerer, 1, "예산 범위를 넘습니다. 운영 기간을 6개월로 줄인 "
-                                       "조건으로 다시 제안해 주시겠어요?")
+        deal.reject_terms(answerer, 1, spec.reject_note)
         return deal
     if spec.stage == "offer":
         return deal
