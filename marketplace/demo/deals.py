@@ -69,6 +69,49 @@ DEALS = (
     DemoDeal("hangang", "robohands-piece-picking", None, "investment", "inquiry",
              "한강벤처스 물류·로보틱스 투자팀입니다. 피스 피킹 로봇 셀의 현장 가동 지표와 "
              "시리즈 A 계획에 대해 이야기 나누고 싶습니다. 다음 주 중 미팅이 가능하실까요?"),
+    DemoDeal("seohae", "skydrone-blade-drone", "seohae-blade-inspection", "poc", "inquiry",
+             "서해에너지 풍력운영팀입니다. 내년 봄 정기 점검 때 해상풍력 4기에서 드론 점검을 "
+             "시범 적용해 보고 싶습니다. 선박 이착륙 운용 경험과 초속 10m 이상 바람에서의 "
+             "비행 실적을 알려 주세요."),
+    DemoDeal("cheongram", "mediware-adherence", None, "supply", "inquiry",
+             "청람제약 임상운영팀입니다. 내년에 시작하는 외용제 3상 임상시험에서 경구 병용약 "
+             "복약 순응도를 확인하려고 합니다. 스마트 약통 300개 공급이 가능할까요?"),
+    DemoDeal("yeonhui", "payshield-penny-verify", "yeonhui-mobile-id", "license", "inquiry",
+             "연희증권 디지털채널부입니다. 신분증 확인과 함께 쓸 타 금융기관 계좌 인증 API "
+             "이용 조건을 알고 싶습니다."),
+    DemoDeal("eunha", "chainlab-recycled-trace", None, "supply", "inquiry",
+             "은하어패럴 ESG팀입니다. 유럽 수출 브랜드가 재생 원료 비율 증빙을 요구하고 있어 "
+             "디지털 제품 여권 도입을 검토 중입니다. 도입 비용과 일정을 알려 주세요."),
+    DemoDeal("saesol", "edubridge-essay", None, "investment", "inquiry",
+             "새솔파트너스 에듀테크 투자 담당입니다. 영어 에세이 채점 AI의 학원 도입 현황과 "
+             "공교육 진출 계획에 관심이 있습니다. 투자 검토를 위해 미팅을 요청드립니다."),
+    DemoDeal("lioncity", "mobhub-parking", None, "investment", "inquiry",
+             "Lion City Ventures here. Shared scooter operators in Singapore face the same "
+             "parking rules, and we would like to discuss an investment tied to a regional "
+             "launch."),
+    DemoDeal("rhein", "greenloop-enzymatic", None, "investment", "inquiry",
+             "Rhein Deep Tech Fund invests in textile circularity ahead of the EU rules on "
+             "recycled content. We would like to learn about your demonstration plant plans."),
+    DemoDeal("hanbit", "sfone-aoi-review", "hanbit-smt-inspection", "poc", "negotiating",
+             "한빛전자 생산기술팀입니다. 평택 공장 SMT 라인 2개에서 AOI 재판정 소프트웨어를 "
+             "시범 적용해 보고 싶습니다.",
+             reply="스마트팩토리원입니다. AOI 이미지 서버 연결 방식을 확인하면 4주 PoC 조건을 "
+                   "바로 제안드리겠습니다."),
+    DemoDeal("garam", "dataon-demand-forecast", None, "license", "negotiating",
+             "가람유통 상품본부입니다. 신선식품 폐기율을 줄이기 위해 수도권 30개 점포에 수요 "
+             "예측을 도입하려고 합니다.",
+             reply="데이터온입니다. 점포별 POS 데이터 1년 치를 받으면 예측 정확도 시험 결과와 "
+                   "함께 라이선스 조건을 보내 드리겠습니다."),
+    DemoDeal("cheongram", "bioscan-epidermis", "cheongram-skin-testing", "supply", "offer",
+             "청람제약 비임상팀입니다. 신규 외용제 원료 20종의 피부 자극성 시험을 OECD TG 439 "
+             "방법으로 진행하고 싶습니다. 시험 키트 공급 조건을 알려 주세요.",
+             terms={"currency": "KRW", "quantity": 60, "unit_price": 480_000,
+                    "delivery": _text("주문 후 2주 이내 냉장 배송, 시험 기술 교육 1회 포함",
+                                      "Chilled delivery within 2 weeks of the order, with one "
+                                      "training session on the test method"),
+                    "vat": "standard"},
+             reply="바이오스캔입니다. 키트는 오송 센터에서 냉장 배송합니다. 원료 20종을 "
+                   "3반복으로 시험할 수 있는 60개 공급 조건을 보내 드리겠습니다."),
     DemoDeal("nuri", "aerofarm-spraying", "nuri-island-drone", "supply", "declined",
              "누리물류입니다. 도서 지역 물류드론 배송에 방제 드론 기체를 활용할 수 있을지 "
              "문의드립니다. 5kg 화물을 싣고 왕복 30km를 비행할 수 있을까요?",
