@@ -14,7 +14,7 @@ from marketplace.listings.models import Listing
 from marketplace.listings.seed import demo_rows, find
 from marketplace.matching import MatchEngine, get_model
 from marketplace.matching.listing_data import listing_from_dict
-from marketplace.matching.records import Match, MatchNotification
+from marketplace.matching.records import Match
 from marketplace.notifications.models import Notification
 
 TOP = 3
@@ -114,8 +114,6 @@ def test_seeded_demo_matches_deals_and_accounts(app, runner):
                 sa.or_(Deal.buyer_org_id == org_id, Deal.seller_org_id == org_id)))
             notices = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                                         .where(Notification.user_id == user.id))
-            notices += db.session.scalar(sa.select(sa.func.count()).select_from(
-                MatchNotification).where(MatchNotification.user_id == user.id))
             verification = user.organisation.verification
             if slug in demo.PENDING:
                 assert verification == Verification.pending
