@@ -128,7 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api])
-    # Main navigation: (endpoint, lazy label) pairs that features append to.
+    # Main navigation that features append to: (endpoint, lazy label) for members only, or
+    # (endpoint, lazy label, "public") for a link anonymous visitors see too.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
     init_matching(app)
@@ -136,8 +137,19 @@ def _register_blueprints(app: Flask) -> None:
     init_stats(app)
     init_notifications(app)
     _connect_partners()
-    app.context_processor(lambda: {"nav_links": [
-        {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+    app.context_processor(lambda: {"nav_links": nav_links(app.config["NAV_LINKS"])})
+
+
+def nav_links(entries) -> list[dict]:
+    """The navigation entries the visitor may follow: members see all, visitors the public."""
+    from flask_login import current_user
+
+    member = current_user.is_authenticated
+    links = []
+    for endpoint, label, *audience in entries:
+        if member or audience == ["public"]:
+            links.append({"endpoint": endpoint, "label": label})
+    return links
 
 
 def _connect_partners() -> None:

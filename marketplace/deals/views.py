@@ -34,7 +34,7 @@ from .forms import (
 from .integrity import verify, verify_all
 from .models import Deal
 from .notifications import for_event, mark_read, notifications_for, unread_count
-from .states import DECLINE_REASONS, DealType, Side
+from .states import DECLINE_REASONS, DealType, Side, stage_steps
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -53,6 +53,7 @@ def _setup(state) -> None:
     @app.context_processor
     def nav_badges():
         return {"nav_badges": {"deals.my_deals": unread_count(current_user)},
+                "deal_stage_steps": stage_steps,
                 "open_deal_label": _l("Open a deal")}  # the button on an offering's page
 
 
