@@ -141,15 +141,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def nav_links(entries) -> list[dict]:
-    """The navigation entries the visitor may follow: members see all, visitors the public."""
+    """The navigation entries the visitor may follow: visitors see the public ones, members
+    those and then their own."""
     from flask_login import current_user
 
-    member = current_user.is_authenticated
-    links = []
-    for endpoint, label, *audience in entries:
-        if member or audience == ["public"]:
-            links.append({"endpoint": endpoint, "label": label})
-    return links
+    public = [(e, label) for e, label, *audience in entries if audience == ["public"]]
+    members = [(e, label) for e, label, *audience in entries if audience != ["public"]]
+    shown = public + members if current_user.is_authenticated else public
+    return [{"endpoint": e, "label": label} for e, label in shown]
 
 
 def _connect_partners() -> None:
