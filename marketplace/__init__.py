@@ -147,7 +147,8 @@ def nav_links(entries) -> list[dict]:
 
     public = [(e, label) for e, label, *audience in entries if audience == ["public"]]
     members = [(e, label) for e, label, *audience in entries if audience != ["public"]]
-    shown = public + members if current_user.is_authenticated else public
+    # outside a request (a report rendered by a job) there is no user: a visitor's view
+    shown = public + members if getattr(current_user, "is_authenticated", False) else public
     return [{"endpoint": e, "label": label} for e, label in shown]
 
 
