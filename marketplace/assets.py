@@ -5,8 +5,10 @@ pages load) is copied once into `STATIC_BUILD_DIR` under a name carrying a hash 
 (`css/site.3f2a9c1b7d0e.css`), with gzip and brotli copies beside it. `url_for(<a static
 endpoint>, filename=...)` then gives the hashed name, and WhiteNoise, in front of the app, serves
 those files with `Cache-Control: public, max-age=<a year>, immutable` and the compressed copy the
-browser asks for. A changed file gets a new name, so no browser keeps a stale one. The copies are
-content-addressed, so building again (another worker, another start) writes nothing new.
+browser asks for. A stylesheet's relative `url(...)` references (the web fonts) are rewritten to
+the hashed names before the stylesheet itself is hashed. A changed file gets a new name, so no
+browser keeps a stale one. The copies are content-addressed, so building again (another worker,
+another start) writes nothing new.
 """
 
 import hashlib
