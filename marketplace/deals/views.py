@@ -48,7 +48,7 @@ def _setup(state) -> None:
     if services.nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
         register_confidential_access(services.nda_opens_listing)
     app = state.app
-    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
+    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("My deals")))
 
     @app.context_processor
     def nav_badges():

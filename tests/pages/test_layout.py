@@ -78,3 +78,10 @@ def test_card_shows_trl_as_nine_segments_and_empty_search_says_what_next(app, cl
     empty = client.get("/en/offerings?q=zzzzqqq").get_data(as_text=True)
     assert 'class="empty-state"' in empty
     assert "Clear the search and filters" in empty
+
+
+def test_the_deals_link_reads_as_the_members_own_deals(client, make_user):
+    """Not the statistics' "number of deals", which shares the English word."""
+    login(client, make_user(kind="firm"), lang="ko")
+    nav = _nav(client.get("/ko/").get_data(as_text=True))
+    assert re.search(r'href="/ko/deals/">내 거래', nav)
