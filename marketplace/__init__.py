@@ -149,7 +149,9 @@ def _register_blueprints(app: Flask) -> None:
                                   contracts_api, notifications_api,
                                   translation_requests_api, organisations_api, investors_api,
                                   questions_api, saved_searches_api, bookmarks_api, desk_api])
-    # Main navigation: (endpoint, lazy label) pairs that features append to.
+    # Main navigation that features append to: (endpoint, lazy label) for signed-in users,
+    # (endpoint, lazy label, "public") for a link anonymous visitors see too, or
+    # (endpoint, lazy label, shown_to) where `shown_to(user)` says which signed-in users see it.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
     init_matching(app)
@@ -162,16 +164,24 @@ def _register_blueprints(app: Flask) -> None:
     init_saved(app)
     init_desk(app)
     _connect_partners()
-    app.context_processor(lambda: {"nav_links": _nav_links(app)})
+    app.context_processor(lambda: {"nav_links": nav_links(app.config["NAV_LINKS"])})
 
 
-def _nav_links(app: Flask) -> list[dict]:
-    """The main navigation: (endpoint, label) pairs, or (endpoint, label, shown_to) where
-    `shown_to(current_user)` says whether this visitor sees the link."""
+def nav_links(entries) -> list[dict]:
+    """The navigation entries the visitor may follow: visitors see the public ones, members
+    those and then their own."""
     from flask_login import current_user
 
-    return [{"endpoint": link[0], "label": link[1]} for link in app.config["NAV_LINKS"]
-            if len(link) < 3 or link[2](current_user)]
+    # outside a request (a report rendered by a job) there is no user: a visitor's view
+    signed_in = getattr(current_user, "is_authenticated", False)
+    public, members = [], []
+    for endpoint, label, *audience in entries:
+        shown_to = audience[0] if audience else None
+        if shown_to == "public":
+            public.append((endpoint, label))
+        elif signed_in and (shown_to is None or shown_to(current_user)):
+            members.append((endpoint, label))
+    return [{"endpoint": e, "label": label} for e, label in public + members]
 
 
 def _connect_partners() -> None:

@@ -36,7 +36,7 @@ from .forms import (
 from .integrity import verify, verify_all
 from .models import Deal
 from .notifications import for_event
-from .states import DECLINE_REASONS, DealType, Side
+from .states import DECLINE_REASONS, DealType, Side, stage_steps
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -51,11 +51,12 @@ def _setup(state) -> None:
     if services.nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
         register_confidential_access(services.nda_opens_listing)
     app = state.app
-    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
+    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("My deals")))
 
     @app.context_processor
     def deal_helpers():
         return {"open_deal_label": _l("Open a deal"),  # the button on an offering's page
+                "deal_stage_steps": stage_steps,
                 "need_proposals": _need_proposals}  # the section on a need's page
 
 

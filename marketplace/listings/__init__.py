@@ -18,6 +18,6 @@ def init_app(app) -> None:
     app.context_processor(lambda: {"published_listings_of": services.public_listings_of})
     domain_events.watch_changes(Listing, ANNOUNCED_CHANGES, domain_events.listing_changed)
     app.config.setdefault("NAV_LINKS", [])
-    app.config["NAV_LINKS"].extend([("listings.needs", _l("Needs")),
-                                    ("listings.offerings", _l("Offerings")),
+    app.config["NAV_LINKS"].extend([("listings.needs", _l("Needs"), "public"),
+                                    ("listings.offerings", _l("Offerings"), "public"),
                                     ("listings.my_listings", _l("My listings"))])

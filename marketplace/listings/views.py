@@ -5,9 +5,11 @@ import math
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
@@ -58,10 +60,19 @@ def listing_url(listing: Listing, **kwargs) -> str:
     return url_for(f"listings.{listing.kind}", listing_id=listing.id, **kwargs)
 
 
+def lang_attr(listing) -> Markup:
+    """` lang="en"` for an element showing a listing's text in the other language than the
+    page's (a listing written in one language only), else nothing."""
+    if listing is None:
+        return Markup("")
+    shown, page = listing.display_lang(), str(get_locale() or "ko")
+    return Markup(' lang="%s"') % shown if shown != page else Markup("")
+
+
 @bp.app_context_processor
 def _helpers():
     return {"listing_url": listing_url, "listing_card_key": card_key, "trl_labels": TRL_LABELS,
-            "language_names": LANGUAGE_NAMES}
+            "language_names": LANGUAGE_NAMES, "lang_attr": lang_attr}
 
 
 # -- browse and search ------------------------------------------------------------------------
