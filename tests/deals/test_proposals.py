@@ -89,7 +89,7 @@ def test_the_firm_hears_of_the_proposal_in_its_language(app, client, parties, ma
         korean = [m for m in _outbox(p["buyer"].email) if "제안했습니다" in m.subject]
         assert len(korean) == 1, [m.subject for m in _outbox(p["buyer"].email)]
         assert (f"{startup.name_ko}에서 귀사의 수요 “배터리 수명 예측 필요”에 "
-                "“배터리 열화 예측 AI”을(를) 제안했습니다.") in korean[0].body
+                "“배터리 열화 예측 AI” 기술을 제안했습니다.") in korean[0].body
         assert f"/ko/deals/{deal.id}" in korean[0].body and korean[0].deal_id == deal.id
         english = [m for m in _outbox(colleague.email) if "proposed" in m.subject]
         assert (f"{startup.name_en} proposed “Battery ageing AI” for your need "

@@ -61,13 +61,17 @@ def test_a_startup_proposes_and_the_firm_shortlists_and_accepts(app, live_server
     expect(seller.get_by_text("Your proposal has been sent.")).to_be_visible()
     deal_id = int(re.search(r"/deals/(\d+)", seller.url).group(1))
 
-    # The firm, on the Korean site, sees the notice and opens the proposal.
+    # The firm, on the Korean site, sees the badge, the step on its desk and the notice.
     buyer.goto(f"{live_server}/ko/")
+    expect(buyer).to_have_url(re.compile(r"/ko/desk/$"))
     expect(buyer.locator("[data-unread-badge]")).to_contain_text("1")
+    step = buyer.locator(f"[data-action=answer_inquiry][data-deal='{deal_id}']")
+    expect(step).to_be_visible()
+    expect(buyer.locator("[data-news] a").first).to_contain_text("로보핸즈")
     buyer.locator("#nav-notifications").click()
     notice = buyer.locator("[data-kind=proposal_received] a")
     expect(notice).to_have_text(
-        "로보핸즈에서 귀사의 수요 “도장 불량 자동 검사”에 “협동로봇 비전 검사”을(를) 제안했습니다.")
+        "로보핸즈에서 귀사의 수요 “도장 불량 자동 검사”에 “협동로봇 비전 검사” 기술을 제안했습니다.")
     notice.click()
     expect(buyer).to_have_url(re.compile(rf"/ko/deals/{deal_id}$"))
     expect(buyer.locator("[data-unread-badge]")).to_have_count(0)
