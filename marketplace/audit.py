@@ -39,6 +39,7 @@ KIND_LABELS = {
     "confidential_viewed": _l("Confidential details viewed"),
     "payment_refunded": _l("Payment refunded"),
     "template_uploaded": _l("Contract template uploaded"),
+    "contract_reviewed": _l("Contract draft reviewed"),
 }
 
 #: What the action was done to, by table.
@@ -50,6 +51,7 @@ SUBJECT_LABELS = {
     "listing_questions": _l("Question on a listing"),
     "payment_ledger": _l("Payment"),
     "contract_template_versions": _l("Contract template"),
+    "contracts": _l("Contract"),
     "job_runs": _l("Job run"),
     "outbox_messages": _l("E-mail"),
     "programme_reports": _l("Programme report"),

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..accounts.access import staff_required
 from ..accounts.models import Organisation, User, Verification
+from ..agreements import review as contract_review
 from ..audit import AuditEntry
 from ..clock import utcnow
 from ..deals.models import TERMINAL_STATES, Deal
@@ -49,6 +50,8 @@ def queues(user) -> list[dict]:
         ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
         ("questions.hidden", _l("Hidden questions on listings"), hidden_questions_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
+        ("staff.contract_reviews", _l("Contracts awaiting staff review"),
+         contract_review.pending_count()),
         ("translation_requests.queue", _l("Translation requests"),
          translation_requests.open_count()),
         ("introductions.index", _l("Introductions to arrange"), introductions.open_count()),

@@ -43,6 +43,7 @@ PAGES = [
     ("need", None, "/needs/{need}"),
     ("staff console", "staff", "/staff/"),
     ("translation queue", "staff", "/staff/translations"),
+    ("contract reviews", "staff", "/staff/contract-reviews"),
 ]
 
 

@@ -70,8 +70,8 @@ def test_a_startup_proposes_and_the_firm_shortlists_and_accepts(app, live_server
     expect(buyer.locator("[data-news] a").first).to_contain_text("로보핸즈")
     buyer.locator("#nav-notifications").click()
     notice = buyer.locator("[data-kind=proposal_received] a")
-    expect(notice).to_have_text(
-        "로보핸즈에서 귀사의 수요 “도장 불량 자동 검사”에 “협동로봇 비전 검사” 기술을 제안했습니다.")
+    expect(notice).to_have_text("로보핸즈에서 귀사의 수요 “도장 불량 자동 검사”에 "
+                                "“협동로봇 비전 검사” 기술을 제안했습니다.")
     notice.click()
     expect(buyer).to_have_url(re.compile(rf"/ko/deals/{deal_id}$"))
     expect(buyer.locator("[data-unread-badge]")).to_have_count(0)
