@@ -27,10 +27,12 @@ LOGO_SIZE = 256
 MAX_LOGO_PIXELS = 25_000_000  # a larger image is refused before it is decoded
 CURRENCIES = ("KRW", "USD")
 MAX_AMOUNT = 10**15  # minor units
+MAX_EMPLOYEES = 10_000_000
 TEXT_LIMITS = {"description_ko": 2000, "description_en": 2000, "website": 300,
                "ir_contact_name": 100, "ir_contact_email": 200}
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Printable ASCII only, so that the API document's pattern means the same to every client.
+URL_RE = re.compile(r"^https?://[A-Za-z0-9][!-~]*$")
+EMAIL_RE = re.compile(r"^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$")
 FIELDS = ("description_ko", "description_en", "website", "founded_year", "employees", "stage",
           "funding_currency", "funding_raised", "funding_sought", "ir_contact_name",
           "ir_contact_email")
@@ -133,7 +135,7 @@ def clean_profile(org: Organisation, values: dict) -> dict:
         elif name == "founded_year":
             clean[name] = _whole(name, value, 1900, utcnow().year, errors)
         elif name == "employees":
-            clean[name] = _whole(name, value, 0, 10_000_000, errors)
+            clean[name] = _whole(name, value, 0, MAX_EMPLOYEES, errors)
         elif name in ("funding_raised", "funding_sought"):
             clean[name] = _whole(name, value, 0, MAX_AMOUNT, errors)
         elif name == "stage":
@@ -158,8 +160,7 @@ def update_profile(org: Organisation, actor, values: dict) -> OrganisationProfil
         setattr(profile, name, value)
     has_amount = profile.funding_raised is not None or profile.funding_sought is not None
     if has_amount and profile.funding_currency is None:
-        raise DomainError(_l("Some profile fields need correcting."),
-                          {"funding_currency": [_l("Choose the currency of the amounts.")]})
+        profile.funding_currency = "KRW"  # amounts given without a currency are in won
     db.session.add(profile)
     db.session.flush()
     return profile

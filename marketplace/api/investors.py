@@ -3,14 +3,17 @@
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..accounts.models import OrgKind
 from ..actions import run_action
 from ..errors import NotFound
+from ..listings.vocabulary import CURRENCIES, SECTORS
 from ..mail.services import reading_language
 from ..matching import profiles, startups
+from ..matching.records import REGION_LABELS, InvestorStage
 from .auth import api_user, token_required
+from .schemas import text
 
 SECURITY = [{"bearer": []}]
 PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
@@ -37,23 +40,32 @@ class InvestorProfileSchema(Schema):
     version = fields.Integer(dump_only=True)
 
 
-class ProfilePatchSchema(Schema):
-    sectors = fields.List(fields.String(validate=validate.Length(max=40)),
-                          validate=validate.Length(max=30))
-    stages = fields.List(fields.String(validate=validate.Length(max=20)),
-                         validate=validate.Length(max=10))
-    ticket_currency = fields.String(allow_none=True, validate=validate.Length(max=3))
-    ticket_min = fields.Integer(allow_none=True, strict=True)
-    ticket_max = fields.Integer(allow_none=True, strict=True)
-    regions = fields.List(fields.String(validate=validate.Length(max=20)),
-                          validate=validate.Length(max=10))
-    languages = fields.List(fields.String(validate=validate.Length(max=2)),
-                            validate=validate.Length(max=2))
-    thesis = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    keywords = fields.List(fields.String(validate=validate.Length(max=40)),
-                           validate=validate.Length(max=20))
-    trl_min = fields.Integer(allow_none=True, strict=True)
-    trl_max = fields.Integer(allow_none=True, strict=True)
+def _codes(allowed) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(list(allowed))),
+                       validate=validate.Length(max=len(allowed)))
+
+
+class InvestorProfilePatchSchema(Schema):
+    OPENAPI_RULES = {"minProperties": 1}
+
+    sectors = _codes(SECTORS)
+    stages = _codes([s.value for s in InvestorStage])
+    ticket_currency = fields.String(allow_none=True, validate=validate.OneOf(CURRENCIES))
+    ticket_min = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(0, profiles.MAX_TICKET - 1))
+    ticket_max = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(0, profiles.MAX_TICKET - 1))
+    regions = _codes(REGION_LABELS)
+    languages = _codes(["ko", "en"])
+    thesis = text(max_length=5000, allow_none=True)
+    keywords = fields.List(text(max_length=40), validate=validate.Length(max=20))
+    trl_min = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
+    trl_max = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_l("Send at least one field to change."))
 
 
 class NamedSchema(Schema):
@@ -110,7 +122,7 @@ def get_profile():
 
 
 @blp.route("/investor-profile", methods=["PATCH"])
-@blp.arguments(ProfilePatchSchema)
+@blp.arguments(InvestorProfilePatchSchema)
 @blp.response(200, InvestorProfileSchema)
 @blp.doc(security=SECURITY)
 @token_required

@@ -2,8 +2,9 @@
 them read."""
 
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..extensions import db
 from ..mail.services import reading_language
@@ -43,10 +44,28 @@ class NotificationPageSchema(Schema):
     unread = fields.Integer(required=True)
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false only (not 0, 1 or "yes"), as the document says."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class MarkReadSchema(Schema):
-    ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500),
+    OPENAPI_RULES = {"anyOf": [{"required": ["ids"]}, {"required": ["all"]}]}
+
+    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1)),
+                      validate=validate.Length(max=500),
                       metadata={"description": "the notifications to mark read"})
-    all = fields.Boolean(metadata={"description": "true: mark every notification read"})
+    all = StrictBoolean(metadata={"description": "true: mark every notification read"})
+
+    @validates_schema
+    def ids_or_all(self, data, **kwargs):
+        if "ids" not in data and "all" not in data:
+            raise ValidationError({"ids": [_l("Send the ids of the notifications to mark as "
+                                              "read, or all: true.")]})
 
 
 class MarkedSchema(Schema):

@@ -3,14 +3,16 @@
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..accounts import profiles
 from ..accounts.models import Organisation
 from ..actions import run_action
+from ..clock import utcnow
 from ..errors import NotFound, PermissionDenied
 from ..extensions import db
 from .auth import api_user, token_required
+from .schemas import text
 
 SECURITY = [{"bearer": []}]
 
@@ -19,21 +21,38 @@ blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1",
 
 
 class ProfileFieldsSchema(Schema):
-    description_ko = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    description_en = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    website = fields.String(allow_none=True, validate=validate.Length(max=300))
-    founded_year = fields.Integer(allow_none=True, strict=True)
-    employees = fields.Integer(allow_none=True, strict=True)
+    description_ko = text(max_length=2000, allow_none=True)
+    description_en = text(max_length=2000, allow_none=True)
+    website = fields.String(allow_none=True, validate=[
+        validate.Length(max=300), validate.Regexp(profiles.URL_RE.pattern)],
+        metadata={"description": "a full address, https://..."})
+    founded_year = fields.Integer(allow_none=True, strict=True,
+                                  validate=validate.Range(1900, utcnow().year))
+    employees = fields.Integer(allow_none=True, strict=True,
+                               validate=validate.Range(0, profiles.MAX_EMPLOYEES))
     stage = fields.String(allow_none=True, validate=validate.OneOf(
         list(profiles.StartupStage.__members__)), metadata={"description": "startups only"})
     funding_currency = fields.String(allow_none=True,
-                                     validate=validate.OneOf(profiles.CURRENCIES))
+                                     validate=validate.OneOf(profiles.CURRENCIES),
+                                     metadata={"description": "of both amounts (default KRW)"})
     funding_raised = fields.Integer(allow_none=True, strict=True,
+                                    validate=validate.Range(0, profiles.MAX_AMOUNT),
                                     metadata={"description": "minor units"})
     funding_sought = fields.Integer(allow_none=True, strict=True,
+                                    validate=validate.Range(0, profiles.MAX_AMOUNT),
                                     metadata={"description": "minor units"})
-    ir_contact_name = fields.String(allow_none=True, validate=validate.Length(max=100))
-    ir_contact_email = fields.String(allow_none=True, validate=validate.Length(max=200))
+    ir_contact_name = text(max_length=100, allow_none=True)
+    ir_contact_email = fields.String(allow_none=True, validate=[
+        validate.Length(max=200), validate.Regexp(profiles.EMAIL_RE.pattern)])
+
+
+class OrganisationPatchSchema(ProfileFieldsSchema):
+    OPENAPI_RULES = {"minProperties": 1}
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_l("Send at least one field to change."))
 
 
 class OrganisationSchema(ProfileFieldsSchema):
@@ -75,7 +94,7 @@ def get_mine():
 
 
 @blp.route("/organisations/me", methods=["PATCH"])
-@blp.arguments(ProfileFieldsSchema)
+@blp.arguments(OrganisationPatchSchema)
 @blp.response(200, OrganisationSchema)
 @blp.doc(security=SECURITY)
 @token_required

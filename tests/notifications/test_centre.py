@@ -115,8 +115,10 @@ def test_the_api_lists_in_the_users_language_and_marks_read(app, client, make_us
     assert "is verified" in item["title"] and item["url"].endswith("/en/profile")
     ko = client.get("/api/v1/notifications?lang=ko", headers=header).get_json()
     assert "기관 인증이 완료" in ko["items"][0]["title"]
-    nothing = client.post("/api/v1/notifications/read", json={}, headers=header)
+    nothing = client.post("/api/v1/notifications/read", json={"ids": []}, headers=header)
     assert nothing.get_json() == {"marked": 0, "unread": 1}
+    empty = client.post("/api/v1/notifications/read", json={}, headers=header)
+    assert empty.status_code == 422 and "ids" in empty.get_json()["error"]["fields"]
     bad = client.post("/api/v1/notifications/read", json={"ids": ["x"]}, headers=header)
     assert bad.status_code == 422
     done = client.post("/api/v1/notifications/read", json={"ids": [item["id"]]}, headers=header)
