@@ -5,7 +5,9 @@ Run: .venv/bin/python benchmarks/search.py [--offerings 100000] [--needs 20000]
 
 For each database it builds a fresh one (a temporary SQLite file; a PostgreSQL database it creates
 and drops), bulk-loads synthetic listings written from the demo texts (Korean, English and both),
-fills `listing_terms` with the real tokenizer, and prints:
+fills `listing_terms` with the real tokenizer, stores an embedding per listing (the normalised
+mean of the matching model's vectors of its title, twice, and its sentences: the pool's pieces
+are embedded once, not 120,000 listings), and prints:
   * p50/p95 of `search_listings` for keyword + filter queries (in process, no HTTP);
   * p50/p95 of the search page and of the browse page over HTTP, under gunicorn (2 workers);
   * the browse page's throughput as a ratio to a trivial endpoint of the same app and server
@@ -34,18 +36,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from benchmarks.server import get, start_server  # noqa: E402
 from marketplace import create_app, korean  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.listings import text  # noqa: E402
+from marketplace.listings import fuzzy, text  # noqa: E402
 from marketplace.listings.models import Listing, ListingTerm  # noqa: E402
-from marketplace.listings.search import search_listings  # noqa: E402
+from marketplace.listings.search import browse, search_listings  # noqa: E402
 from marketplace.listings.vocabulary import DEAL_TYPES, SECTORS  # noqa: E402
+from marketplace.matching import get_model  # noqa: E402
+from marketplace.matching.records import ListingEmbedding, vector_to_bytes  # noqa: E402
+from marketplace.matching.search import vectors  # noqa: E402
 
 DATA = ROOT / "marketplace" / "listings" / "demo_data"
 SENTENCE = re.compile(r"(?<=[.다])\s+")
+FEATURES = {"tokens": [], "concepts": [], "expanded": []}
 QUERIES = [  # (kind, params): what users type, with and without filters
     ("offering", {"q": "드론"}),
     ("offering", {"q": "배터리", "trl_min": "5"}),
@@ -59,6 +66,11 @@ QUERIES = [  # (kind, params): what users type, with and without filters
     ("need", {"q": "로봇", "trl_max": "8"}),
     ("need", {"q": "identity verification", "deal_type": "poc"}),
     ("need", {"q": "재활용 섬유", "sector": "fashion"}),
+    # across languages and with typos: the glossary and the stored embeddings are asked too
+    ("offering", {"q": "drone", "trl_min": "5"}),
+    ("offering", {"q": "batery", "sector": "mobility"}),
+    ("need", {"q": "배터리", "lang": "en"}),
+    ("offering", {"q": "베터리 진단", "deal_type": "license"}),
 ]
 
 
@@ -95,6 +107,16 @@ class Pool:
                 self.sentences[lang].extend(
                     s for s in SENTENCE.split(row[f"description_{lang}"]) if s)
         self._terms: dict[str, frozenset[str]] = {}
+        self._vectors: dict[str, object] = {}
+        self.model = get_model()
+
+    def vector(self, pieces: list[str]) -> bytes:
+        """A listing's stored vector: the normalised mean of its pieces' vectors."""
+        missing = [p for p in dict.fromkeys(pieces) if p not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.model.embed(missing, threads=1), strict=True))
+        mean = sum(self._vectors[p] for p in pieces)
+        return vector_to_bytes(mean / np.linalg.norm(mean))
 
     def terms(self, value: str) -> frozenset[str]:
         cached = self._terms.get(value)
@@ -117,7 +139,8 @@ def weighted(pool: Pool, fields: list[tuple[list[str], int]]) -> dict[str, int]:
 
 def generate(pool: Pool, kind: str, count: int, first_id: int, orgs: list[int],
              rng: random.Random):
-    """Yield (listing row, {term: weight}) for `count` synthetic listings."""
+    """Yield (listing row, {term: weight}, its pieces of text) for `count` synthetic
+    listings."""
     now = datetime.now(UTC)
     for n in range(count):
         roll = rng.random()
@@ -132,7 +155,7 @@ def generate(pool: Pool, kind: str, count: int, first_id: int, orgs: list[int],
         for lang in ("ko", "en"):
             for field in ("title", "summary", "description"):
                 row[f"{field}_{lang}"] = None
-        fields = []
+        fields, pieces = [], []
         for lang in langs:
             title = rng.choice(pool.titles[lang])
             sentences = rng.sample(pool.sentences[lang], rng.randint(2, 3))
@@ -140,6 +163,7 @@ def generate(pool: Pool, kind: str, count: int, first_id: int, orgs: list[int],
             row[f"summary_{lang}"] = sentences[0][:300]
             row[f"description_{lang}"] = " ".join(sentences)
             fields += [([title], 4), ([sentences[0]], 3), (sentences, 1)]
+            pieces += [title, title, *sentences]
         if kind == "offering":
             row["trl"], row["min_trl"] = rng.randint(2, 9), None
             keywords = rng.sample(pool.keywords[langs[0]] or ["AI"], 3) if pool.keywords[
@@ -155,7 +179,7 @@ def generate(pool: Pool, kind: str, count: int, first_id: int, orgs: list[int],
             row.update(price_min=low, price_max=low * 3, currency="KRW")
         else:
             row.update(price_min=None, price_max=None, currency=None)
-        yield row, weighted(pool, fields)
+        yield row, weighted(pool, fields), pieces
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -191,17 +215,23 @@ def load(url: str, offerings: int, needs: int, seed: int) -> float:
         for kind, count, first, orgs in batches:
             chunk: list[dict] = []
             terms: list[tuple[str, int, int]] = []
-            for row, weights in generate(pool, kind, count, first, orgs, rng):
+            vectors: list[dict] = []
+            for row, weights, pieces in generate(pool, kind, count, first, orgs, rng):
                 chunk.append(row)
+                if row["status"] == "published":
+                    vectors.append({"listing_id": row["id"], "listing_version": 1,
+                                    "model_version": pool.model.version, "dim": pool.model.dim,
+                                    "vector": pool.vector(pieces), "features": FEATURES,
+                                    "created_at": row["created_at"]})
                 public = row["status"] == "published"
                 trl = row["trl"] if kind == "offering" else row["min_trl"]
                 terms.extend((term, row["id"], w, kind, public, row["sector"], trl)
                              for term, w in weights.items())
                 if len(chunk) == 5000:
-                    _write(engine, listing_table, chunk, terms, postgres)
-                    chunk, terms = [], []
+                    _write(engine, listing_table, chunk, terms, postgres, vectors)
+                    chunk, terms, vectors = [], [], []
             if chunk:
-                _write(engine, listing_table, chunk, terms, postgres)
+                _write(engine, listing_table, chunk, terms, postgres, vectors)
         with engine.begin() as conn:
             if postgres:
                 conn.execute(sa.text("ALTER TABLE listing_terms ADD CONSTRAINT pk_listing_terms "
@@ -225,9 +255,11 @@ def load(url: str, offerings: int, needs: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def _write(engine, table, rows, terms, postgres: bool) -> None:
+def _write(engine, table, rows, terms, postgres: bool, vectors: list[dict]) -> None:
     with engine.begin() as conn:
         conn.execute(table.insert(), rows)
+        if vectors:
+            conn.execute(ListingEmbedding.__table__.insert(), vectors)
         if postgres:
             raw = conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(
@@ -246,10 +278,21 @@ def _write(engine, table, rows, terms, postgres: bool) -> None:
 
 
 def measure_function(url: str, rounds: int) -> list[float]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
-    timings = []
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "SEARCH_SEMANTIC": True})
+    timings, facet_timings = [], []
     with app.test_request_context():
         korean.analyser()
+        model = get_model(app.config["MATCHING_MODEL"])
+        start = time.perf_counter()
+        fuzzy.vocabulary()
+        cold = {"vocabulary of index terms": time.perf_counter() - start}
+        for kind in ("offering", "need"):
+            start = time.perf_counter()
+            stored = vectors(kind, model.version, model.dim)
+            cold[f"{len(stored.ids):,} stored {kind} vectors"] = time.perf_counter() - start
+        print("  first search in a process reads: " + ", ".join(
+            f"{name} {seconds:.2f} s" for name, seconds in cold.items()))
         for kind, params in QUERIES:  # warm caches and connection pool
             search_listings(kind, params)
         for _ in range(rounds):
@@ -258,6 +301,13 @@ def measure_function(url: str, rounds: int) -> list[float]:
                 items, total = search_listings(kind, params)
                 [item.organisation.name for item in items]
                 timings.append(time.perf_counter() - start)
+        for _ in range(max(1, rounds // 2)):
+            for kind, params in QUERIES:
+                start = time.perf_counter()
+                browse(kind, params)
+                facet_timings.append(time.perf_counter() - start)
+        print(f"  browse() = search + counts per filter value ({len(facet_timings)} calls): "
+              f"{fmt(facet_timings)}")
         db.engine.dispose()
     return timings
 
@@ -347,6 +397,8 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=20_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--pg-database", default="tto_bench_search",
+                        help="the PostgreSQL database to create and drop")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
@@ -357,7 +409,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 run("SQLite", f"sqlite:///{tmp}/search-bench.db", args)
         elif name == "postgresql":
-            database = "tto_bench_search"
+            database = args.pg_database
             admin = sa.create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://")
                                      + "/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:

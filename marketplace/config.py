@@ -179,6 +179,18 @@ class Config:
         # Matching compares a budget and a price in different currencies at this rate (a soft
         # signal, so an approximate rate will do); 0 leaves such pairs "unknown".
         self.MATCHING_KRW_PER_USD = float(os.environ.get("MATCHING_KRW_PER_USD", 1400))
+        # Listing search also finds listings by meaning and in the other language (the
+        # matching model, loaded at start in every web process; off: keyword search only).
+        # None means on, except in tests.
+        semantic = os.environ.get("SEARCH_SEMANTIC")
+        self.SEARCH_SEMANTIC = None if semantic is None else semantic not in ("0", "false", "")
+        # A listing found only by meaning must be at least this similar to the query (cosine).
+        self.SEARCH_SEMANTIC_FLOOR = float(os.environ.get("SEARCH_SEMANTIC_FLOOR", 0.2))
+        # Seconds a process keeps its vocabulary of index terms (typo correction) before
+        # rereading it.
+        self.SEARCH_VOCABULARY_SECONDS = int(os.environ.get("SEARCH_VOCABULARY_SECONDS", 600))
+        # Seconds a process keeps the per-filter counts of browsing without keywords.
+        self.SEARCH_FACETS_SECONDS = int(os.environ.get("SEARCH_FACETS_SECONDS", 60))
         # What the programme set out to reach (shown against the figures on the dashboards).
         self.PROGRAMME_TARGETS = {
             key: int(os.environ.get(f"PROGRAMME_TARGET_{key.upper()}", default))

@@ -1,9 +1,9 @@
 """Load before the first request or job what it would otherwise load inside it.
 
 Kiwi (seconds and ~480 MB to build) serves every search and every listing's terms; the matching
-model embeds listings when they are published. Gunicorn warms the app in its master before it
-forks the workers (`gunicorn.conf.py`), so the workers share these pages copy-on-write; an RQ
-worker warms up before it takes its first job.
+model embeds listings when they are published, and search queries. Gunicorn warms the app in its
+master before it forks the workers (`gunicorn.conf.py`), so the workers share these pages
+copy-on-write; an RQ worker warms up before it takes its first job.
 """
 
 import logging
@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 def warm_up(app: Flask, matching: bool | None = None) -> float:
     """Build the analyser, the matching model (when this process runs matching jobs: a worker,
-    or the web process itself without Redis), every template and the catalogs of every
-    language; returns the seconds it took."""
+    or the web process itself without Redis, or one that searches by meaning), every template
+    and the catalogs of every language; returns the seconds it took."""
     from flask_babel import force_locale, gettext
 
     from . import korean
@@ -25,7 +25,10 @@ def warm_up(app: Flask, matching: bool | None = None) -> float:
 
     started = time.perf_counter()
     if matching is None:
-        matching = not app.config["REDIS_URL"]
+        # listing search embeds queries in every web process (SEARCH_SEMANTIC)
+        semantic = app.config["SEARCH_SEMANTIC"]
+        matching = not app.config["REDIS_URL"] or (
+            semantic if semantic is not None else not app.testing)
     korean.tokenize("기술 거래 준비")
     if matching:
         get_model(app.config["MATCHING_MODEL"]).embed(["기술 거래 준비", "ready to trade"])

@@ -4,14 +4,26 @@
 parsed leniently, an unusable filter is ignored) and returns `(items, total)`. Keyword matching
 uses the `listing_terms` inverted index that `index_listing` fills on every save: every query term
 must match (AND), and results rank by the summed weights of the matching terms.
+
+A query word no listing has is corrected first (`fuzzy`: batery -> battery, 베터리 -> 배터리).
+Search also finds listings in the other language and by meaning when a higher layer answers
+`semantic_asked` (matching does: the query in the other language through its glossary, and the
+listings whose stored embeddings are nearest the query's). The keyword hits of the query, of
+each translation and the nearest listings are then fused by reciprocal rank: a listing found
+several ways ranks first, an exact keyword hit stays in, and nothing unrelated is added (the
+nearest listings are only those above a similarity floor). Without an answer (no matching, or
+its model not loaded in this process) search is keyword search alone.
 """
 
 import json
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
@@ -19,7 +31,7 @@ from ..accounts.models import Organisation, Verification
 from ..clock import utcnow
 from ..extensions import db
 from ..i18n.formatting import parse_integer
-from . import text
+from . import fuzzy, text
 from .challenges import Challenge
 from .models import Listing, ListingTerm
 from .vocabulary import DEAL_TYPES, SECTORS, ListingKind
@@ -28,6 +40,23 @@ SORTS = ("relevance", "newest", "deadline")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+# Reciprocal rank fusion: score = sum over the lists a listing is in of weight / (RRF_K + rank).
+RRF_K = 60
+SEMANTIC_LIST_WEIGHT = 1.0
+TRANSLATION_LIST_WEIGHT = 1.0
+KEYWORD_LIST_WEIGHT = 1.0
+MAX_TRANSLATIONS = 4
+
+# Asked with (kind, query=<the corrected query text>); an answer is a `SemanticAnswer`.
+semantic_asked = Namespace().signal("listing-search-semantic")
+
+
+@dataclass
+class SemanticAnswer:
+    """What a higher layer adds to a keyword search."""
+
+    translations: list[str]  # the query's concepts in the other language, as query texts
+    nearest: list[int]  # ids of the listings nearest in meaning, above the floor, best first
 
 
 @dataclass
@@ -154,33 +183,113 @@ def _needs_listing_rows(kind: ListingKind, p: SearchParams) -> bool:
                 or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
 
 
+def _keyword_hits(terms: list[str], kind: ListingKind, p: SearchParams,
+                  frequencies: dict[str, int] | None = None) -> dict[int, int] | None:
+    """{listing id: summed weight} of the listings holding every term (index filters applied);
+    None when a term is in no listing at all."""
+    if frequencies is None:
+        frequencies = _document_frequencies(terms)
+    if any(t not in frequencies for t in terms):
+        return None
+    return dict(_hits(sorted(terms, key=frequencies.get), kind, p))
+
+
+def _by_weight(found: dict[int, int]) -> list[int]:
+    return sorted(found, key=lambda i: (found[i], i), reverse=True)
+
+
+def ask_semantic(kind: ListingKind, query: str) -> SemanticAnswer | None:
+    for _receiver, answer in semantic_asked.send(str(kind), query=query):
+        if answer is not None:
+            return answer
+    return None
+
+
+@dataclass
+class _Relevance:
+    scores: dict[int, float]  # candidate id -> relevance (higher first)
+    unchecked: list[int]  # candidates found by meaning only: the index filters not applied
+    query: str  # the query as searched (typos corrected)
+
+
+def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
+    """Candidates of a query with their relevance: keyword hits alone, or fused with the
+    translations' keyword hits and the nearest listings by meaning."""
+    query = p.q
+    terms = text.query_terms(query)
+    found = _keyword_hits(terms, kind, p) if terms else None
+    if terms and found is None:  # a word no listing has: a typo?
+        corrected = fuzzy.correct(query)
+        if corrected != query:
+            query, terms = corrected, text.query_terms(corrected)
+            found = _keyword_hits(terms, kind, p) if terms else None
+    answer = ask_semantic(kind, query)
+    if answer is None:
+        return _Relevance({i: float(w) for i, w in (found or {}).items()}, [], query)
+    rankings = [(KEYWORD_LIST_WEIGHT, _by_weight(found))] if found else []
+    seen, translated = {tuple(sorted(terms))}, []
+    for translation in answer.translations:
+        t_terms = text.query_terms(translation)
+        if t_terms and tuple(sorted(t_terms)) not in seen and len(seen) <= MAX_TRANSLATIONS:
+            seen.add(tuple(sorted(t_terms)))
+            translated.append(t_terms)
+    if translated:  # one look-up of the document frequencies for every translation
+        frequencies = _document_frequencies(sorted({t for ts in translated for t in ts}))
+        for t_terms in translated:
+            hits = _keyword_hits(t_terms, kind, p, frequencies)
+            if hits:
+                rankings.append((TRANSLATION_LIST_WEIGHT, _by_weight(hits)))
+    keyword_found = {i for _, ranking in rankings for i in ranking}
+    if answer.nearest:
+        rankings.append((SEMANTIC_LIST_WEIGHT, answer.nearest))
+    scores: dict[int, float] = {}
+    for weight, ranking in rankings:
+        for rank, listing_id in enumerate(ranking, 1):
+            scores[listing_id] = scores.get(listing_id, 0.0) + weight / (RRF_K + rank)
+    unchecked = [i for i in answer.nearest if i not in keyword_found]
+    return _Relevance(scores, unchecked, query)
+
+
 def search_listings(kind: str, params: Mapping | SearchParams | None = None,
                     viewer=None) -> tuple[list[Listing], int]:
     """Published, unhidden listings of `kind` matching `params`: (one page of items, total).
 
     `viewer` is accepted for the API's sake; what browse shows does not depend on who asks
     (drafts and hidden listings are never listed, even to their owners)."""
-    kind = ListingKind(kind)
-    p = parse_params(params)
-    terms = text.query_terms(p.q) if p.q else []
-    if p.q and not terms:
-        return [], 0
+    items, total, _candidates, _searched = _search(ListingKind(kind), parse_params(params))
+    return items, total
+
+
+def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
+    """(one page of items, total, the ids matching the query before the filters the index
+    does not carry, or None without a query, the query as searched). `for_facets`: the ids
+    are found without any filter, so that they can be counted per filter value."""
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
     conditions = _filters(kind, p)
     load = (contains_eager(Listing.organisation), selectinload(Listing.challenge))
 
-    if terms:
-        frequencies = _document_frequencies(terms)
-        if len(frequencies) < len(terms):
-            return [], 0  # a term no listing has: nothing can match all of them
-        found = dict(_hits(sorted(terms, key=frequencies.get), kind, p))
+    if p.q:
+        index_filters = bool(p.sector or p.trl_min or p.trl_max)
+        unfiltered = for_facets and index_filters
+        relevance = _relevance(kind, replace(p, sector=None, trl_min=None, trl_max=None)
+                               if unfiltered else p)
+        found = relevance.scores
         if not found:
-            return [], 0
-        if not _needs_listing_rows(kind, p):
-            # Everything asked is in the index: rank by weight, newer listing first on a tie.
+            return [], 0, [], relevance.query
+        if relevance.unchecked and not unfiltered and not _needs_listing_rows(kind, p):
+            # the listings found by meaning alone pass the filters the index would have applied
+            passed = set(db.session.scalars(sa.select(Listing.id).where(
+                _id_in(relevance.unchecked), *conditions)))
+            unchecked = set(relevance.unchecked)
+            found = {i: score for i, score in found.items()
+                     if i in passed or i not in unchecked}
+            relevance.unchecked = []
+        if not unfiltered and not relevance.unchecked and not _needs_listing_rows(kind, p):
+            # Everything asked is in the index: rank by relevance, newer listing first on a tie.
             ranked = sorted(found, key=lambda i: (found[i], i), reverse=True)
-            return _load(ranked[offset:offset + p.per_page], load), len(ranked)
+            return (_load(ranked[offset:offset + p.per_page], load), len(ranked), list(found),
+                    relevance.query)
         # Filter the hits in one query that takes their ids as a single parameter, then rank
         # here: the planner sees a known id set and uses the primary key.
         deadline_sort = p.sort == "deadline" and kind == ListingKind.need
@@ -194,17 +303,134 @@ def search_listings(kind: str, params: Mapping | SearchParams | None = None,
         else:
             rows.sort(key=lambda r: (0 if p.sort == "newest" else found[r.id],
                                      r.published_at, r.id), reverse=True)
-        return _load([r.id for r in rows[offset:offset + p.per_page]], load), len(rows)
+        items = _load([r.id for r in rows[offset:offset + p.per_page]], load)
+        return items, len(rows), list(found), relevance.query
 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
                               .where(*conditions))
     if not total or offset >= total:
-        return [], total or 0
+        return [], total or 0, None, ""
     order = _deadline_order(newest) if (p.sort == "deadline"
                                         and kind == ListingKind.need) else newest
     stmt = (sa.select(Listing).join(Listing.organisation).where(*conditions).options(*load)
             .order_by(*order).limit(p.per_page).offset(offset))
-    return list(db.session.scalars(stmt).unique()), total
+    return list(db.session.scalars(stmt).unique()), total, None, ""
+
+
+# -- facets -----------------------------------------------------------------------------------
+
+
+FACETS = ("sector", "trl", "deal_type", "lang")
+
+
+@dataclass
+class Browse:
+    items: list[Listing]
+    total: int
+    facets: dict[str, dict[str, int]]  # facet -> {value: listings}
+    corrected: str | None = None  # the query as searched, when a typo was corrected
+
+
+def browse(kind: str, params: Mapping | SearchParams | None = None) -> Browse:
+    """A page of `search_listings` and, per filter, how many listings each of its values
+    would give with the other filters as they are (one grouped query per filter)."""
+    kind, p = ListingKind(kind), parse_params(params)
+    items, total, candidates, searched = _search(kind, p, for_facets=True)
+    corrected = searched if searched and searched != p.q else None
+    if p.q and not candidates:
+        return Browse(items, total, {facet: {} for facet in FACETS}, corrected)
+    return Browse(items, total, facet_counts(kind, p, candidates), corrected)
+
+
+def facet_counts(kind: ListingKind, p: SearchParams,
+                 candidates: list[int] | None = None) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}} over the listings matching `p` with that facet's own filter
+    left out; `candidates`: the ids the query matched (None: no query).
+
+    With a query the candidates' rows are read once and counted here; without one, one
+    grouped query per facet counts the whole catalogue, and the counts are kept for
+    `SEARCH_FACETS_SECONDS` per kind and filters (they move slowly, and cost the most)."""
+    if candidates is not None:
+        return _candidate_facets(kind, p, candidates)
+    key = (str(kind), p.sector, p.trl_min, p.trl_max, p.deal_type, p.lang, p.verified,
+           p.challenge)
+    kept = current_app.extensions.setdefault("search_facets", {})
+    max_age = current_app.config["SEARCH_FACETS_SECONDS"]
+    hit = kept.get(key)
+    if hit is not None and time.monotonic() - hit[0] < max_age:
+        return hit[1]
+    out = _catalogue_facets(kind, p)
+    if max_age > 0:
+        if len(kept) > 1000:
+            kept.clear()
+        kept[key] = (time.monotonic(), out)
+    return out
+
+
+def _candidate_facets(kind: ListingKind, p: SearchParams,
+                      candidates: list[int]) -> dict[str, dict[str, int]]:
+    trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
+    rows = db.session.execute(
+        sa.select(Listing.sector, trl, sa.cast(Listing.deal_types, sa.Text),
+                  Listing.title_ko.is_not(None), Listing.title_en.is_not(None))
+        .where(_id_in(candidates), *_filters(kind, replace(
+            p, sector=None, trl_min=None, trl_max=None, deal_type=None, lang=None)))).all()
+    out: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+
+    def count(facet, value):
+        out[facet][value] = out[facet].get(value, 0) + 1
+
+    quoted = {code: f'"{code}"' for code in DEAL_TYPES}  # no code is part of another quoted
+    for sector, level, deal_text, has_ko, has_en in rows:
+        deal_types = [code for code, q in quoted.items() if q in (deal_text or "")]
+        passes = {
+            "sector": not p.sector or sector == p.sector,
+            "trl": ((not p.trl_min or (level or 0) >= p.trl_min)
+                    and (not p.trl_max or (level is not None and level <= p.trl_max))),
+            "deal_type": not p.deal_type or p.deal_type in deal_types,
+            "lang": not p.lang or (has_ko if p.lang == "ko" else has_en),
+        }
+
+        def others(facet, passes=passes):
+            return all(ok for name, ok in passes.items() if name != facet)
+
+        if sector and others("sector"):
+            count("sector", sector)
+        if level is not None and others("trl"):
+            count("trl", str(level))
+        if others("deal_type"):
+            for code in deal_types:
+                count("deal_type", code)
+        if others("lang"):
+            for lang, has in (("ko", has_ko), ("en", has_en)):
+                if has:
+                    count("lang", lang)
+    return out
+
+
+def _catalogue_facets(kind: ListingKind, p: SearchParams) -> dict[str, dict[str, int]]:
+    def where(**without):
+        return _filters(kind, replace(p, **without))
+
+    trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
+    out: dict[str, dict[str, int]] = {}
+    rows = db.session.execute(sa.select(Listing.sector, sa.func.count())
+                              .where(*where(sector=None)).group_by(Listing.sector))
+    out["sector"] = {sector: n for sector, n in rows if sector}
+    rows = db.session.execute(sa.select(trl, sa.func.count())
+                              .where(*where(trl_min=None, trl_max=None)).group_by(trl))
+    out["trl"] = {str(level): n for level, n in rows if level is not None}
+    deal_text = sa.cast(Listing.deal_types, sa.Text)
+    counts = db.session.execute(sa.select(*(
+        sa.func.coalesce(sa.func.sum(sa.case((deal_text.like(f'%"{code}"%'), 1), else_=0)), 0)
+        for code in DEAL_TYPES)).where(*where(deal_type=None))).one()
+    out["deal_type"] = {code: int(n) for code, n in zip(DEAL_TYPES, counts, strict=True) if n}
+    counts = db.session.execute(sa.select(*(
+        sa.func.coalesce(sa.func.sum(sa.case((getattr(Listing, f"title_{lang}").is_not(None), 1),
+                                             else_=0)), 0)
+        for lang in ("ko", "en"))).where(*where(lang=None))).one()
+    out["lang"] = {lang: int(n) for lang, n in zip(("ko", "en"), counts, strict=True) if n}
+    return out
 
 
 def _load(ids: list[int], options) -> list[Listing]:

@@ -1,6 +1,7 @@
 """Listing pages: browse and search, detail, posting and editing, lifecycle buttons,
 attachments, challenges. Thin: parse input, call the domain, commit once, render."""
 
+import json
 import math
 from functools import partial
 
@@ -80,12 +81,14 @@ def _helpers():
 
 def _browse(kind: ListingKind):
     params = search.parse_params(request.args)
-    items, total = search.search_listings(kind, params, _viewer())
-    pages = max(1, math.ceil(total / params.per_page))
+    found = search.browse(kind, params)
+    pages = max(1, math.ceil(found.total / params.per_page))
     args = {k: v for k, v in request.args.items(multi=False) if k != "page" and v}
+    facet_key = json.dumps(found.facets, sort_keys=True)  # the cached filter form shows them
     return render_template("listings/browse.html", kind=kind, title=BROWSE_TITLES[kind],
-                           items=items, total=total, params=params, pages=pages, args=args,
-                           sectors=SECTOR_LABELS, deal_types=DEAL_TYPE_LABELS)
+                           items=found.items, total=found.total, params=params, pages=pages,
+                           args=args, sectors=SECTOR_LABELS, deal_types=DEAL_TYPE_LABELS,
+                           facets=found.facets, facet_key=facet_key, corrected=found.corrected)
 
 
 @bp.route("/needs")

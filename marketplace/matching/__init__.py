@@ -45,10 +45,11 @@ __all__ = [
 
 def init_app(app) -> None:
     """Register the recommendation pages, the navigation entry and the recompute hooks, and
-    cap the process's matching threads (``MATCHING_THREADS``)."""
+    cap the process's matching threads (``MATCHING_THREADS``); answer listing search's
+    questions (meaning, the other language)."""
     from flask_babel import lazy_gettext as _l
 
-    from . import hooks
+    from . import hooks, search
     from .embeddings import limit_threads
     from .views import bp
 
@@ -56,3 +57,4 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.config.setdefault("NAV_LINKS", []).append(("matching.mine", _l("Matches")))
     hooks.init_app(app)
+    search.init_app(app)
