@@ -83,17 +83,22 @@ def _import_models() -> None:
     from . import audit as _audit  # noqa: F401
     from . import uploads as _uploads  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
+    from .accounts import profiles as _profiles  # noqa: F401
     from .agreements import models as _agreements  # noqa: F401
     from .api import tokens as _api_tokens  # noqa: F401
     from .deals import models as _deals  # noqa: F401
+    from .introductions import models as _introductions  # noqa: F401
     from .listings import challenges as _challenges  # noqa: F401
     from .listings import confidential as _confidential  # noqa: F401
     from .listings import models as _listings  # noqa: F401
+    from .listings import visits as _listing_visits  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matching import records as _matching  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .payments import models as _payments  # noqa: F401
     from .payments import settlement as _settlement  # noqa: F401
+    from .questions import models as _questions  # noqa: F401
+    from .saved import models as _saved  # noqa: F401
     from .staff import models as _staff  # noqa: F401
     from .stats import models as _stats  # noqa: F401
     from .translation_requests import models as _translation_requests  # noqa: F401
@@ -101,29 +106,40 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import api, health, listings, payments
+    from .accounts.profile_views import bp as profiles_bp
     from .accounts.views import bp as accounts_bp
     from .agreements.views import admin_bp as contract_templates_bp
     from .agreements.views import bp as agreements_bp
     from .api.contracts import blp as contracts_api
     from .api.deals import blp as deals_api
+    from .api.desk import blp as desk_api
+    from .api.investors import blp as investors_api
     from .api.listings import needs_api, offerings_api
     from .api.matches import blp as matches_api
     from .api.notifications import blp as notifications_api
+    from .api.organisations import blp as organisations_api
     from .api.payments import accounts_blp as settlement_api
     from .api.payments import actions_blp as payment_actions_api
     from .api.payments import blp as payments_api
+    from .api.questions import blp as questions_api
+    from .api.saved import bookmarks_blp as bookmarks_api
+    from .api.saved import searches_blp as saved_searches_api
     from .api.translation_requests import blp as translation_requests_api
     from .api.views import bp as api_tokens_bp
     from .deals.views import bp as deals_bp
+    from .desk import init_app as init_desk
+    from .introductions import init_app as init_introductions
     from .matching import init_app as init_matching
     from .notifications import init_app as init_notifications
     from .pages.views import bp as pages_bp
+    from .questions import init_app as init_questions
+    from .saved import init_app as init_saved
     from .staff.views import bp as staff_bp
     from .stats import init_app as init_stats
     from .stats.api import blp as stats_api
     from .translation_requests import init_app as init_translation_requests
 
-    for blueprint in (pages_bp, accounts_bp, staff_bp, api_tokens_bp, deals_bp):
+    for blueprint in (pages_bp, accounts_bp, profiles_bp, staff_bp, api_tokens_bp, deals_bp):
         app.register_blueprint(blueprint)
     for blueprint in (agreements_bp, contract_templates_bp):
         app.register_blueprint(blueprint)
@@ -131,8 +147,11 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, blueprints=[needs_api, offerings_api, deals_api, matches_api,
                                   payments_api, payment_actions_api, settlement_api, stats_api,
                                   contracts_api, notifications_api,
-                                  translation_requests_api])
-    # Main navigation: (endpoint, lazy label) pairs that features append to.
+                                  translation_requests_api, organisations_api, investors_api,
+                                  questions_api, saved_searches_api, bookmarks_api, desk_api])
+    # Main navigation that features append to: (endpoint, lazy label) for signed-in users,
+    # (endpoint, lazy label, "public") for a link anonymous visitors see too, or
+    # (endpoint, lazy label, shown_to) where `shown_to(user)` says which signed-in users see it.
     app.config.setdefault("NAV_LINKS", [])
     listings.init_app(app)
     init_matching(app)
@@ -140,9 +159,29 @@ def _register_blueprints(app: Flask) -> None:
     init_stats(app)
     init_notifications(app)
     init_translation_requests(app)
+    init_introductions(app)
+    init_questions(app)
+    init_saved(app)
+    init_desk(app)
     _connect_partners()
-    app.context_processor(lambda: {"nav_links": [
-        {"endpoint": e, "label": label} for e, label in app.config["NAV_LINKS"]]})
+    app.context_processor(lambda: {"nav_links": nav_links(app.config["NAV_LINKS"])})
+
+
+def nav_links(entries) -> list[dict]:
+    """The navigation entries the visitor may follow: visitors see the public ones, members
+    those and then their own."""
+    from flask_login import current_user
+
+    # outside a request (a report rendered by a job) there is no user: a visitor's view
+    signed_in = getattr(current_user, "is_authenticated", False)
+    public, members = [], []
+    for endpoint, label, *audience in entries:
+        shown_to = audience[0] if audience else None
+        if shown_to == "public":
+            public.append((endpoint, label))
+        elif signed_in and (shown_to is None or shown_to(current_user)):
+            members.append((endpoint, label))
+    return [{"endpoint": e, "label": label} for e, label in public + members]
 
 
 def _connect_partners() -> None:

@@ -5,12 +5,15 @@ pages load) is copied once into `STATIC_BUILD_DIR` under a name carrying a hash 
 (`css/site.3f2a9c1b7d0e.css`), with gzip and brotli copies beside it. `url_for(<a static
 endpoint>, filename=...)` then gives the hashed name, and WhiteNoise, in front of the app, serves
 those files with `Cache-Control: public, max-age=<a year>, immutable` and the compressed copy the
-browser asks for. A changed file gets a new name, so no browser keeps a stale one. The copies are
-content-addressed, so building again (another worker, another start) writes nothing new.
+browser asks for. A stylesheet's relative `url(...)` references (the web fonts) are rewritten to
+the hashed names before the stylesheet itself is hashed. A changed file gets a new name, so no
+browser keeps a stale one. The copies are content-addressed, so building again (another worker,
+another start) writes nothing new.
 """
 
 import hashlib
 import os
+import posixpath
 import re
 import tempfile
 from pathlib import Path
@@ -24,6 +27,7 @@ HASH_LENGTH = 12
 HASHED_NAME = re.compile(rf"\.[0-9a-f]{{{HASH_LENGTH}}}(\.[^./]+)?$")
 # Bootstrap-Flask ships whole themes and icon sets; the pages load only these.
 BOOTSTRAP_FILES = ("css/bootstrap.min.css", "js/bootstrap.min.js", "umd/popper.min.js")
+FAVICON = "img/favicon.ico"
 
 
 def hashed_name(relative: str, content: bytes) -> str:
@@ -81,6 +85,26 @@ def _write_once(target: Path, content: bytes, compressor: Compressor) -> None:
     os.replace(temporary, target)  # last: the plain file marks the build of this name complete
 
 
+# `url(../fonts/x.woff2)` in a stylesheet: relative references to files beside it.
+CSS_URL = re.compile(r"""url\((['"]?)(?!data:|https?:|/)([^'")?#]+)([^'")]*)\1\)""")
+
+
+def _link_hashed_urls(relative: str, css: bytes, names: dict[str, str]) -> bytes:
+    """A stylesheet that refers to the hashed names of the files it loads (fonts, images), so
+    those are cached as long as it is; built after them."""
+    folder = posixpath.dirname(relative)
+
+    def hashed(match):
+        quote, target, rest = match.groups()
+        resolved = posixpath.normpath(posixpath.join(folder, target))
+        if resolved not in names:
+            return match.group(0)
+        new = posixpath.relpath(names[resolved], folder or ".")
+        return f"url({quote}{new}{rest}{quote})"
+
+    return CSS_URL.sub(hashed, css.decode("utf-8")).encode("utf-8")
+
+
 def build(app: Flask) -> dict[str, dict[str, str]]:
     """Copy every source file to its hashed name; returns endpoint -> {name: hashed name}."""
     out = Path(app.config["STATIC_BUILD_DIR"])
@@ -88,8 +112,11 @@ def build(app: Flask) -> dict[str, dict[str, str]]:
     manifest: dict[str, dict[str, str]] = {}
     for endpoint, (root, files) in _sources(app).items():
         names = manifest[endpoint] = {}
-        for relative in files:
+        # stylesheets last: they link the hashed names of what they load
+        for relative in sorted(files, key=lambda name: name.endswith(".css")):
             content = (root / relative).read_bytes()
+            if relative.endswith(".css") and endpoint != "bootstrap.static":
+                content = _link_hashed_urls(relative, content, names)
             names[relative] = hashed_name(relative, content)
             _write_once(out / endpoint / names[relative], content, compressor)
     return manifest
@@ -111,6 +138,10 @@ def init_app(app: Flask) -> None:
             for relative in hashed:
                 server.add_file_to_dictionary(prefix + relative,
                                               str(out / endpoint / relative))
+    # Browsers ask for /favicon.ico whatever the page links.
+    icon = manifest.get("static", {}).get(FAVICON)
+    if icon:
+        server.add_file_to_dictionary("/favicon.ico", str(out / "static" / icon))
     app.wsgi_app = server
     app.extensions["static_manifest"] = manifest
 

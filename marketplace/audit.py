@@ -32,11 +32,14 @@ KIND_LABELS = {
     "listing_hidden": _l("Listing hidden"),
     "listing_unhidden": _l("Listing shown again"),
     "listing_translated": _l("Listing translated by staff"),
+    "question_hidden": _l("Question on a listing hidden"),
+    "question_unhidden": _l("Question on a listing shown again"),
     "deal_claimed": _l("Help request claimed"),
     "deal_assigned": _l("Staff assigned to a deal"),
     "confidential_viewed": _l("Confidential details viewed"),
     "payment_refunded": _l("Payment refunded"),
     "template_uploaded": _l("Contract template uploaded"),
+    "contract_reviewed": _l("Contract draft reviewed"),
 }
 
 #: What the action was done to, by table.
@@ -45,8 +48,10 @@ SUBJECT_LABELS = {
     "users": _l("Account"),
     "deals": _l("Deal"),
     "listings": _l("Listing"),
+    "listing_questions": _l("Question on a listing"),
     "payment_ledger": _l("Payment"),
     "contract_template_versions": _l("Contract template"),
+    "contracts": _l("Contract"),
     "job_runs": _l("Job run"),
     "outbox_messages": _l("E-mail"),
     "programme_reports": _l("Programme report"),

@@ -157,6 +157,10 @@ class Config:
         self.LISTING_ATTACHMENT_DIR = _directory("LISTING_ATTACHMENT_DIR", "listing_attachments")
         # The largest file one listing attachment may be.
         self.LISTING_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+        # Where organisations' logos are kept (resized PNGs; never under a public path).
+        self.ORGANISATION_LOGO_DIR = _directory("ORGANISATION_LOGO_DIR", "organisation_logos")
+        # The largest logo file one may upload (it is resized to 256 px on the long side).
+        self.ORGANISATION_LOGO_MAX_BYTES = 2 * 1024 * 1024
         # Where admins' uploaded contract template versions are kept (<key>/v<N>/).
         self.CONTRACT_TEMPLATE_DIR = _directory("CONTRACT_TEMPLATE_DIR", "contract_templates")
 

@@ -2,8 +2,8 @@
 
 An upload is written to disk before the transaction that records it commits, so a rollback (a
 refused form, a failed request) leaves a file behind that nothing points at. The daily job
-removes such files from the listing and deal attachment stores once they are a day old: a
-younger one may belong to a transaction that is still open.
+removes such files from the listing and deal attachment stores and the logo store once they
+are a day old: a younger one may belong to a transaction that is still open.
 """
 
 from datetime import timedelta
@@ -20,13 +20,15 @@ MIN_AGE = ORPHAN_MIN_AGE
 
 def _stores():
     """(directory, column naming its files) of every attachment store."""
+    from .accounts.profiles import LOGOS, OrganisationProfile
     from .deals.messages import ATTACHMENTS as deal_attachments
     from .deals.messages import DealAttachment
     from .listings.attachments import ATTACHMENTS as LISTING_ATTACHMENTS
     from .listings.models import Attachment
 
     return [(LISTING_ATTACHMENTS.directory(), Attachment.storage_key),
-            (deal_attachments.directory(), DealAttachment.storage_name)]
+            (deal_attachments.directory(), DealAttachment.storage_name),
+            (LOGOS.directory(), OrganisationProfile.logo_key)]
 
 
 def orphaned_files(min_age: timedelta = MIN_AGE) -> list[Path]:

@@ -64,7 +64,8 @@ def make_test_app(database_url: str, **overrides):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = make_test_app(_database_url(tmp_path_factory))
+    app = make_test_app(_database_url(tmp_path_factory),
+                        ORGANISATION_LOGO_DIR=str(tmp_path_factory.mktemp("logos")))
     with app.app_context():
         db.drop_all()
         db.create_all()

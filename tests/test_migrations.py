@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from marketplace.extensions import db
 from tests.conftest import make_test_app
@@ -48,3 +48,93 @@ def test_migrations_build_the_models_schema(empty_database_url):
                     "confidential_accesses", "audit_entries")}
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_the_upgrade_carries_deal_and_match_notices_into_the_centre(empty_database_url):
+    """Deal and match notices written before the notification centre took them over are in the
+    centre afterwards, read, e-mailed and dated as they were; the old tables are gone."""
+    from datetime import UTC, datetime
+
+    from marketplace.accounts.models import Verification
+    from marketplace.accounts.services import create_account
+    from marketplace.db_types import AwareDateTime
+    from marketplace.deals import services as deals
+    from marketplace.matching.records import InvestorMatch, Match
+    from marketplace.notifications.models import Notification
+    from marketplace.notifications.services import rendered
+    from tests.deals.conftest import make_listing
+
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="cb3376c1cb6a")
+        with app.test_request_context("/en/"):
+            people = {kind: create_account(
+                email=f"{kind}@example.com", password="a long enough password 1",
+                display_name=kind.title(), org_kind=kind, org_name_ko=f"{kind} 기관",
+                org_name_en=f"{kind} org", country="US", role="member",
+                preferred_language="en") for kind in ("firm", "startup", "investor")}
+            for user in people.values():
+                user.organisation.verification = Verification.verified
+            db.session.flush()
+            offering = make_listing(people["startup"].organisation_id)
+            need = make_listing(people["firm"].organisation_id, kind="need")
+            deal = deals.open_deal(people["firm"], offering, None, deal_type="license",
+                                   message="Hello")
+            match = Match(need_id=need.id, offering_id=offering.id, score=0.8,
+                          explanation={}, model_version="m")
+            investor_match = InvestorMatch(
+                investor_org_id=people["investor"].organisation_id, offering_id=offering.id,
+                startup_org_id=people["startup"].organisation_id, score=0.7, explanation={},
+                model_version="m")
+            db.session.add_all([match, investor_match])
+            db.session.commit()
+            ids = {k: v.id for k, v in people.items()}
+            deal_id, event_id = deal.id, deal.events[0].id
+            match_id, investor_match_id = match.id, investor_match.id
+        db.session.execute(sa.delete(Notification))  # the centre's own notice of the opening
+        at = [datetime(2026, 11, day, 9, 0, tzinfo=UTC) for day in (1, 2, 3, 4)]
+
+        def columns():
+            return [sa.column(name, AwareDateTime()) for name in ("created_at", "read_at",
+                                                                  "emailed_at")]
+        db.session.execute(sa.table("deal_notifications", sa.column("user_id"),
+                                    sa.column("deal_id"), sa.column("event_id"),
+                                    *columns()).insert(),
+                           [{"user_id": ids["startup"], "deal_id": deal_id,
+                             "event_id": event_id, "created_at": at[1], "read_at": at[2],
+                             "emailed_at": at[1]}])
+        db.session.execute(sa.table("match_notifications", sa.column("user_id"),
+                                    sa.column("match_id"), sa.column("investor_match_id"),
+                                    *columns()).insert(),
+                           [{"user_id": ids["firm"], "match_id": match_id,
+                             "investor_match_id": None, "created_at": at[0], "read_at": None,
+                             "emailed_at": at[0]},
+                            {"user_id": ids["investor"], "match_id": None,
+                             "investor_match_id": investor_match_id, "created_at": at[3],
+                             "read_at": None, "emailed_at": None}])
+        db.session.commit()
+        upgrade()
+        notices = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+        carried = [(n.user_id, n.kind, n.subject_type, n.subject_id, n.data, n.created_at,
+                    n.read_at, n.emailed_at, n.delivery) for n in notices]
+        with app.test_request_context("/en/"):
+            titles = [rendered(n).title for n in notices]
+        tables = sa.inspect(db.engine).get_table_names()
+        db.session.remove()
+        downgrade(revision="cb3376c1cb6a")  # the old tables come back, empty
+        with db.engine.connect() as conn:
+            back = [conn.scalar(sa.text(f"SELECT count(*) FROM {t}"))
+                    for t in ("deal_notifications", "match_notifications")]
+        db.engine.dispose()
+    assert carried == [  # oldest first
+        (ids["firm"], "match_found", "match", match_id, {}, at[0], None, at[0], "email"),
+        (ids["startup"], "deal_event", "deal", deal_id, {"event_id": event_id}, at[1], at[2],
+         at[1], "email"),
+        (ids["investor"], "investor_match_found", "investor_match", investor_match_id, {},
+         at[3], None, None, "email"),
+    ]
+    assert titles[0].startswith("A strong match for ")
+    assert titles[1] == f"Deal #{deal_id} (Battery ageing AI): Opened the deal — Firm (firm org)"
+    assert titles[2].startswith("A strong match for your investor profile")
+    assert "deal_notifications" not in tables and "match_notifications" not in tables
+    assert back == [0, 0]

@@ -2,10 +2,19 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from ..forms import choices
+from ..forms import AmountField, choices
 from .models import OrgKind
 from .services import MIN_PASSWORD_LENGTH
 
@@ -89,3 +98,24 @@ class RejectForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST button with CSRF protection and nothing else."""
+
+
+class OrganisationProfileForm(FlaskForm):
+    """The public profile; startups also give stage, funding and an investor contact."""
+
+    description_ko = TextAreaField(_l("What the organisation does (Korean)"),
+                                   validators=[Optional()], render_kw={"rows": 5})
+    description_en = TextAreaField(_l("What the organisation does (English)"),
+                                   validators=[Optional()], render_kw={"rows": 5})
+    website = StringField(_l("Website"), validators=[Optional()],
+                          description=_l("e.g. https://www.example.co.kr"))
+    founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
+    employees = IntegerField(_l("Number of employees"), validators=[Optional()])
+    logo = FileField(_l("Logo"), description=_l("PNG or JPEG, up to 2 MB; shown at 256 pixels."))
+    stage = SelectField(_l("Funding stage"), validators=[Optional()])
+    funding_currency = SelectField(_l("Currency of the amounts"), validators=[Optional()],
+                                   choices=choices([("KRW", "KRW"), ("USD", "USD")]))
+    funding_raised = AmountField(_l("Funding raised so far"), validators=[Optional()])
+    funding_sought = AmountField(_l("Funding sought now"), validators=[Optional()])
+    ir_contact_name = StringField(_l("Investor relations contact"), validators=[Optional()])
+    ir_contact_email = StringField(_l("Investor relations e-mail"), validators=[Optional()])

@@ -12,7 +12,7 @@ from ..actions import done, run_action
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..forms import show_error
-from . import services
+from . import profiles, services
 from .forms import (
     ConfirmForm,
     LoginForm,
@@ -76,7 +76,7 @@ def login():
         if user is not None:
             user.last_login_at = utcnow()
             _sign_in(user, remember=form.remember.data)
-            landing = url_for("staff.home") if user.is_staff else url_for("pages.home")
+            landing = url_for("staff.home") if user.is_staff else url_for("desk.home")
             return redirect(_safe_next(landing))
         form.form_errors.append(_("Wrong e-mail address or password."))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
@@ -156,6 +156,7 @@ def organisation(org_id):
     return render_template("accounts/organisation.html", org=org, country_name=country_name,
                            can_see_private=can_see_private, staff_view=staff_view,
                            show_details=show_details, can_edit=is_member,
+                           profile=profiles.profile_of(org),
                            end_sessions_form=ConfirmForm() if staff_view else None)
 
 

@@ -109,6 +109,15 @@ class ReopenForm(FlaskForm):
                                                                    Length(max=2000)])
 
 
+class ReviewRequestForm(FlaskForm):
+    note = TextAreaField(_l("What should staff look at?"), validators=[Optional(),
+                                                                      Length(max=4000)])
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Your review"), validators=[Optional(), Length(max=4000)])
+
+
 class TemplateUploadForm(FlaskForm):
     key = SelectField(_l("Contract type"))
     files = MultipleFileField(

@@ -65,6 +65,8 @@ EVENT_LABELS.update({
     "contract_sign": _l("Signed the contract"),
     "contract_signatory": _l("Named the contract's signatory"),
     "contract_reopen": _l("Reopened the contract for changes"),
+    "contract_review_request": _l("Asked city staff to review the contract draft"),
+    "contract_reviewed": _l("City staff reviewed the contract draft"),
 })
 
 
@@ -102,9 +104,17 @@ class Contract(db.Model):
     signed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     voided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     void_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: A party asked city staff to review this version (see `review.py`).
+    review_requested_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                     ondelete="SET NULL"))
+    review_comment: Mapped[str | None] = mapped_column(sa.Text)
 
     deal: Mapped[Deal] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     edits: Mapped[list[ContractEdit]] = relationship(
         back_populates="contract", order_by="ContractEdit.id", viewonly=True)
     approvals: Mapped[list[ContractApproval]] = relationship(
@@ -122,6 +132,12 @@ class Contract(db.Model):
         sa.CheckConstraint("status <> 'signed' OR signed_pdf_sha256 IS NOT NULL",
                            name="signed_has_pdf"),
     )
+
+    @property
+    def review_pending(self) -> bool:
+        """A party asked staff to review this version and no review answered it yet."""
+        return self.review_requested_at is not None and (
+            self.reviewed_at is None or self.reviewed_at < self.review_requested_at)
 
     @property
     def status_label(self):
@@ -154,6 +170,19 @@ class Contract(db.Model):
 
     def signature_of(self, side: Side) -> ContractSignature | None:
         return next((s for s in self.active_signatures() if s.side == side), None)
+
+    def turn_of(self, side: Side | None) -> str | None:
+        """The step of this version that waits on `side`: "approve_contract" (a draft its side
+        has not approved; details may still be missing) or "sign_contract" (a rendered PDF its
+        side has not signed); None otherwise. The contract page offers the same steps."""
+        if side is None:
+            return None
+        if self.status == ContractStatus.draft and self.approved_by(side) is None:
+            return "approve_contract"
+        if self.status in (ContractStatus.rendered, ContractStatus.signing) \
+                and self.signature_of(side) is None:
+            return "sign_contract"
+        return None
 
 
 class EditKind(enum.StrEnum):

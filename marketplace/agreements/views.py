@@ -29,7 +29,7 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import access, clauses, drafting, library, nda, presenting, signing, variables
+from . import access, clauses, drafting, library, nda, presenting, review, signing, variables
 from .forms import (
     LANG_SUFFIX,
     ActionForm,
@@ -37,6 +37,8 @@ from .forms import (
     LanguageForm,
     NdaConfirmForm,
     ReopenForm,
+    ReviewForm,
+    ReviewRequestForm,
     SignatoryForm,
     SignForm,
     TemplateUploadForm,
@@ -141,13 +143,14 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         own_party=own_party, signatory_form=signatory_form,
         can_name_signatory=side is not None and contract.is_draft,
         reopen_form=ReopenForm(), versions=access.contracts_of(deal),
+        review_request_form=ReviewRequestForm(), review_form=ReviewForm(),
+        can_ask_review=side is not None and contract.status in review.REVIEWABLE
+        and not contract.review_pending,
+        can_review=contract.review_pending and deal.assigned_staff_id == current_user.id,
         can_fill=access.can_fill(deal, current_user) and contract.is_draft,
         can_edit_text=access.can_edit_text(deal, current_user) and contract.is_draft,
-        can_approve=side is not None and contract.is_draft and not missing
-        and contract.approved_by(side) is None,
-        can_sign=side is not None and contract.status in (ContractStatus.rendered,
-                                                         ContractStatus.signing)
-        and contract.signature_of(side) is None,
+        can_approve=contract.turn_of(side) == "approve_contract" and not missing,
+        can_sign=contract.turn_of(side) == "sign_contract",
         can_reopen=access.can_fill(deal, current_user) and contract.status in (
             ContractStatus.approved, ContractStatus.rendered, ContractStatus.signing),
     )
@@ -339,6 +342,24 @@ def reopen(deal_id):
     form.validate_on_submit()
     return _act(deal_id, lambda _d, c: drafting.reopen(c, current_user, form.reason.data),
                 _("A new draft version was started; earlier signatures no longer count."))
+
+
+@bp.route("/<int:deal_id>/contract/review-request", methods=["POST"])
+@login_required
+def request_review(deal_id):
+    form = ReviewRequestForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: review.request_review(c, current_user, form.note.data),
+                _("City staff have been asked to review the draft."), "review")
+
+
+@bp.route("/<int:deal_id>/contract/review", methods=["POST"])
+@login_required
+def review_contract(deal_id):
+    form = ReviewForm()
+    form.validate_on_submit()
+    return _act(deal_id, lambda _d, c: review.review(c, current_user, form.comment.data),
+                _("Your review was sent to both sides."), "review")
 
 
 @bp.route("/<int:deal_id>/contract/<int:contract_id>/pdf")

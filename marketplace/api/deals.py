@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..actions import run_action
 from ..agreements import nda
-from ..deals import messages, services, terms
+from ..deals import messages, proposals, services, terms
 from ..deals.states import DECLINE_REASONS, DealType, Side
 from ..errors import NotFound
 from ..extensions import db, limiter
@@ -97,11 +97,25 @@ class DealQuerySchema(PageQuerySchema):
 
 
 class OpenDealSchema(Schema):
-    offering_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    offering_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1),
+                                 metadata={"description": "the offering; a startup proposing "
+                                           "for `need_id` may leave it out and write `title` "
+                                           "and `summary` instead"})
     need_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1))
     deal_type = fields.String(required=True, validate=validate.OneOf([t.value for t in DealType]))
     message = text(required=True, max_length=messages.MAX_MESSAGE, pattern=FILLED)
     require_nda = fields.Boolean(load_default=False)
+    title = text(allow_none=True, max_length=proposals.MAX_TITLE, metadata={
+        "description": "a startup's written proposal for the need (without `offering_id`)"})
+    summary = text(allow_none=True, max_length=proposals.MAX_SUMMARY)
+
+    # An offering, or a startup's written proposal for a need.
+    OPENAPI_RULES = {"anyOf": [
+        {"required": ["offering_id"], "properties": {"offering_id": {"type": "integer"}}},
+        {"required": ["need_id", "title", "summary"], "properties": {
+            "need_id": {"type": "integer"},
+            "title": text_schema(proposals.MAX_TITLE, filled=True),
+            "summary": text_schema(proposals.MAX_SUMMARY, filled=True)}}]}
 
 
 class AcceptSchema(Schema):
@@ -232,11 +246,24 @@ class Deals(MethodView):
     @blp.doc(security=SECURITY)
     @token_required
     def post(self, data):
-        """Open a deal on a published offering (an inquiry with a first message)."""
+        """Open a deal on a published offering (an inquiry with a first message); or, by a
+        startup, propose its offering (or a written `title` and `summary`) for `need_id`: the
+        startup is the seller, the need's organisation the buyer."""
+        if data.get("offering_id") is None:
+            return run_action(lambda: _propose_written(data))
         return run_action(lambda: services.open_deal(
             api_user(), _listing(data["offering_id"]), _listing(data.get("need_id")),
             deal_type=data["deal_type"], message=data["message"],
             require_nda=data["require_nda"]))
+
+
+def _propose_written(data: dict):
+    if data.get("need_id") is None:
+        raise services.InvalidProposal(_l("Choose the offering."),
+                                       {"offering_id": [_l("This field is required.")]})
+    return proposals.propose(api_user(), _listing(data["need_id"]),
+                             deal_type=data["deal_type"], message=data["message"],
+                             title=data.get("title"), summary=data.get("summary"))
 
 
 @blp.route("/<int:deal_id>")

@@ -44,15 +44,28 @@ class NotificationPageSchema(Schema):
     unread = fields.Integer(required=True)
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false only (not 0, 1 or "yes"), as the document says."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class MarkReadSchema(Schema):
-    ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=500))
-    all = fields.Boolean()
+    OPENAPI_RULES = {"anyOf": [{"required": ["ids"]}, {"required": ["all"]}]}
+
+    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1)),
+                      validate=validate.Length(max=500),
+                      metadata={"description": "the notifications to mark read"})
+    all = StrictBoolean(metadata={"description": "true: mark every notification read"})
 
     @validates_schema
-    def one_of(self, data, **kwargs):
-        if not data.get("all") and not data.get("ids"):
-            raise ValidationError({"ids": [_l(
-                "Give the ids of the notifications to mark as read, or all: true.")]})
+    def ids_or_all(self, data, **kwargs):
+        if "ids" not in data and "all" not in data:
+            raise ValidationError({"ids": [_l("Send the ids of the notifications to mark as "
+                                              "read, or all: true.")]})
 
 
 class MarkedSchema(Schema):
@@ -88,6 +101,6 @@ def notifications(query):
 @token_required
 def mark_read(data):
     user = api_user()
-    marked = services.mark_read(user, None if data.get("all") else data["ids"])
+    marked = services.mark_read(user, None if data.get("all") else data.get("ids") or [])
     db.session.commit()
     return {"marked": marked, "unread": services.unread_count(user)}

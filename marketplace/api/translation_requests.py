@@ -18,7 +18,7 @@ blp = Blueprint("api_translation_requests", __name__, url_prefix="/api/v1",
                 description="Translation requests: ask for a listing in the other language.")
 
 
-class AskSchema(Schema):
+class TranslationAskSchema(Schema):
     lang = fields.String(load_default="en", validate=validate.OneOf(services.LANGUAGES),
                          metadata={"description": "the language wanted (default: en)"})
 
@@ -45,7 +45,7 @@ def _ask(kind: ListingKind, listing_id: int, data: dict):
 
 
 @blp.route("/needs/<int:listing_id>/translation-requests", methods=["POST"])
-@blp.arguments(AskSchema)
+@blp.arguments(TranslationAskSchema)
 @blp.response(201, TranslationRequestSchema)
 @blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
 @blp.doc(security=SECURITY)
@@ -55,7 +55,7 @@ def ask_need(data, listing_id):
 
 
 @blp.route("/offerings/<int:listing_id>/translation-requests", methods=["POST"])
-@blp.arguments(AskSchema)
+@blp.arguments(TranslationAskSchema)
 @blp.response(201, TranslationRequestSchema)
 @blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
 @blp.doc(security=SECURITY)

@@ -41,6 +41,26 @@ class OpenDealForm(FlaskForm):
         self.need_id.choices = choices(options + [(str(n.id), n.title) for n in needs])
 
 
+class ProposalForm(FlaskForm):
+    """A startup's proposal for a need: one of its offerings, or a short written proposal."""
+
+    offering_id = SelectField(_l("Which of your offerings fits this need?"), default="")
+    title = StringField(_l("Title of your proposal"), validators=[Optional(), Length(max=200)])
+    summary = TextAreaField(_l("Summary of your proposal"), validators=[
+        Optional(), Length(max=300)])
+    deal_type = SelectField(_l("Type of deal"))
+    message = TextAreaField(_l("Message to the firm"), validators=[
+        DataRequired(), Length(max=MAX_MESSAGE)],
+        description=_l("Say how your technology answers the need. Do not share confidential "
+                       "details before an NDA."))
+
+    def set_choices(self, deal_types, offerings):
+        self.deal_type.choices = choices((t, DealType(t).label) for t in deal_types)
+        self.offering_id.choices = choices(
+            [("", _l("None fits: I write a short proposal below"))]
+            + [(str(o.id), o.title) for o in offerings])
+
+
 class AcceptInquiryForm(FlaskForm):
     require_nda = BooleanField(_l("Ask for an NDA first"))
 

@@ -1,4 +1,4 @@
-"""The deal, its terms versions, events, messages, attachments and notifications.
+"""The deal, its terms versions, events, messages and attachments.
 
 A deal's `state` changes only through the transition methods below. Each method checks who is
 acting (which side, the deal's staff, the platform itself) against the explicit `RULES` table,
@@ -114,6 +114,8 @@ class Deal(DealRoles, db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow,
                                                        index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: A startup's proposal for a need that the firm put on its shortlist (while it weighs it).
+    shortlisted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_org_id])
@@ -219,6 +221,21 @@ class Deal(DealRoles, db.Model):
             self.nda_required, self.nda_required_by = True, self.side_of(actor)
         target = DealState.nda if self.nda_required else DealState.negotiating
         return self._move("accept_inquiry", actor, target, {"nda_required": self.nda_required})
+
+    def shortlist(self, actor) -> "DealEvent":
+        """The firm puts a startup's proposal for its need on its shortlist (no change of
+        state: the inquiry is still to be accepted or declined)."""
+        self._lock()
+        if not self.is_proposal or self.side_of(actor) != Side.buyer:
+            raise PermissionDenied(_l("Only the organisation that posted the need can "
+                                      "shortlist a proposal."))
+        if self.state != DealState.inquiry:
+            raise Conflict(_l("Only a proposal that has not been answered yet can be "
+                              "shortlisted."))
+        if self.shortlisted_at is not None:
+            raise Conflict(_l("This proposal is already on your shortlist."))
+        self.shortlisted_at = utcnow()
+        return self.record_event("shortlist", actor, {"need_id": self.need_id})
 
     def decline(self, actor, reason: str, note: str | None = None) -> "DealEvent":
         """End the deal with a structured reason (a DECLINE_REASONS code, plus optional text)."""

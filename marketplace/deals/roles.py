@@ -24,6 +24,9 @@ from .states import (
 )
 from .terms import DealTerms
 
+#: `turn_of`'s default: read the current terms' author from the database.
+_CURRENT = object()
+
 
 class DealRoles:
     """Sides, roles, visibility and the actions open to an actor, for `Deal`."""
@@ -45,6 +48,11 @@ class DealRoles:
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_proposal(self) -> bool:
+        """A startup proposed its technology for the buyer's need."""
+        return self.need_id is not None and self.initiator_side == Side.seller
 
     @property
     def is_terminal(self) -> bool:
@@ -119,6 +127,31 @@ class DealRoles:
         return db.session.scalar(sa.select(DealTerms).where(
             DealTerms.deal_id == self.id, DealTerms.version == version))
 
+    # ---- whose turn it is ----------------------------------------------------------------
+
+    def turn_of(self, side: Side | None, terms_author=_CURRENT) -> str | None:
+        """The step of the deal itself that waits on `side` now, or None: "answer_inquiry"
+        (the side that received the inquiry accepts or declines it), "confirm_nda" (the side
+        has not confirmed the NDA yet), "answer_offer" (the other side's current terms version,
+        which this side has neither accepted nor rejected). `allowed_actions` offers the same
+        steps on the deal page; contract and payment steps are asked of their own modules.
+
+        `terms_author`: the side that wrote the current version, when the caller already
+        loaded it (a list of deals); by default it is read here."""
+        if side is None:
+            return None
+        if self.state == DealState.inquiry:
+            return "answer_inquiry" if side != self.initiator_side else None
+        if self.state == DealState.nda:
+            return None if self.nda_confirmed_by(side) else "confirm_nda"
+        if self.state == DealState.negotiating and self.current_version:
+            if terms_author is _CURRENT:
+                terms_author = self.current_terms.author_side
+            if terms_author != side and self.rejected_version != self.current_version \
+                    and self.accepted_version_of(side) != self.current_version:
+                return "answer_offer"
+        return None
+
     # ---- what the actor may do now -----------------------------------------------------
 
     def allowed_actions(self, actor) -> set[str]:
@@ -134,8 +167,7 @@ class DealRoles:
             actions.discard("accept_terms")
         if self.state == DealState.negotiating and side is not None:
             actions.add("propose_terms")
-            if self.current_version and terms_author != side \
-                    and self.rejected_version != self.current_version:
+            if self.turn_of(side, terms_author) == "answer_offer":
                 actions.add("reject_terms")
         if self.state == DealState.inquiry and side is not None and not self.nda_required:
             actions.add("require_nda")
@@ -144,6 +176,9 @@ class DealRoles:
         if not self.is_terminal and side is not None and self.assigned_staff_id is None \
                 and self.help_requested_at is None:
             actions.add("request_help")
+        if self.is_proposal and self.state == DealState.inquiry and side == Side.buyer \
+                and self.shortlisted_at is None:
+            actions.add("shortlist")
         if self.can_claim(actor):
             actions.add("claim")
         if not self.is_terminal and getattr(actor, "is_admin", False):

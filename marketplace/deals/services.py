@@ -28,12 +28,15 @@ from .states import BUYER_KINDS, OPEN_STATES, SYSTEM, TERMINAL_STATES, DealState
 # ---- opening ------------------------------------------------------------------------------
 
 def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
-              deal_type: str, message: str, require_nda: bool = False) -> Deal:
+              deal_type: str, message: str, require_nda: bool = False,
+              unlisted: bool = False) -> Deal:
     """Open a deal on a published offering; flushes, the caller commits.
 
     The actor is a member of the buying organisation (a firm, agency or investor; `need`, when
     given, must be its own), or of the offering's startup proposing it for `need` (a
-    recommendation or a challenge answer), in which case the need's organisation buys.
+    recommendation or a challenge answer), in which case the need's organisation buys: a
+    proposal, for a deal type the need accepts, one open proposal per startup and need. With
+    `unlisted`, the offering may be the proposing startup's own draft (a written proposal).
     """
     org = actor.organisation if actor.is_authenticated else None
     if org is None or not actor.is_active:
@@ -41,7 +44,10 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
     if not org.is_verified:
         raise PermissionDenied(_l("Your organisation must be verified by staff before it can "
                                   "open deals."))
-    if offering is None or offering.kind != ListingKind.offering or not offering.is_public:
+    own_draft = (unlisted and offering is not None and offering.organisation_id == org.id
+                 and offering.status == ListingStatus.draft)
+    if offering is None or offering.kind != ListingKind.offering or not (
+            offering.is_public or own_draft):
         raise NotFound(_l("This offering is not available."))
     if need is not None and (need.kind != ListingKind.need or need.is_hidden
                              or need.status != ListingStatus.published):
@@ -78,9 +84,19 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
     if len(text) > MAX_MESSAGE:
         raise DomainError(_l("The message is too long."),
                           {"message": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
-    # The offering's row lock: two requests opening the same deal run one after the other, so
-    # the second finds the first instead of opening a twin.
+    if initiator == Side.seller:
+        _check_proposal(org, need, kind)
+    # The need's and the offering's row locks: two requests opening the same deal (or the same
+    # startup's proposals for one need) run one after the other, so the second finds the first
+    # instead of opening a twin.
+    if need is not None:
+        db.session.execute(sa.select(Listing.id).where(Listing.id == need.id).with_for_update())
     db.session.execute(sa.select(Listing.id).where(Listing.id == offering.id).with_for_update())
+    if initiator == Side.seller:
+        pending = open_proposal(org.id, need.id)
+        if pending:
+            raise Conflict(_l("Your organisation already has an open proposal for this need "
+                              "(deal #%(id)s).", id=pending))
     same_need = Deal.need_id == need.id if need is not None else Deal.need_id.is_(None)
     existing = db.session.scalar(sa.select(Deal.id).where(
         Deal.buyer_org_id == buyer.id, Deal.offering_id == offering.id, same_need,
@@ -106,6 +122,29 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
         "message_digest": hashlib.sha256(text.encode()).hexdigest()},
         target=DealState.inquiry)
     return deal
+
+
+class InvalidProposal(DomainError):
+    """A startup's proposal for a need that cannot be made as written."""
+
+    status = 422
+    code = "invalid_proposal"
+
+
+def _check_proposal(org: Organisation, need: Listing, kind: DealType) -> None:
+    """What a startup's proposal for a need must hold beyond any deal's rules."""
+    if need.organisation_id == org.id:
+        raise PermissionDenied(_l("You cannot propose for your own organisation's need."))
+    if need.deal_types and kind.value not in need.deal_types:
+        raise InvalidProposal(_l("This need does not accept that kind of deal."),
+                              {"deal_type": [_l("Choose a deal type the need accepts.")]})
+
+
+def open_proposal(seller_org_id: int, need_id: int) -> int | None:
+    """The id of the seller's deal on `need_id` that is still open, if any."""
+    return db.session.scalar(sa.select(Deal.id).where(
+        Deal.seller_org_id == seller_org_id, Deal.need_id == need_id,
+        Deal.state.not_in(TERMINAL_STATES)).order_by(Deal.id).limit(1))
 
 
 # ---- scoped lookups -----------------------------------------------------------------------

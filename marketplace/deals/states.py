@@ -61,12 +61,38 @@ class Side(LabelledEnum):
     seller = "seller", _l("Seller")
 
 
+# The stages a deal's page shows as a stepper, and the stage each state is at. A deal that
+# was paid has passed them all; one withdrawn, declined or expired has none to show.
+STAGES = (("inquiry", _l("Inquiry")), ("nda", _l("NDA")), ("negotiation", _l("Negotiation")),
+          ("contract", _l("Contract")), ("signing", _l("Signing")), ("payment", _l("Payment")))
+STAGE_OF_STATE = {
+    DealState.inquiry: 0, DealState.nda: 1, DealState.negotiating: 2, DealState.agreed: 3,
+    DealState.drafting: 3, DealState.signing: 4, DealState.signed: 5,
+    DealState.payment_pending: 5, DealState.paid: 6, DealState.partially_refunded: 6,
+    DealState.refunded: 6, DealState.closed: 6,
+}
+
+
+def stage_steps(state: DealState) -> list[dict] | None:
+    """The stepper: each stage with `done` and `current`; None for a deal ended early. A deal
+    past its last stage marks them all done and the last as where it stands."""
+    reached = STAGE_OF_STATE.get(state)
+    if reached is None:
+        return None
+    current = min(reached, len(STAGES) - 1)
+    return [{"key": key, "label": label, "done": i < reached, "current": i == current}
+            for i, (key, label) in enumerate(STAGES)]
+
+
 # For modules that look a label up by the stored value (the programme figures, receipts).
 STATE_LABELS = DealState.labels()
 DEAL_TYPE_LABELS = DealType.labels()
 
 DECLINE_REASONS = {
     "not_a_fit": _l("The technology does not fit our needs"),
+    # The reasons a firm gives a challenge proposal, for proposals on a need too.
+    "too_early_trl": _l("The technology is not mature enough yet (TRL)"),
+    "unclear_benefit": _l("The benefit for our need is unclear"),
     "price": _l("Price or budget does not match"),
     "timing": _l("The timing does not work for us"),
     "capacity": _l("We do not have the capacity right now"),
@@ -180,6 +206,7 @@ EVENT_LABELS = {
     "refund_part": _l("Part of the payment was refunded"),
     "undo_refund": _l("A refund failed or was cancelled"),
     "close": _l("Closed the deal"),
+    "shortlist": _l("Shortlisted the proposal"),
     "post_message": _l("Sent a message"),
     "staff_comment": _l("Staff commented"),
     "request_help": _l("Asked staff for help"),

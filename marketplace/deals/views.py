@@ -18,7 +18,8 @@ from ..extensions import db
 from ..forms import apply_domain_error, choices
 from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
-from . import messages, services, terms
+from ..notifications import services as notices
+from . import messages, proposals, services, terms
 from .forms import (
     AcceptInquiryForm,
     ActionForm,
@@ -27,14 +28,15 @@ from .forms import (
     MessageForm,
     NoteForm,
     OpenDealForm,
+    ProposalForm,
     terms_form,
     terms_form_data,
     terms_from_form,
 )
 from .integrity import verify, verify_all
 from .models import Deal
-from .notifications import for_event, mark_read, notifications_for, unread_count
-from .states import DECLINE_REASONS, DealType, Side
+from .notifications import for_event
+from .states import DECLINE_REASONS, DealType, Side, stage_steps
 
 bp = Blueprint("deals", __name__, template_folder="templates",
                url_prefix="/<lang:lang_code>/deals")
@@ -45,15 +47,17 @@ def _setup(state) -> None:
     # What the deals package answers elsewhere: a notice for every deal event, and a listing's
     # confidential section opened to the parties of a deal past its NDA.
     domain_events.subscribe(None, for_event)
+    domain_events.subscribe("open", proposals.on_open)
     if services.nda_opens_listing not in CONFIDENTIAL_ACCESS_RULES:
         register_confidential_access(services.nda_opens_listing)
     app = state.app
-    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("Deals")))
+    app.config.setdefault("NAV_LINKS", []).append(("deals.my_deals", _l("My deals")))
 
     @app.context_processor
-    def nav_badges():
-        return {"nav_badges": {"deals.my_deals": unread_count(current_user)},
-                "open_deal_label": _l("Open a deal")}  # the button on an offering's page
+    def deal_helpers():
+        return {"open_deal_label": _l("Open a deal"),  # the button on an offering's page
+                "deal_stage_steps": stage_steps,
+                "need_proposals": _need_proposals}  # the section on a need's page
 
 
 def _detail_url(deal_id: int, anchor: str | None = None) -> str:
@@ -84,23 +88,6 @@ def my_deals():
     deals = db.paginate(services.deals_for(current_user, state, listed=True), page=page,
                         per_page=30, error_out=False)
     return render_template("deals/list.html", deals=deals, state=state, Side=Side)
-
-
-@bp.route("/notifications")
-@login_required
-def notifications():
-    return render_template("deals/notifications.html",
-                           notices=notifications_for(current_user),
-                           form=ActionForm())
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def notifications_read():
-    if ActionForm().validate_on_submit():
-        mark_read(current_user)
-        db.session.commit()
-    return redirect(url_for("deals.notifications"), code=303)
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -143,6 +130,100 @@ def new():
                            proposing=proposing), 400 if form.errors or form.form_errors else 200
 
 
+# ---- proposals on a need -------------------------------------------------------------------
+
+def _need_url(need_id: int) -> str:
+    return url_for("listings.need", listing_id=need_id, _anchor="proposals")
+
+
+def _proposal_form(need: Listing, bind: bool = True) -> ProposalForm:
+    """The proposal form for `need`; `bind`: with what was posted (else empty)."""
+    form = ProposalForm() if bind else ProposalForm(formdata=None)
+    form.set_choices(proposals.accepted_types(need), proposals.own_offerings(current_user))
+    return form
+
+
+def _need_proposals(listing: Listing) -> dict | None:
+    """What the need page's proposal section shows `current_user`: the form for a startup's
+    member, the proposals received for the need's organisation and staff; None: nothing."""
+    if listing is None or listing.kind != ListingKind.need:
+        return None
+    section = {"form": None, "refusal": None, "deals": None}
+    if proposals.may_propose(current_user) and proposals.need_is_open(listing):
+        section["refusal"] = proposals.refusal(current_user, listing)
+        if section["refusal"] is None:
+            section["form"] = _proposal_form(listing, bind=False)
+    if proposals.can_review(current_user, listing):
+        section["deals"] = proposals.proposals_for(listing)
+        section["member"] = listing.is_member(current_user)
+        section.update(decline_form=DeclineForm(formdata=None), reasons=DECLINE_REASONS,
+                       action_form=ActionForm(formdata=None))
+    if section["form"] is None and section["refusal"] is None and section["deals"] is None:
+        return None
+    return section
+
+
+@bp.route("/propose/<int:need_id>", methods=["GET", "POST"])
+@login_required
+def propose(need_id):
+    need = _listing(need_id, ListingKind.need)
+    if not proposals.need_is_open(need):
+        raise NotFound(_l("This need is not available."))
+    form = _proposal_form(need)
+    status = 200
+    if form.validate_on_submit():
+        offering = None
+        if form.offering_id.data:
+            offering = db.session.get(Listing, int(form.offering_id.data))
+        try:
+            deal = proposals.propose(current_user, need, deal_type=form.deal_type.data,
+                                     message=form.message.data, offering=offering,
+                                     title=form.title.data, summary=form.summary.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                raise
+            apply_domain_error(form, exc)
+            status = exc.status
+        else:
+            flash(_("Your proposal has been sent. The firm will answer here."), "success")
+            return redirect(_detail_url(deal.id), code=303)
+    elif form.errors:
+        status = 400
+    refusal = proposals.refusal(current_user, need) if proposals.may_propose(current_user) \
+        else _l("Only startups can propose their technology for a need.")
+    return render_template("deals/propose.html", form=form, need=need,
+                           refusal=refusal if status == 200 else None), status
+
+
+@bp.route("/<int:deal_id>/shortlist", methods=["POST"])
+@login_required
+def shortlist(deal_id):
+    """Put a proposal on the shortlist, from the deal's page or (`from_need`) the need's."""
+    deal = _deal(deal_id)
+    success = _("The proposal is on your shortlist.")
+    if request.form.get("from_need") and deal.need_id:
+        back = _need_url(deal.need_id)
+        return run_action(lambda: deal.shortlist(current_user), on_success=done(success, back),
+                          on_error=flash_and_redirect(back, code=303), reraise=())
+    return _act(deal_id, lambda d: d.shortlist(current_user), success)
+
+
+@bp.route("/<int:deal_id>/decline-proposal", methods=["POST"])
+@login_required
+def decline_proposal(deal_id):
+    """Decline a proposal from the need's page (the deal's own decline, with a reason); back
+    to the need's list."""
+    deal = _deal(deal_id)
+    back = _need_url(deal.need_id) if deal.need_id else _detail_url(deal_id)
+    form = DeclineForm()
+    form.validate_on_submit()
+    return run_action(lambda: deal.decline(current_user, form.reason.data, form.note.data),
+                      on_success=done(_("You declined the proposal."), back),
+                      on_error=flash_and_redirect(back, code=303), reraise=())
+
+
 # ---- the deal -----------------------------------------------------------------------------
 
 def _assign_form() -> AssignForm:
@@ -163,7 +244,7 @@ def _render_detail(deal_id: int, error=None):
                                action_form=ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
-    if mark_read(current_user, deal.id):
+    if notices.mark_read(current_user, subject=deal):  # reading the deal reads its notices
         db.session.commit()
     return render_template(
         "deals/detail.html", deal=deal, viewer_side=viewer_side, actions=actions,

@@ -16,7 +16,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CORE = "core"
 # Packages with user-facing text, in merge order (the first one wins on a duplicate msgid).
 PACKAGES = (CORE, "pages", "accounts", "staff", "mail", "listings", "matching", "deals",
-            "payments", "api", "agreements", "stats", "notifications", "translation_requests")
+            "payments", "api", "agreements", "stats", "notifications", "translation_requests",
+            "introductions", "questions", "saved", "desk")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 

@@ -186,7 +186,9 @@ def form_for(kind: str):
 class AttachmentForm(FlaskForm):
     file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[FileRequired(
         message=_l("Choose a file."))])
-    confidential = BooleanField(_l("Confidential (only after the NDA)"))
+    # its own id: the listing page's confidential section is `#confidential`
+    confidential = BooleanField(_l("Confidential (only after the NDA)"),
+                                id="attachment-confidential")
 
 
 class CloseForm(FlaskForm):

@@ -95,6 +95,14 @@ def status_counts(org: Organisation) -> dict[str, int]:
     return counts
 
 
+def public_listings_of(org: Organisation, limit: int = 50) -> list[Listing]:
+    """The organisation's published listings anyone may see, newest first."""
+    return list(db.session.scalars(sa.select(Listing).where(
+        Listing.organisation_id == org.id, Listing.status == ListingStatus.published,
+        Listing.hidden_at.is_(None)).order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(limit)))
+
+
 def organisation_listings(org: Organisation, status: str | None = None) -> list[Listing]:
     stmt = sa.select(Listing).where(Listing.organisation_id == org.id)
     if status in {str(s) for s in ListingStatus}:

@@ -6,15 +6,18 @@ import math
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
+from ..extensions import db
 from ..forms import apply_domain_error
-from . import attachments, challenges, moderation, search, services
+from . import attachments, challenges, moderation, search, services, visits
 from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
@@ -58,10 +61,19 @@ def listing_url(listing: Listing, **kwargs) -> str:
     return url_for(f"listings.{listing.kind}", listing_id=listing.id, **kwargs)
 
 
+def lang_attr(listing) -> Markup:
+    """` lang="en"` for an element showing a listing's text in the other language than the
+    page's (a listing written in one language only), else nothing."""
+    if listing is None:
+        return Markup("")
+    shown, page = listing.display_lang(), str(get_locale() or "ko")
+    return Markup(' lang="%s"') % shown if shown != page else Markup("")
+
+
 @bp.app_context_processor
 def _helpers():
     return {"listing_url": listing_url, "listing_card_key": card_key, "trl_labels": TRL_LABELS,
-            "language_names": LANGUAGE_NAMES}
+            "language_names": LANGUAGE_NAMES, "lang_attr": lang_attr}
 
 
 # -- browse and search ------------------------------------------------------------------------
@@ -95,6 +107,7 @@ def offerings():
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
     listing = get_listing_or_404(listing_id, _viewer(), kind)
     viewer = _viewer()
+    counted = request.method == "GET" and visits.record_view(listing, viewer)
     is_owner = listing.can_edit(viewer)
     confidential = can_see_confidential(listing, viewer)
     staff_until = staff_access_until(listing, viewer)
@@ -109,13 +122,16 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
         own = [o for o in services.organisation_listings(viewer.organisation, "published")
                if o.kind == ListingKind.offering]
         submission_form = SubmissionForm(offerings=own, formdata=None)
-    return render_template(
+    page = render_template(
         "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
         confidential_form=confidential_form, staff_until=staff_until,
         window_minutes=STAFF_CONFIDENTIAL_MINUTES, attachments=attachments, challenge=challenge,
         submission_form=submission_form,
         close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
         attachment_form=AttachmentForm(formdata=None))
+    if counted:  # after rendering, so the commit reloads nothing the page reads
+        db.session.commit()
+    return page
 
 
 @bp.route("/needs/<int:listing_id>")

@@ -1,23 +1,28 @@
-"""Notices of new strong matches: both sides are told once, in the app and by e-mail (sent by
-a job after the commit), and read them in their own language."""
+"""Notices of new strong matches, through the notification centre: both sides are told once
+(`notified_at` on the match row), and read them in their own language. Kinds: `match_found`
+(about a need-offering match) and `investor_match_found` (about an investor match)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
-from flask_babel import force_locale, gettext
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from .. import jobs
-from ..accounts.models import Organisation, User
+from ..accounts.models import User
 from ..clock import utcnow
 from ..extensions import db
-from ..listings.models import Listing
-from ..mail.services import reading_language, send_email
+from ..notifications import notify, register_kind
+from ..notifications.models import Notification
+from ..notifications.services import Rendered, email_notification
 from .explanation_text import explanation_text
-from .records import InvestorMatch, Match, MatchNotification
+from .records import InvestorMatch, Match
+
+MATCH, INVESTOR_MATCH = "match_found", "investor_match_found"
+KINDS = (MATCH, INVESTOR_MATCH)
+SUBJECTS = {MATCH: "match", INVESTOR_MATCH: "investor_match"}
 
 
 def _members(org_id: int) -> list[User]:
@@ -37,108 +42,80 @@ def notify_new(rows: Sequence[Match | InvestorMatch], threshold: float) -> int:
             if not (row.need.is_public and row.offering.is_public):
                 continue
             org_ids = [row.need.organisation_id, row.offering.organisation_id]
-            field = "match_id"
+            kind = MATCH
         else:
             if row.dismissed_at or not row.offering.is_public:
                 continue
             org_ids = [row.investor_org_id, row.startup_org_id]
-            field = "investor_match_id"
+            kind = INVESTOR_MATCH
         row.notified_at = utcnow()
         for org_id in org_ids:
             for user in _members(org_id):
-                db.session.add(MatchNotification(user_id=user.id, **{field: row.id}))
-        db.session.flush()
-        jobs.enqueue(email_match, field, row.id)
+                notify(user, kind, (SUBJECTS[kind], row.id))
         count += 1
     return count
 
 
-def _link(endpoint: str, lang: str, **values) -> str:
-    try:
-        return url_for(endpoint, lang_code=lang, _external=True, **values)
-    except RuntimeError:  # a worker without SERVER_NAME
-        return ""
+def _lang() -> str:
+    return str(get_locale() or "ko")
 
 
-@dataclass
-class Notice:
-    """One notification as its reader sees it: their listing, the other side and why."""
-
-    notification: MatchNotification
-    own: Listing | Organisation
-    other: Listing
-    score: float
-    explanation: dict
-    url: str
+def _reader_org_id(notice: Notification) -> int | None:
+    user = db.session.get(User, notice.user_id)
+    return user.organisation_id if user is not None else None
 
 
-def notice_view(notice: MatchNotification, lang: str, external: bool = False) -> Notice | None:
-    user = notice.user
-    if notice.match is not None:
-        match = notice.match
-        own_is_need = match.need.organisation_id == user.organisation_id
-        own, other = (match.need, match.offering) if own_is_need else (match.offering,
-                                                                       match.need)
-        endpoint = f"listings.{own.kind}"
-        values = {"listing_id": own.id, "_anchor": "recommendations"}
-        score, explanation = match.score, match.explanation
-    elif notice.investor_match is not None:
-        match = notice.investor_match
-        if match.investor_org_id == user.organisation_id:
-            own, other = match.investor, match.offering
-            endpoint, values = "matching.investor", {}
-        else:
-            own, other = match.offering, match.offering
-            endpoint, values = "listings.offering", {"listing_id": match.offering_id}
-        score, explanation = match.score, match.explanation
-    else:
+@register_kind(MATCH, _l("A strong match for one of your listings"))
+def _render_match(notice: Notification) -> Rendered | None:
+    match = db.session.get(Match, notice.subject_id)
+    if match is None:
         return None
-    url = (_link(endpoint, lang, **values) if external
-           else url_for(endpoint, **values))
-    return Notice(notice, own, other, score, explanation, url)
+    lang = _lang()
+    own_is_need = match.need.organisation_id == _reader_org_id(notice)
+    own, other = (match.need, match.offering) if own_is_need else (match.offering, match.need)
+    title = gettext("A strong match for %(own)s: %(other)s (score %(score)s)",
+                    own=own.text("title", lang), other=other.text("title", lang),
+                    score=f"{match.score:.2f}")
+    return Rendered(title, f"listings.{own.kind}",
+                    {"listing_id": own.id, "_anchor": "recommendations"},
+                    detail=explanation_text(match.explanation, lang))
+
+
+@register_kind(INVESTOR_MATCH, _l("A strong match between an investor and an offering"))
+def _render_investor_match(notice: Notification) -> Rendered | None:
+    match = db.session.get(InvestorMatch, notice.subject_id)
+    if match is None:
+        return None
+    lang = _lang()
+    offering, score = match.offering.text("title", lang), f"{match.score:.2f}"
+    if match.investor_org_id == _reader_org_id(notice):
+        title = gettext("A strong match for your investor profile: %(offering)s "
+                        "(score %(score)s)", offering=offering, score=score)
+        endpoint, values = "matching.investor", {}
+    else:
+        title = gettext("An investor's profile is a strong match for your offering "
+                        "%(offering)s (score %(score)s)", offering=offering, score=score)
+        endpoint, values = "listings.offering", {"listing_id": match.offering_id}
+    return Rendered(title, endpoint, values, detail=explanation_text(match.explanation, lang))
+
+
+def notices_for(user, limit: int = 20) -> list[tuple[Notification, Rendered]]:
+    """The user's latest match notices as they read them, for the matches page."""
+    rows = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user.id, Notification.kind.in_(KINDS))
+        .order_by(Notification.id.desc()).limit(limit))
+    items = [(n, (_render_match if n.kind == MATCH else _render_investor_match)(n))
+             for n in rows]
+    return [(n, view) for n, view in items if view is not None]
 
 
 @jobs.job(queue="mail", timeout=120, retries=3)
 def email_match(field: str, match_id: int) -> int:
-    """E-mail every notice of one match not e-mailed yet. Idempotent."""
-    column = getattr(MatchNotification, field)
-    notices = list(db.session.scalars(sa.select(MatchNotification).where(
-        column == match_id, MatchNotification.emailed_at.is_(None))
-        .order_by(MatchNotification.id)))
-    for notice in notices:
-        user = notice.user
-        lang = reading_language(user)
-        if user.active:
-            with force_locale(lang):
-                view = notice_view(notice, lang, external=True)
-                if view is not None:
-                    title = view.other.text("title", lang)
-                    subject = gettext("[Tech Trade-On] A strong match: %(title)s", title=title)
-                    body = gettext(
-                        "Hello %(name)s,\n\nThe matching found a strong fit (score %(score)s):\n"
-                        "%(title)s\n%(why)s\n\nSee your recommendations: %(link)s\n",
-                        name=user.display_name, score=f"{view.score:.2f}", title=title,
-                        why=explanation_text(view.explanation, lang), link=view.url or "-")
-                    send_email(user.email, subject, body)
-        notice.emailed_at = utcnow()
-    return len(notices)
-
-
-def notifications_for(user, limit: int = 50) -> list[MatchNotification]:
-    return list(db.session.scalars(sa.select(MatchNotification).where(
-        MatchNotification.user_id == user.id).order_by(MatchNotification.id.desc())
-        .limit(limit)))
-
-
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return db.session.scalar(sa.select(sa.func.count(MatchNotification.id)).where(
-        MatchNotification.user_id == user.id, MatchNotification.read_at.is_(None))) or 0
-
-
-def mark_read(user) -> int:
-    result = db.session.execute(sa.update(MatchNotification).where(
-        MatchNotification.user_id == user.id, MatchNotification.read_at.is_(None))
-        .values(read_at=utcnow()))
-    return result.rowcount or 0
+    """E-mail the notices of one match not e-mailed yet (the job strong matches enqueued before
+    the notification centre; rows still waiting for it carry this name). Idempotent."""
+    kind = MATCH if field == "match_id" else INVESTOR_MATCH
+    notices = db.session.scalars(sa.select(Notification.id).where(
+        Notification.kind == kind, Notification.subject_type == SUBJECTS[kind],
+        Notification.subject_id == match_id, Notification.emailed_at.is_(None))
+        .order_by(Notification.id)).all()
+    return sum(email_notification(notice_id) for notice_id in notices)

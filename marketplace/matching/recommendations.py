@@ -65,16 +65,6 @@ def recommendations(listing: Listing, limit: int = 10) -> list[Recommendation]:
             for row in rows]
 
 
-def investor_recommendations(org_id: int, limit: int = 20) -> list[Recommendation]:
-    rows = db.session.scalars(
-        sa.select(InvestorMatch).join(Listing, Listing.id == InvestorMatch.offering_id).where(
-            InvestorMatch.investor_org_id == org_id, InvestorMatch.dismissed_at.is_(None),
-            InvestorMatch.rank.is_not(None), Listing.status == ListingStatus.published,
-            Listing.hidden_at.is_(None))
-        .order_by(InvestorMatch.score.desc(), InvestorMatch.id).limit(limit))
-    return [Recommendation(row, row.offering, row.score, row.explanation) for row in rows]
-
-
 def match_for_member_or_404(match_id: int, user) -> tuple[Match, ListingKind]:
     """The match and the side (need or offering) the user's organisation is on."""
     match = db.session.get(Match, match_id)

@@ -1,4 +1,4 @@
-"""Matching's tables: stored embeddings, stored matches, investor profiles and notices.
+"""Matching's tables: stored embeddings, stored matches and investor profiles.
 
 Embeddings are stored once per (listing version, model version): a listing that did not change is
 never embedded again, and vectors of different models never mix. A match row holds the last score
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation, User
+from ..accounts.models import Organisation
 from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..extensions import db
@@ -231,32 +231,6 @@ class InvestorMatch(_Scored, db.Model):
     @property
     def is_sticky(self) -> bool:
         return bool(self.notified_at or self.dismissed_at)
-
-
-class MatchNotification(db.Model):
-    """An in-app notice to one user about one new strong match; e-mailed after commit."""
-
-    __tablename__ = "match_notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
-    match_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    investor_match_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("investor_matches.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    emailed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
-
-    user: Mapped[User] = relationship()
-    match: Mapped[Match | None] = relationship()
-    investor_match: Mapped[InvestorMatch | None] = relationship()
-
-    __table_args__ = (
-        sa.CheckConstraint("(match_id IS NULL) <> (investor_match_id IS NULL)",
-                           name="one_match"),
-    )
 
 
 def side_columns(kind: ListingKind):

@@ -4,7 +4,6 @@ commit once here."""
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,7 +16,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..listings.services import organisation_listings
 from ..listings.vocabulary import ListingKind
-from . import notices, profiles, recommendations
+from . import notices, profiles, recommendations, startups
 from .forms import ActionForm, ProfileForm
 from .records import REGION_LABELS, InvestorStage
 from .settings import setting
@@ -58,18 +57,8 @@ def mine():
     if org is not None:
         listings = [(x, recommendations.recommendations(x, limit=3))
                     for x in organisation_listings(org, "published")]
-    views = [n for n in (notices.notice_view(x, str(get_locale() or "ko"))
-                         for x in notices.notifications_for(current_user)) if n]
-    return render_template("matching/mine.html", listings=listings, notices=views,
-                           form=ActionForm())
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def notifications_read():
-    if ActionForm().validate_on_submit():
-        run_action(lambda: notices.mark_read(current_user))
-    return redirect(url_for("matching.mine"), code=303)
+    return render_template("matching/mine.html", listings=listings,
+                           notices=notices.notices_for(current_user))
 
 
 def _dismissed(_result) -> None:
@@ -104,7 +93,7 @@ def _investor_org() -> Organisation:
 def investor():
     org = _investor_org()
     profile = profiles.profile_for(org)
-    items = recommendations.investor_recommendations(org.id) if profile else []
+    items = startups.ranked_startups(profile)
     return render_template("matching/investor.html", org=org, profile=profile, items=items,
                            form=ActionForm(formdata=None), stage_labels=InvestorStage.labels(),
                            region_labels=REGION_LABELS,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 
 from .. import jobs
@@ -99,10 +99,12 @@ def rendered(notice: Notification) -> Rendered | None:
 
 
 def link(view: Rendered, lang: str, external: bool = False) -> str:
+    """The notice's URL; in a worker without SERVER_NAME, its path (better than nothing)."""
     try:
         return url_for(view.endpoint, lang_code=lang, _external=external, **view.values)
-    except RuntimeError:  # a worker without SERVER_NAME
-        return ""
+    except RuntimeError:
+        with current_app.test_request_context():
+            return url_for(view.endpoint, lang_code=lang, **view.values)
 
 
 def unread_count(user) -> int:

@@ -1,7 +1,9 @@
 from datetime import date
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 
+from ..desk import is_member
 from ..i18n.locale import preferred_locale
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -9,9 +11,13 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 
 @bp.route("/")
 def root():
-    return redirect(url_for("pages.home", lang_code=preferred_locale()))
+    endpoint = "desk.home" if is_member(current_user) else "pages.home"
+    return redirect(url_for(endpoint, lang_code=preferred_locale()))
 
 
 @bp.route("/<lang:lang_code>/")
 def home():
+    """The public home page; a signed-in member goes to their desk."""
+    if is_member(current_user):
+        return redirect(url_for("desk.home"))
     return render_template("pages/home.html", today=date.today())

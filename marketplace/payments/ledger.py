@@ -36,6 +36,8 @@ from .models import (
 from .plan import local_today
 
 MAX_REFERENCE = 100
+#: Deal states in which the payer is offered to pay what a request still owes.
+PAYABLE_STATES = (DealState.payment_pending, DealState.paid)
 MAX_NOTE = 2000
 
 
@@ -94,6 +96,17 @@ class Balance:
     @property
     def overdue(self) -> bool:
         return not self.settled and self.request.due_date < local_today()
+
+    def turn_of(self, side: Side | None, deal_state: DealState) -> str | None:
+        """The step of this request that waits on `side`, as the deal's payments page offers
+        it: the payee (seller) confirms a declared bank transfer ("confirm_transfer"); the payer
+        (buyer) pays what is still owed while nothing it declared awaits an answer ("pay")."""
+        if side == Side.seller:
+            return "confirm_transfer" if self.pending_transfers else None
+        if side == Side.buyer and not self.settled and not self.pending_transfers \
+                and deal_state in PAYABLE_STATES:
+            return "pay"
+        return None
 
     @property
     def status(self) -> Status:

@@ -9,13 +9,16 @@ from flask_login import current_user
 
 from ..accounts.access import staff_required
 from ..accounts.models import Organisation, User, Verification
+from ..agreements import review as contract_review
 from ..audit import AuditEntry
 from ..clock import utcnow
 from ..deals.models import TERMINAL_STATES, Deal
 from ..extensions import db
+from ..introductions import services as introductions
 from ..listings.confidential import ConfidentialAccess
 from ..listings.vocabulary import ListingKind
 from ..matching import recommendations as matching
+from ..questions.services import hidden_count as hidden_questions_count
 from ..translation_requests import services as translation_requests
 from .blueprint import bp
 from .models import ProgrammeReport
@@ -45,9 +48,13 @@ def queues(user) -> list[dict]:
         ("staff.verifications", _l("Organisation verification"),
          _count(Organisation, Organisation.verification == Verification.pending)),
         ("staff.hidden_listings", _l("Hidden listings"), hidden_listings_count()),
+        ("questions.hidden", _l("Hidden questions on listings"), hidden_questions_count()),
         ("deals.staff_queue", _l("Deals asking for help"), help_requests_count()),
+        ("staff.contract_reviews", _l("Contracts awaiting staff review"),
+         contract_review.pending_count()),
         ("translation_requests.queue", _l("Translation requests"),
          translation_requests.open_count()),
+        ("introductions.index", _l("Introductions to arrange"), introductions.open_count()),
         ("matching.staff_unmatched", _l("Unmatched listings"), unmatched_count()),
         ("staff.failed", _l("Failed jobs and undelivered e-mail"),
          failed_jobs_count() + undelivered_count()),

@@ -95,4 +95,13 @@ def outbox():
         "dropped": _("Not sent: the link could no longer be issued")})
 
 
-from . import audit_views, console, pipeline, queues, reports, search, users  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    audit_views,
+    console,
+    contract_reviews,
+    pipeline,
+    queues,
+    reports,
+    search,
+    users,
+)

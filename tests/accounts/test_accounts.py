@@ -108,7 +108,7 @@ def test_login_redirect_ignores_offsite_next(client, make_user):
     user = make_user()
     response = client.post("/ko/login?next=https://evil.example/", data={
         "email": user.email, "password": TEST_PASSWORD})
-    assert response.headers["Location"] == "/ko/"
+    assert response.headers["Location"] == "/ko/desk/"
 
 
 def _reset_link(app, smtp_sink, email):

@@ -4,10 +4,10 @@ import sqlalchemy as sa
 
 from marketplace.deals import integrity
 from marketplace.deals.events import DealEvent
-from marketplace.deals.notifications import DealNotification
 from marketplace.deals.states import DealState
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage
+from marketplace.notifications.models import Notification
 
 from .conftest import LICENSE, load, open_deal
 
@@ -31,8 +31,10 @@ def test_inquiry_to_agreed(ctx, parties):
     assert kinds == ["open", "accept_inquiry", "propose_terms", "propose_terms", "accept_terms"]
     assert integrity.verify(deal.id).intact
     # the other side heard of each step, in-app and by e-mail after commit
-    notices = db.session.scalars(sa.select(DealNotification)).all()
+    notices = db.session.scalars(sa.select(Notification)).all()
     assert {n.user_id for n in notices} == {p["buyer"].id, p["seller"].id}
+    assert {(n.kind, n.subject_type, n.subject_id) for n in notices} == {
+        ("deal_event", "deal", deal.id)}
     from marketplace import jobs
 
     jobs.flush()

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 
 from marketplace.agreements import nda as nda_document
 from marketplace.deals import messages
-from marketplace.deals.notifications import DealNotification
+from marketplace.deals.events import DealEvent
 from marketplace.deals.states import DealState
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings.confidential import can_see_confidential
 from marketplace.listings.models import Listing
 from marketplace.mail.models import OutboxMessage
+from marketplace.notifications.models import Notification
 from tests.conftest import TEST_PASSWORD, login
 
 from .conftest import fill_nda_details, load, open_deal
@@ -134,9 +135,10 @@ def test_message_notifies_other_side_and_staff(app, client, parties, login_as):
         content_type="multipart/form-data")
     assert response.status_code == 303
     with app.app_context():
-        notices = db.session.scalars(sa.select(DealNotification).join(
-            DealNotification.event).where(
-            sa.text("deal_events.kind = 'post_message'"))).all()
+        message_event = db.session.scalar(sa.select(DealEvent.id).where(
+            DealEvent.deal_id == deal_id, DealEvent.kind == "post_message"))
+        notices = [n for n in db.session.scalars(sa.select(Notification))
+                   if n.data == {"event_id": message_event}]
         assert {n.user_id for n in notices} == {p["seller"].id, p["staff"].id}
         assert all(n.emailed_at is not None for n in notices)
         mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -147,9 +149,9 @@ def test_message_notifies_other_side_and_staff(app, client, parties, login_as):
     seller = app.test_client()
     login(seller, p["seller"], lang="en")
     page = seller.get("/en/deals/").get_data(as_text=True)
-    assert "data-nav-badge" in page
+    assert "data-unread-badge" in page
     seller.get(f"/en/deals/{deal_id}")  # reading the deal marks its notices read
-    assert "data-nav-badge" not in seller.get("/en/deals/").get_data(as_text=True)
+    assert "data-unread-badge" not in seller.get("/en/deals/").get_data(as_text=True)
 
 
 def test_bad_upload_on_the_page_shows_why(app, client, parties, login_as):

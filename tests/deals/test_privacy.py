@@ -124,7 +124,7 @@ def test_lists_show_only_visible_deals(app, parties, clients, attachment_dir):
     assert link in clients["admin"].get("/en/deals/").get_data(as_text=True)
     for who in OUTSIDERS:
         assert link not in clients[who].get("/en/deals/").get_data(as_text=True)
-        assert link not in clients[who].get("/en/deals/notifications").get_data(as_text=True)
+        assert link not in clients[who].get("/en/notifications/").get_data(as_text=True)
     assert link not in clients["other_staff"].get(
         "/en/deals/staff/integrity").get_data(as_text=True)
     assert clients["buyer"].get("/en/deals/staff/queue").status_code == 404

@@ -15,8 +15,11 @@ def chromium_path() -> str | None:
         shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the journeys in this package, closed after them: Playwright's sync API
+    keeps an event loop running in the main thread while it is open, and code that runs its own
+    (pyHanko sealing a contract) cannot start one inside it."""
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):

@@ -31,7 +31,7 @@ def test_register_sign_in_and_switch_language(live_server, page):
     page.get_by_label("이메일").fill("ceo@journey-robotics.kr")
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
-    expect(page).to_have_url(re.compile(r"/ko/$"))
+    expect(page).to_have_url(re.compile(r"/ko/desk/$"))
     page.get_by_role("link", name="박여정").click()
     expect(page).to_have_url(re.compile(r"/ko/profile$"))
 

@@ -15,8 +15,8 @@ def sign_in(page, base, lang, user):
     page.locator("input[name=email]").fill(user.email)
     page.locator("input[name=password]").fill(TEST_PASSWORD)
     page.locator("form button[type=submit]").click()
-    # staff land on the staff console, everyone else on the home page
-    landing = rf"/{lang}/staff/$" if user.is_staff else rf"/{lang}/$"
+    # staff land on the staff console, members on their desk
+    landing = rf"/{lang}/staff/$" if user.is_staff else rf"/{lang}/desk/$"
     expect(page).to_have_url(re.compile(landing))
 
 

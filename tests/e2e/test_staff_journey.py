@@ -1,100 +1,90 @@
-"""Staff verify an organisation and take on a help request from the console; an administrator
-grants staff to a member; the audit page shows each of these actions."""
+"""A staff member's morning in the console (English site): verify an organisation, take on a
+deal that asks for help, review its contract draft, answer a translation request; an admin
+finds the four on the audit page and makes a member staff."""
 
 import re
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from marketplace.accounts.models import utcnow
-from marketplace.deals.models import Deal, DealEvent
+from marketplace.accounts.models import Role, User
+from marketplace.agreements import review
+from marketplace.audit import AuditEntry
 from marketplace.extensions import db
-from marketplace.listings.models import Listing, ListingKind, ListingStatus
-from tests.conftest import TEST_PASSWORD
+from marketplace.listings.models import Listing
+from marketplace.translation_requests import services as translations
+from tests.agreements.conftest import agree, ready_draft
+from tests.deals.conftest import load, parties  # noqa: F401 (fixture)
+from tests.listings.helpers import make_listing
+
+from .test_deal_journey import sign_in
 
 
-def sign_in(page, base, lang, user, landing):
-    page.goto(f"{base}/{lang}/login")
-    page.locator("input[name=email]").fill(user.email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(landing))
-
-
-def deal_asking_for_help(app, firm, startup) -> int:
-    with app.app_context():
-        now = utcnow()
-        listing = Listing(kind=ListingKind.offering, status=ListingStatus.published,
-                          organisation_id=startup.organisation_id, title_ko="협동로봇 비전 검사",
-                          title_en="Cobot vision inspection", sector="robotics", trl=7,
-                          deal_types=["license"], published_at=now)
-        db.session.add(listing)
-        db.session.flush()
-        deal = Deal(deal_type="license", state="inquiry", buyer_org_id=firm.organisation_id,
-                    seller_org_id=startup.organisation_id, initiator_side="buyer",
-                    offering_id=listing.id, opened_by_id=firm.id, event_seq=1,
-                    help_requested_at=now, help_requested_by_id=firm.id,
-                    help_note="계약 조건을 같이 봐 주세요")
-        db.session.add(deal)
-        db.session.flush()
-        db.session.add(DealEvent(deal_id=deal.id, seq=1, kind="open", actor_user_id=firm.id,
-                                 to_state="inquiry", payload={}, payload_digest="0" * 64,
-                                 created_at=now, prev_hash="0" * 64, hash="1" * 64))
+def _world(app, parties, make_user):  # noqa: F811
+    pending = make_user(kind="startup", verified=False, name_en="Pending Robotics",
+                        name_ko="대기로보틱스")
+    reader = make_user(kind="investor", lang="en")
+    with app.test_request_context():
+        deal = agree(parties)
         db.session.commit()
-        return deal.id
+        contract = ready_draft(deal, parties)
+        review.request_review(contract, load(parties["buyer"]), "Please check the royalty.")
+        listing_id = make_listing(parties["seller"])
+        translations.ask(load(reader), db.session.get(Listing, listing_id), "en")
+        db.session.commit()
+        return pending, deal.id, listing_id
 
 
-def test_staff_console_journey(app, live_server, browser, make_user):
-    firm = make_user(kind="firm", name_ko="한빛전자", name_en="Hanbit Electronics")
-    startup = make_user(kind="startup", name_ko="로보핸즈", name_en="RoboHands")
-    pending = make_user(kind="startup", verified=False, name_ko="새싹로봇",
-                        name_en="Sprout Robotics")
-    member = make_user(kind="firm", email="minji@example.com")
-    staff = make_user(kind="agency", role="staff")
-    admin = make_user(kind=None, role="admin", lang="en")
-    deal_id = deal_asking_for_help(app, firm, startup)
+def test_staff_work_their_queues_and_the_admin_sees_it_audited(app, live_server, browser,
+                                                               parties, make_user):  # noqa: F811
+    pending, deal_id, listing_id = _world(app, parties, make_user)
+    staff = browser.new_context(locale="en-US").new_page()
+    staff.set_default_timeout(30_000)
+    sign_in(staff, live_server, "en", parties["staff"])
+    expect(staff.get_by_role("link", name=re.compile("Contracts awaiting staff review"))
+           ).to_be_visible()
 
-    page = browser.new_context(locale="ko-KR").new_page()
-    page.set_default_timeout(30_000)
-    # Staff land on the console, which counts one organisation and one deal waiting.
-    sign_in(page, live_server, "ko", staff, r"/ko/staff/$")
-    expect(page.locator("[data-queue='staff.verifications'] [data-count]")).to_have_text("1")
-    expect(page.locator("[data-queue='deals.staff_queue'] [data-count]")).to_have_text("1")
+    staff.goto(f"{live_server}/en/staff/verifications")
+    staff.locator("tr", has_text="Pending Robotics").get_by_role("button", name="Verify").click()
+    expect(staff.get_by_text("Pending Robotics is now verified.")).to_be_visible()
 
-    page.locator("[data-queue='staff.verifications']").click()
-    row = page.locator("tr", has_text="새싹로봇")
-    row.get_by_role("button", name="인증", exact=True).click()
-    expect(page.get_by_text("새싹로봇 기관을 인증했습니다.")).to_be_visible()
+    staff.goto(f"{live_server}/en/staff/contract-reviews")
+    expect(staff.locator("[data-contract-review]")).to_have_count(1)
+    staff.goto(f"{live_server}/en/deals/staff/queue")
+    staff.get_by_role("button", name="Take this deal on").click()
 
-    page.get_by_role("link", name="지원 요청", exact=True).click()
-    page.locator("tr", has_text="계약 조건을 같이 봐 주세요").get_by_role("button").click()
-    expect(page).to_have_url(re.compile(rf"/ko/deals/{deal_id}"))
+    staff.goto(f"{live_server}/en/deals/{deal_id}/contract")
+    expect(staff.get_by_text("Please check the royalty.")).to_be_visible()
+    staff.locator("#review textarea[name=comment]").fill(
+        "Define net sales before the royalty clause uses it.")
+    staff.get_by_role("button", name="Send the review to both sides").click()
+    expect(staff.get_by_text("Your review was sent to both sides.")).to_be_visible()
 
-    # The administrator makes a member staff, then reads the audit trail.
-    admin_page = browser.new_context(locale="en-US").new_page()
-    admin_page.set_default_timeout(30_000)
-    sign_in(admin_page, live_server, "en", admin, r"/en/staff/$")
-    admin_page.get_by_role("link", name="Users and roles").first.click()
-    admin_page.locator("#users-q").fill("minji")
-    admin_page.get_by_role("button", name="Search").click()
-    account = admin_page.locator("tr[data-user='minji@example.com']")
-    account.locator("select[name=role]").select_option("staff")
-    account.locator(f"#role-reason-{member.id}").fill("New programme officer")
-    account.get_by_role("button", name="Change role").click()
-    expect(admin_page.get_by_text("has been changed")).to_be_visible()
+    staff.goto(f"{live_server}/en/staff/translations")
+    staff.locator(f"[data-translation-request='{listing_id}']").get_by_role(
+        "link", name="Translate").click()
+    staff.locator("input[name=title]").fill("EV battery diagnosis from BMS data")
+    staff.locator("input[name=summary]").fill("Predicts the remaining life of EV batteries.")
+    staff.locator("textarea[name=description]").fill("Reads BMS data to find weak cells early.")
+    staff.get_by_role("button", name="Add the translation").click()
+    expect(staff.get_by_text("No listing is waiting for a translation.")).to_be_visible()
 
-    admin_page.get_by_role("link", name="Audit trail").first.click()
-    expect(admin_page.locator("tr[data-audit='organisation_verified']")).to_contain_text(
-        "Organisation #")
-    expect(admin_page.locator("tr[data-audit='deal_claimed']")).to_contain_text(
-        f"Deal #{deal_id}")
-    expect(admin_page.locator("tr[data-audit='role_changed']")).to_contain_text(
-        "New programme officer")
-    expect(admin_page.locator("tr[data-audit='role_changed']")).to_contain_text(
-        f"Account #{member.id}")
-    # Filtered to the staff member: their verification, not the administrator's change.
-    admin_page.locator("#audit-actor").select_option(str(staff.id))
-    admin_page.get_by_role("button", name="Show").click()
-    expect(admin_page.locator("tr[data-audit='organisation_verified']")).to_have_count(1)
-    expect(admin_page.locator("tr[data-audit='deal_claimed']")).to_have_count(1)
-    expect(admin_page.locator("tr[data-audit='role_changed']")).to_have_count(0)
-    assert pending.organisation_id
+    admin = browser.new_context(locale="en-US").new_page()
+    admin.set_default_timeout(30_000)
+    sign_in(admin, live_server, "en", parties["admin"])
+    admin.goto(f"{live_server}/en/staff/audit")
+    for label in ("Organisation verified", "Help request claimed", "Contract draft reviewed",
+                  "Listing translated by staff"):
+        expect(admin.locator("main table").get_by_text(label).first).to_be_visible()
+
+    member = parties["outsider"]
+    admin.goto(f"{live_server}/en/staff/users?q={member.email}")
+    admin.locator(f"#role-{member.id}").select_option("staff")
+    admin.locator(f"#role-reason-{member.id}").fill("Joins the programme office")
+    admin.locator(f"#role-{member.id}").locator("xpath=ancestor::form").get_by_role(
+        "button", name="Change role").click()
+    with app.app_context():
+        assert db.session.get(User, member.id).role == Role.staff
+        kinds = set(db.session.scalars(sa.select(AuditEntry.kind)))
+    assert {"organisation_verified", "deal_claimed", "contract_reviewed",
+            "listing_translated", "role_changed"} <= kinds

@@ -13,8 +13,8 @@ def test_root_redirects_by_accept_language_then_cookie_then_user(client, make_us
     client.get("/en/")  # visiting an English page remembers the choice
     assert client.get("/", headers={"Accept-Language": "ko"}).headers["Location"] == "/en/"
     user = make_user(lang="ko")
-    login(client, user)
-    assert client.get("/", headers={"Accept-Language": "en"}).headers["Location"] == "/ko/"
+    login(client, user)  # a signed-in member's home is the desk, in their language
+    assert client.get("/", headers={"Accept-Language": "en"}).headers["Location"] == "/ko/desk/"
 
 
 def test_language_cookie_is_http_only(client):

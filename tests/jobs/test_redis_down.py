@@ -23,7 +23,7 @@ from tests.payments.conftest import sign_deal
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 
 MAIL = "marketplace.mail.services.deliver"
-DEAL_MAIL = "marketplace.deals.notifications.email_event"
+DEAL_MAIL = "marketplace.notifications.services.email_notification"
 MATCHES = "marketplace.matching.jobs.recompute_listing_job"
 RENDER = "marketplace.agreements.jobs.render_contract"
 HELP = "marketplace.deals.notifications.email_help_request"

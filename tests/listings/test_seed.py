@@ -13,7 +13,7 @@ def test_seed_demo_listings_twice(app, runner):
     with app.test_request_context():
         counts = dict(db.session.execute(sa.select(Listing.kind, sa.func.count())
                                          .group_by(Listing.kind)).all())
-        assert counts["need"] == 30 and counts["offering"] == 60
+        assert counts["need"] == 13 and counts["offering"] == 39
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Challenge)) == 2
         english_only = db.session.scalar(sa.select(sa.func.count()).select_from(Listing).where(
             Listing.title_ko.is_(None)))

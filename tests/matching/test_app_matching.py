@@ -18,13 +18,10 @@ from marketplace.mail.models import OutboxMessage
 from marketplace.matching import recommendations, settings
 from marketplace.matching.embedding_store import engine_listing
 from marketplace.matching.explanation_text import explanation_text
+from marketplace.matching.notices import email_match, notify_new
 from marketplace.matching.recompute import recompute_all
-from marketplace.matching.records import (
-    InvestorMatch,
-    ListingEmbedding,
-    Match,
-    MatchNotification,
-)
+from marketplace.matching.records import InvestorMatch, ListingEmbedding, Match
+from marketplace.notifications.models import Notification
 
 KO_NEED = {
     "title_ko": "섬 지역 택배 드론 배송",
@@ -241,9 +238,11 @@ def test_strong_match_notifies_both_sides_once(app, ctx, auto, make_user, monkey
     startup = make_user(kind="startup", lang="en")
     offering_id = _post(startup, EN_DRONE)
     need_id = _post(firm, KO_NEED)
-    notices = db.session.scalars(sa.select(MatchNotification)).all()
+    notices = db.session.scalars(sa.select(Notification)).all()
     assert sorted(n.user_id for n in notices) == sorted([firm.id, startup.id])
     match = db.session.scalar(sa.select(Match).filter_by(need_id=need_id))
+    assert {(n.kind, n.subject_type, n.subject_id) for n in notices} == {
+        ("match_found", "match", match.id)}
     assert match.notified_at is not None and match.score >= 0.5
     mails = db.session.scalars(sa.select(OutboxMessage)).all()
     assert sorted(m.recipient for m in mails) == sorted([firm.email, startup.email])
@@ -258,15 +257,77 @@ def test_strong_match_notifies_both_sides_once(app, ctx, auto, make_user, monkey
                                     {"keywords": ["drone", "island"]})
     db.session.commit()
     jobs.flush()
-    assert db.session.scalar(sa.select(sa.func.count(MatchNotification.id))) == 2
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 2
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 2
+
+
+def test_a_strong_match_is_told_once_on_the_matches_page_and_in_the_centre(
+        app, auto, make_user, monkeypatch, client, login_as):
+    monkeypatch.setitem(app.config, "MATCHING_NOTIFY_THRESHOLD", 0.5)
+    firm = make_user(kind="firm", lang="ko")
+    startup = make_user(kind="startup", lang="en")
+    with app.test_request_context():
+        _post(startup, EN_DRONE)
+        need_id = _post(firm, KO_NEED)
+        match = db.session.scalar(sa.select(Match).filter_by(need_id=need_id))
+        assert notify_new([match], 0.0) == 0  # told already: not again
+        db.session.commit()
+        jobs.flush()
+        notices = db.session.scalars(sa.select(Notification)).all()
+        assert sorted(n.user_id for n in notices) == sorted([firm.id, startup.id])
+        firm_notice = next(n.id for n in notices if n.user_id == firm.id)
+        # a mail job written before the centre took the notices over still sends them, once
+        db.session.execute(sa.update(Notification).values(emailed_at=None))
+        assert email_match("match_id", match.id) == 2
+        assert email_match("match_id", match.id) == 0
+        db.session.commit()
+        db.session.remove()
+    login_as(firm)
+    page = client.get("/ko/matches/").get_data(as_text=True)
+    assert "섬 지역 택배 드론 배송 게시물과 잘 맞는 상대를 찾았습니다: Long-range delivery drones" \
+        in page
+    assert f"/ko/notifications/{firm_notice}" in page
+    opened = client.get(f"/ko/notifications/{firm_notice}")
+    assert opened.location.endswith(f"/ko/needs/{need_id}#recommendations")
+    assert "data-unread-badge" not in client.get("/ko/matches/").get_data(as_text=True)
+
+
+def test_an_investor_match_tells_the_investor_and_the_startup(market_data, client, login_as,
+                                                              make_user, app, monkeypatch):
+    market = market_data
+    monkeypatch.setitem(app.config, "MATCHING_NOTIFY_THRESHOLD", 0.3)
+    investor = make_user(kind="investor", lang="en")
+    login_as(investor)
+    client.post("/en/matches/profile", data={
+        "thesis": "We back drone and logistics startups that deliver to remote places.",
+        "sectors": ["drone"], "keywords": "drone, delivery", "currency": "USD",
+        "regions": ["US", "KR"], "languages": ["en"]})
+    with app.app_context():
+        drone_match = db.session.scalar(sa.select(InvestorMatch).where(
+            InvestorMatch.investor_org_id == investor.organisation_id,
+            InvestorMatch.offering_id == market["drone"]))
+        assert drone_match.notified_at is not None
+        told = db.session.scalars(sa.select(Notification).where(
+            Notification.subject_type == "investor_match",
+            Notification.subject_id == drone_match.id)).all()
+        assert sorted(n.user_id for n in told) == sorted([investor.id,
+                                                          market["drone_user"].id])
+        assert {n.kind for n in told} == {"investor_match_found"}
+        startup_mail = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.recipient == market["drone_user"].email)).all()[-1]
+    assert startup_mail.subject.startswith(
+        "[Tech Trade-On] An investor's profile is a strong match for your offering "
+        "Long-range delivery drones")
+    assert f"/en/offerings/{market['drone']}" in startup_mail.body
+    page = client.get("/en/notifications/").get_data(as_text=True)
+    assert "A strong match for your investor profile: Long-range delivery drones" in page
 
 
 def test_weak_match_does_not_notify(app, ctx, auto, make_user, monkeypatch):
     monkeypatch.setitem(app.config, "MATCHING_NOTIFY_THRESHOLD", 0.9)
     _post(make_user(kind="startup"), EN_ESSAY)
     _post(make_user(kind="firm"), KO_NEED)
-    assert db.session.scalar(sa.select(sa.func.count(MatchNotification.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
 
 
 def test_recommendations_are_private_to_the_listing_organisation(market_data, client, login_as,

@@ -23,7 +23,8 @@ def _decide(client, app, make_user, verified=True, lang="ko"):
     if verified:
         client.post(f"/ko/staff/organisations/{org_id}/verify")
     else:
-        client.post(f"/ko/staff/organisations/{org_id}/reject", data={"reason": "사업자등록증 불일치"})
+        client.post(f"/ko/staff/organisations/{org_id}/reject",
+                    data={"reason": "사업자등록증 불일치"})
     client.post("/ko/logout")
     return member
 
@@ -40,7 +41,7 @@ def test_a_verified_organisation_sees_the_badge_the_notice_and_gets_an_email(app
     mails = _mails_to(app, member.email)
     assert len(mails) == 1 and "is verified" in mails[0].subject
     login(client, member, lang="en")
-    home = client.get("/en/").get_data(as_text=True)
+    home = client.get("/en/offerings").get_data(as_text=True)
     assert "data-unread-badge>1<" in home
     page = client.get("/en/notifications/").get_data(as_text=True)
     assert "is verified: you can now post listings and open deals." in page
@@ -48,7 +49,7 @@ def test_a_verified_organisation_sees_the_badge_the_notice_and_gets_an_email(app
         notice_id = db.session.scalar(sa.select(Notification.id))
     opened = client.get(f"/en/notifications/{notice_id}")
     assert opened.status_code == 303 and opened.location.endswith("/en/profile")
-    assert "data-unread-badge" not in client.get("/en/").get_data(as_text=True)
+    assert "data-unread-badge" not in client.get("/en/offerings").get_data(as_text=True)
 
 
 def test_a_rejection_gives_the_reason_in_the_readers_language(app, client, make_user):
@@ -114,7 +115,11 @@ def test_the_api_lists_in_the_users_language_and_marks_read(app, client, make_us
     assert "is verified" in item["title"] and item["url"].endswith("/en/profile")
     ko = client.get("/api/v1/notifications?lang=ko", headers=header).get_json()
     assert "기관 인증이 완료" in ko["items"][0]["title"]
-    bad = client.post("/api/v1/notifications/read", json={}, headers=header)
+    nothing = client.post("/api/v1/notifications/read", json={"ids": []}, headers=header)
+    assert nothing.get_json() == {"marked": 0, "unread": 1}
+    empty = client.post("/api/v1/notifications/read", json={}, headers=header)
+    assert empty.status_code == 422 and "ids" in empty.get_json()["error"]["fields"]
+    bad = client.post("/api/v1/notifications/read", json={"ids": ["x"]}, headers=header)
     assert bad.status_code == 422
     done = client.post("/api/v1/notifications/read", json={"ids": [item["id"]]}, headers=header)
     assert done.get_json() == {"marked": 1, "unread": 0}

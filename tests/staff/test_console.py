@@ -80,7 +80,7 @@ def test_staff_land_on_the_console_and_see_every_queue_with_counts(app, client, 
     assert "Audit trail" not in page  # admins only
     member = make_user(kind="firm")
     client.post("/ko/logout")
-    assert login(client, member).headers["Location"].endswith("/ko/")
+    assert login(client, member).headers["Location"].endswith("/ko/desk/")
 
 
 def test_admin_console_lists_the_admin_pages(client, make_user):

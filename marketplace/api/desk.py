@@ -1,0 +1,76 @@
+"""/api/v1/desk: what waits on the token holder, what is new for them, and their
+organisation's listings with their numbers over the last 30 days; titles in their language
+(or `?lang=`)."""
+
+from flask_babel import force_locale
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..desk import services
+from ..mail.services import reading_language
+from .auth import api_user, token_required
+
+SECURITY = [{"bearer": []}]
+
+blp = Blueprint("api_desk", __name__, url_prefix="/api/v1",
+                description="The desk: what waits on the token holder and what is new.")
+
+
+class DeskQuerySchema(Schema):
+    lang = fields.String(validate=validate.OneOf(["ko", "en"]), metadata={
+        "description": "language of the titles (default: the user's language)"})
+
+
+class ActionSchema(Schema):
+    kind = fields.String(required=True, metadata={
+        "description": "answer_inquiry, confirm_nda, answer_offer, approve_contract, "
+                       "sign_contract, pay or confirm_transfer"})
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    deal_id = fields.Integer(required=True)
+    since = fields.DateTime(required=True, metadata={"description": "waiting since"})
+
+
+class NewsSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+
+
+class ListingNumbersSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    views_30d = fields.Integer(required=True, metadata={
+        "description": "distinct other organisations that opened it"})
+    inquiries_30d = fields.Integer(required=True)
+    proposals_30d = fields.Integer(required=True)
+    bookmarks_30d = fields.Integer(required=True, metadata={
+        "description": "bookmarks made in the 30 days and still kept"})
+
+
+class DeskSchema(Schema):
+    actions = fields.List(fields.Nested(ActionSchema), required=True)
+    news = fields.List(fields.Nested(NewsSchema), required=True)
+    listings = fields.List(fields.Nested(ListingNumbersSchema), required=True)
+
+
+@blp.route("/desk")
+@blp.arguments(DeskQuerySchema, location="query")
+@blp.response(200, DeskSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def desk(query):
+    user = api_user()
+    lang = query.get("lang") or reading_language(user)
+    with force_locale(lang):
+        actions = [vars(a) for a in services.actions_for(user, lang_code=lang, _external=True)]
+        news = [vars(n) for n in services.news_for(user, lang_code=lang, _external=True)]
+        listings = [{"id": row.listing.id, "kind": row.listing.kind.value,
+                     "title": row.listing.title, "status": row.listing.status.value,
+                     **row.numbers} for row in services.listings_for(user)]
+    return {"actions": actions, "news": news, "listings": listings}

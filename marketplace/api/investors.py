@@ -1,0 +1,155 @@
+"""/api/v1/investor-profile: an investor's interest profile, and the startups ranked for it."""
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..accounts.models import OrgKind
+from ..actions import run_action
+from ..errors import NotFound
+from ..listings.vocabulary import CURRENCIES, SECTORS
+from ..mail.services import reading_language
+from ..matching import profiles, startups
+from ..matching.records import REGION_LABELS, InvestorStage
+from .auth import api_user, token_required
+from .schemas import text
+
+SECURITY = [{"bearer": []}]
+PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
+                  "thesis", "keywords", "trl_min", "trl_max")
+
+blp = Blueprint("api_investors", __name__, url_prefix="/api/v1",
+                description="Investors: the interest profile and the startups that fit it.")
+
+
+class InvestorProfileSchema(Schema):
+    sectors = fields.List(fields.String(), required=True)
+    stages = fields.List(fields.String(), required=True)
+    ticket_currency = fields.String(allow_none=True, required=True)
+    ticket_min = fields.Integer(allow_none=True, required=True,
+                                metadata={"description": "minor units"})
+    ticket_max = fields.Integer(allow_none=True, required=True,
+                                metadata={"description": "minor units"})
+    regions = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    thesis = fields.String(allow_none=True)
+    keywords = fields.List(fields.String())
+    trl_min = fields.Integer(allow_none=True)
+    trl_max = fields.Integer(allow_none=True)
+    version = fields.Integer(dump_only=True)
+
+
+def _codes(allowed) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(list(allowed))),
+                       validate=validate.Length(max=len(allowed)))
+
+
+class InvestorProfilePatchSchema(Schema):
+    OPENAPI_RULES = {"minProperties": 1}
+
+    sectors = _codes(SECTORS)
+    stages = _codes([s.value for s in InvestorStage])
+    ticket_currency = fields.String(allow_none=True, validate=validate.OneOf(CURRENCIES))
+    ticket_min = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(0, profiles.MAX_TICKET - 1))
+    ticket_max = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(0, profiles.MAX_TICKET - 1))
+    regions = _codes(REGION_LABELS)
+    languages = _codes(["ko", "en"])
+    thesis = text(max_length=5000, allow_none=True)
+    keywords = fields.List(text(max_length=40), validate=validate.Length(max=20))
+    trl_min = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
+    trl_max = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_l("Send at least one field to change."))
+
+
+class NamedSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class OfferingFitSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class StartupMatchSchema(Schema):
+    organisation = fields.Nested(NamedSchema, required=True)
+    score = fields.Float(required=True)
+    explanation = fields.String(required=True, metadata={"description": "in the language asked"})
+    reasons = fields.List(fields.String(), required=True)
+    ask_for_language = fields.String(allow_none=True, required=True, metadata={
+        "description": "ko or en: none of its offerings is written in your languages"})
+    offerings = fields.List(fields.Nested(OfferingFitSchema), required=True)
+
+
+class StartupMatchesSchema(Schema):
+    items = fields.List(fields.Nested(StartupMatchSchema), required=True)
+
+
+class MatchesQuerySchema(Schema):
+    lang = fields.String(validate=validate.OneOf(["ko", "en"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 50))
+
+
+def _investor_profile(required: bool = True):
+    org = api_user().organisation
+    if org is None or org.kind != OrgKind.investor:
+        raise NotFound(_l("Only investors keep an interest profile."))
+    profile = profiles.profile_for(org)
+    if profile is None and required:
+        raise NotFound(_l("You have no interest profile yet."))
+    return profile
+
+
+def _body(profile) -> dict:
+    body = {name: getattr(profile, name) for name in PROFILE_FIELDS}
+    return body | {"ticket_currency": profile.currency, "version": profile.version}
+
+
+@blp.route("/investor-profile")
+@blp.response(200, InvestorProfileSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def get_profile():
+    return _body(_investor_profile())
+
+
+@blp.route("/investor-profile", methods=["PATCH"])
+@blp.arguments(InvestorProfilePatchSchema)
+@blp.response(200, InvestorProfileSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def patch_profile(data):
+    current = _investor_profile(required=False)
+    merged = ({name: getattr(current, name) for name in PROFILE_FIELDS}
+              | {"currency": current.currency}) if current else {}
+    if "ticket_currency" in data:
+        data["currency"] = data.pop("ticket_currency")
+    merged.update(data)
+    return run_action(lambda: profiles.save_profile(api_user(), merged), on_success=_body)
+
+
+@blp.route("/investor-profile/matches")
+@blp.arguments(MatchesQuerySchema, location="query")
+@blp.response(200, StartupMatchesSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def matches(query):
+    lang = query.get("lang") or reading_language(api_user())
+    items = []
+    with force_locale(lang):
+        for fit in startups.ranked_startups(_investor_profile(), query["limit"]):
+            items.append({
+                "organisation": {"id": fit.organisation.id, "name": fit.organisation.name},
+                "score": fit.score, "explanation": fit.text(lang), "reasons": fit.parts(lang),
+                "ask_for_language": fit.missing_language,
+                "offerings": [{"id": o.listing.id, "title": o.listing.text("title", lang),
+                               "score": round(o.score, 6)} for o in fit.offerings]})
+    return {"items": items}

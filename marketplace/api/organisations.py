@@ -1,0 +1,113 @@
+"""/api/v1/organisations: public profiles, and the token holder's own organisation's."""
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..accounts import profiles
+from ..accounts.models import Organisation
+from ..actions import run_action
+from ..clock import utcnow
+from ..errors import NotFound, PermissionDenied
+from ..extensions import db
+from .auth import api_user, token_required
+from .schemas import text
+
+SECURITY = [{"bearer": []}]
+
+blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1",
+                description="Organisations: public profiles; members edit their own.")
+
+
+class ProfileFieldsSchema(Schema):
+    description_ko = text(max_length=2000, allow_none=True)
+    description_en = text(max_length=2000, allow_none=True)
+    website = fields.String(allow_none=True, validate=[
+        validate.Length(max=300), validate.Regexp(profiles.URL_RE.pattern)],
+        metadata={"description": "a full address, https://..."})
+    founded_year = fields.Integer(allow_none=True, strict=True,
+                                  validate=validate.Range(1900, utcnow().year))
+    employees = fields.Integer(allow_none=True, strict=True,
+                               validate=validate.Range(0, profiles.MAX_EMPLOYEES))
+    stage = fields.String(allow_none=True, validate=validate.OneOf(
+        list(profiles.StartupStage.__members__)), metadata={"description": "startups only"})
+    funding_currency = fields.String(allow_none=True,
+                                     validate=validate.OneOf(profiles.CURRENCIES),
+                                     metadata={"description": "of both amounts (default KRW)"})
+    funding_raised = fields.Integer(allow_none=True, strict=True,
+                                    validate=validate.Range(0, profiles.MAX_AMOUNT),
+                                    metadata={"description": "minor units"})
+    funding_sought = fields.Integer(allow_none=True, strict=True,
+                                    validate=validate.Range(0, profiles.MAX_AMOUNT),
+                                    metadata={"description": "minor units"})
+    ir_contact_name = text(max_length=100, allow_none=True)
+    ir_contact_email = fields.String(allow_none=True, validate=[
+        validate.Length(max=200), validate.Regexp(profiles.EMAIL_RE.pattern)])
+
+
+class OrganisationPatchSchema(ProfileFieldsSchema):
+    OPENAPI_RULES = {"minProperties": 1}
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_l("Send at least one field to change."))
+
+
+class OrganisationSchema(ProfileFieldsSchema):
+    id = fields.Integer(required=True)
+    name_ko = fields.String(allow_none=True, required=True)
+    name_en = fields.String(allow_none=True, required=True)
+    kind = fields.String(required=True)
+    country = fields.String(required=True)
+    verified = fields.Boolean(required=True)
+    logo_url = fields.String(allow_none=True, required=True)
+
+
+def _body(org: Organisation) -> dict:
+    profile = profiles.profile_of(org)
+    body = {"id": org.id, "name_ko": org.name_ko, "name_en": org.name_en, "kind": str(org.kind),
+            "country": org.country, "verified": org.is_verified, "logo_url": None}
+    body.update({name: None for name in profiles.FIELDS})
+    if profile is not None:
+        body.update({name: getattr(profile, name) for name in profiles.FIELDS})
+        if profile.logo_key:
+            body["logo_url"] = url_for("profiles.organisation_logo", org_id=org.id,
+                                       lang_code="en", _external=True)
+    return body
+
+
+def _own() -> Organisation:
+    org = api_user().organisation
+    if org is None:
+        raise PermissionDenied(_l("Your account belongs to no organisation."))
+    return org
+
+
+@blp.route("/organisations/me")
+@blp.response(200, OrganisationSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def get_mine():
+    return _body(_own())
+
+
+@blp.route("/organisations/me", methods=["PATCH"])
+@blp.arguments(OrganisationPatchSchema)
+@blp.response(200, OrganisationSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def patch_mine(data):
+    org = _own()
+    return run_action(lambda: profiles.update_profile(org, api_user(), data),
+                      on_success=lambda _: _body(org))
+
+
+@blp.route("/organisations/<int:org_id>")
+@blp.response(200, OrganisationSchema)
+def get_one(org_id: int):
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(_l("This organisation does not exist."))
+    return _body(org)

@@ -1,0 +1,111 @@
+"""/api/v1/{needs,offerings}/{id}/questions and /api/v1/questions/{id}/answer: questions before
+a deal, with the same rules and notices as the listing pages."""
+
+from flask import abort
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.vocabulary import ListingKind
+from ..questions import services
+from ..questions.models import MAX_ANSWER, MAX_QUESTION, ListingQuestion
+from .auth import api_user, token_required
+from .schemas import FILLED, text
+
+SECURITY = [{"bearer": []}]
+
+blp = Blueprint("api_questions", __name__, url_prefix="/api/v1",
+                description="Questions to a listing's organisation before a deal.")
+
+
+class AskerSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class QuestionSchema(Schema):
+    id = fields.Integer(required=True)
+    listing_id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    answer = fields.String(required=True, allow_none=True)
+    answered_at = fields.DateTime(required=True, allow_none=True)
+    private = fields.Boolean(required=True, metadata={
+        "description": "answered for the asking organisation only"})
+    hidden = fields.Boolean(required=True, attribute="is_hidden", metadata={
+        "description": "hidden by staff (only staff see such a question)"})
+    created_at = fields.DateTime(required=True)
+    asker_organisation = fields.Method("_asker", required=True, allow_none=True, metadata={
+        "description": "the asking organisation, for the two organisations and staff; else "
+                       "null"})
+
+    def _asker(self, question):
+        user = api_user()
+        if question.is_party(user) or (user is not None and user.is_staff):
+            return {"id": question.asker_org.id, "name": question.asker_org.name}
+        return None
+
+
+class QuestionListSchema(Schema):
+    items = fields.List(fields.Nested(QuestionSchema), required=True)
+
+
+class AskSchema(Schema):
+    body = text(pattern=FILLED, max_length=MAX_QUESTION, required=True)
+
+
+class AnswerSchema(Schema):
+    answer = text(pattern=FILLED, max_length=MAX_ANSWER, required=True)
+    private = fields.Boolean(load_default=False)
+
+
+def _listing_or_404(kind: ListingKind, listing_id: int) -> Listing:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.kind != kind or not listing.is_visible_to(api_user()):
+        abort(404)
+    return listing
+
+
+def _routes(kind: ListingKind, path: str) -> None:
+    def listed(listing_id):
+        listing = _listing_or_404(kind, listing_id)
+        return {"items": services.questions_for(listing, api_user())}
+
+    listed.__doc__ = (f"The questions on one of the {path} that the caller may see: answered "
+                      "public ones for everyone; unanswered and private ones for the two "
+                      "organisations; hidden ones for staff.")
+
+    def ask(data, listing_id):
+        listing = _listing_or_404(kind, listing_id)
+        question = services.ask(listing, api_user(), data["body"])
+        db.session.commit()
+        return question
+
+    ask.__doc__ = (f"Ask the organisation behind one of the {path} a question (published "
+                   "listings of another organisation only). Its members are notified.")
+
+    listed.__name__, ask.__name__ = f"{path}_questions", f"ask_{path}"
+    blp.route(f"/{path}/<int:listing_id>/questions", methods=["GET"])(
+        blp.response(200, QuestionListSchema)(listed))
+    blp.route(f"/{path}/<int:listing_id>/questions", methods=["POST"])(
+        blp.arguments(AskSchema)(blp.response(201, QuestionSchema)(
+            blp.doc(security=SECURITY)(token_required(ask)))))
+
+
+_routes(ListingKind.need, "needs")
+_routes(ListingKind.offering, "offerings")
+
+
+@blp.route("/questions/<int:question_id>/answer", methods=["POST"])
+@blp.arguments(AnswerSchema)
+@blp.response(200, QuestionSchema)
+@blp.doc(security=SECURITY)
+@token_required
+def answer(data, question_id):
+    """Answer a question on your organisation's listing, once; `private` keeps the question
+    and the answer between the two organisations. The asker's organisation is notified."""
+    user = api_user()
+    question: ListingQuestion = services.get_question_or_404(question_id, user)
+    services.answer(question, user, data["answer"], data["private"])
+    db.session.commit()
+    return question
