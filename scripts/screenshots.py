@@ -23,12 +23,14 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-DESKTOP_PAGES = ("home", "offerings", "offering", "deal", "contract")
-PHONE_PAGES = ("needs", "deals", "deal")
+DESKTOP_PAGES = ("home", "offerings", "offering", "desk", "notifications", "deal", "contract",
+                 "staff")
+PHONE_PAGES = ("needs", "desk", "deals", "deal")
 MAX_HEIGHT = 1800  # a long page is cut here: the top says what it looks like
 
 FIRM = "hanbit@demo.techtradeon.kr"
 STARTUP = "visionmarket@demo.techtradeon.kr"
+STAFF = "staff@demo.techtradeon.kr"
 
 
 def make_app(folder: Path):
@@ -108,19 +110,23 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("offerings", None, "/offerings"),
         ("offering", None, f"/offerings/{ids['offering']}"),
         ("login", None, "/login"),
+        ("desk", FIRM, "/desk/"),
+        ("notifications", FIRM, "/notifications/"),
         ("deals", FIRM, "/deals/"),
         ("deal", FIRM, f"/deals/{deal}"),
         ("contract", FIRM, f"/deals/{deal}/contract"),
         ("my-listings", STARTUP, "/my/listings"),
+        ("staff", STAFF, "/staff/"),
     ]
 
 
 def sign_in(page, base: str, lang: str, email: str) -> None:
     from marketplace.demo import DEMO_PASSWORD
+    from marketplace.demo.accounts import STAFF_PASSWORD
 
     page.goto(f"{base}/{lang}/login")
     page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("input[name=password]").fill(STAFF_PASSWORD if email == STAFF else DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
 
