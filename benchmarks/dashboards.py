@@ -186,16 +186,17 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--keep", action="store_true",
-                        help=f"keep the database {DB_NAME} afterwards")
+    parser.add_argument("--db-name", default=DB_NAME,
+                        help=f"the scratch database (default {DB_NAME}); dropped at the end")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time a kept database again")
     args = parser.parse_args()
 
     if not args.reuse:
         with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    url = f"{args.pg_url.replace('postgresql://', 'postgresql+psycopg://', 1)}/{DB_NAME}"
+            conn.execute(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {args.db_name}")
+    url = f"{args.pg_url.replace('postgresql://', 'postgresql+psycopg://', 1)}/{args.db_name}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "REDIS_URL": None,
                       "LOGIN_RATE_LIMIT": "10000 per minute", "SESSION_COOKIE_SECURE": False})
@@ -235,7 +236,7 @@ def main() -> None:
             db.engine.dispose()
         if not args.keep:
             with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+                conn.execute(f"DROP DATABASE IF EXISTS {args.db_name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from ..accounts.access import staff_required
 from ..errors import DomainError
 from ..i18n.dates import parse_date
 from . import exports, privacy, tables
-from .figures import Filters
+from .figures import Figures, Filters
 
 bp = Blueprint("stats", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/stats", url_prefix="/<lang:lang_code>")
@@ -58,7 +58,7 @@ def download(key, fmt):
         raise error
     write, mimetype = FORMATS[fmt]
     filename = f"{key}.{fmt}"
-    return Response(write(build(filters)), mimetype=mimetype, headers={
+    return Response(write(build(Figures(filters))), mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
