@@ -347,19 +347,18 @@ def contracts_signed(f: Filters) -> dict:
 def organisations(f: Filters) -> dict:
     """{"by_kind": {kind: {"all": n, "verified": n}} (every kind, zeros too), "overseas":
     {country: organisations} for every country other than KR, largest first}: ONE query
-    counting organisations by kind, country and whether verified."""
+    counting organisations by kind, country and verification."""
     rows = db.session.execute(
-        sa.select(Organisation.kind, Organisation.country,
-                  Organisation.verification == Verification.verified, sa.func.count())
+        sa.select(Organisation.kind, Organisation.country, Organisation.verification,
+                  sa.func.count())
         .where(*f.period(Organisation.created_at))
-        .group_by(Organisation.kind, Organisation.country,
-                  Organisation.verification == Verification.verified))
+        .group_by(Organisation.kind, Organisation.country, Organisation.verification))
     by_kind = {k.value: {"all": 0, "verified": 0} for k in OrgKind}
     overseas: dict[str, int] = {}
-    for kind, country, verified, n in rows:
+    for kind, country, verification, n in rows:
         entry = by_kind[str(kind)]
         entry["all"] += n
-        entry["verified"] += n if verified else 0
+        entry["verified"] += n if verification == Verification.verified else 0
         if country != "KR":
             overseas[country] = overseas.get(country, 0) + n
     return {"by_kind": by_kind,
