@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..errors import DomainError
 from ..listings.models import SECTORS
 from . import figures, privacy
+from .cache import figures_for
 from .figures import Filters
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1",
@@ -110,7 +111,7 @@ def stats(query):
     verified organisations by kind, matches. Optional period (`from`, `to`) and `sector`.
     A count of deals or matches below STATS_MIN_CELL (not zero) is null, and so are the
     days between stages over fewer deals: a small cell could reveal a single deal."""
-    d = figures.Figures(Filters(**query))
+    d = figures_for(Filters(**query))
     countries = d.organisations["overseas"]
     return {
         "listings": figures.listing_totals(d.listings),

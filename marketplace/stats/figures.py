@@ -436,3 +436,8 @@ class Figures:
     @cached_property
     def english_users(self) -> int:
         return english_users(self.filters)
+
+    @cached_property
+    def programme(self) -> dict:
+        """`programme_counts()`: over the whole programme, whatever the filters."""
+        return programme_counts()

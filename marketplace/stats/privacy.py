@@ -14,7 +14,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
-from . import figures, tables
+from . import tables
+from .cache import figures_for
 from .figures import Filters
 from .tables import Table
 
@@ -94,7 +95,7 @@ class Notes:
 def public_tables(f: Filters) -> list[Table]:
     """The public page's tables; counts of deals and matches too small to be shown are
     withheld."""
-    d = figures.Figures(f)
+    d = figures_for(f)
     return [tables.listings_by_month(d), tables.gap(d),
             table(tables.matches(d), (1, 2, 3)), table(tables.funnel(d), (1,)),
             table(tables.stage_days(d), (2, 3), by_row=2),

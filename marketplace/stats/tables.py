@@ -11,6 +11,7 @@ from ..deals.states import DEAL_TYPE_LABELS, STATE_LABELS
 from ..i18n.formatting import minor_to_major
 from ..listings.models import SECTOR_LABELS
 from . import figures
+from .cache import figures_for
 from .figures import Figures, Filters
 
 STAGE_LABELS = {
@@ -147,7 +148,7 @@ STAFF_TABLES = {t.__name__: t for t in (listings, gap, matches, deal_states, dea
 
 
 def staff_tables(f: Filters) -> list[Table]:
-    d = Figures(f)
+    d = figures_for(f)
     return [build(d) for build in STAFF_TABLES.values()]
 
 
@@ -164,7 +165,7 @@ def progress() -> list[dict]:
     """[{label, value, target, percent}] against the configured programme targets, over the
     whole programme (filters do not apply)."""
     targets = current_app.config["PROGRAMME_TARGETS"]
-    values = figures.programme_counts()
+    values = figures_for(Filters()).programme
     return [{"label": TARGET_LABELS[key], "value": values[key], "target": targets[key],
              "percent": min(100, round(100 * values[key] / targets[key])) if targets[key] else 0}
             for key in TARGET_LABELS]
