@@ -33,7 +33,7 @@ def figures_for(f: Filters) -> Figures:
     version = read_version(db.session)
     if version is None:  # nothing changed since the table was made: no version to key by
         return Figures(f)
-    entries: OrderedDict = current_app.extensions.setdefault("stats_figures", OrderedDict())
+    entries = kept_figures(current_app)
     key = (f, version)
     with _LOCK:
         kept = entries.get(key)
@@ -46,3 +46,8 @@ def figures_for(f: Filters) -> Figures:
         while len(entries) > size:
             entries.popitem(last=False)
     return kept
+
+
+def kept_figures(app) -> OrderedDict:
+    """The app's kept figures: {(filters, version): Figures}, least recently used first."""
+    return app.extensions.setdefault("stats_figures", OrderedDict())
