@@ -1,7 +1,7 @@
 """Programme figures at 100,000 listings and 20,000 deals on PostgreSQL.
 
 Run: .venv/bin/python benchmarks/dashboards.py [--listings 100000] [--deals 20000] [--runs 30]
-     [--pg-url postgresql://postgres@127.0.0.1:5432]
+     [--pg-url postgresql://postgres@127.0.0.1:5432] [--db-name tto_bench_dashboards]
 
 Creates a scratch PostgreSQL database (dropped at the end), bulk-loads organisations, listings
 in every status, deals with their event log, terms and signed contracts (KRW and USD) and
