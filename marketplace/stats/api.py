@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..errors import DomainError
 from ..listings.models import SECTORS
 from . import figures, privacy
+from .cache import figures_for
 from .figures import Filters
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1",
@@ -110,18 +111,15 @@ def stats(query):
     verified organisations by kind, matches. Optional period (`from`, `to`) and `sector`.
     A count of deals or matches below STATS_MIN_CELL (not zero) is null, and so are the
     days between stages over fewer deals: a small cell could reveal a single deal."""
-    f = Filters(**query)
-    deals = figures.deals_by_state_and_type(f)
-    countries = figures.overseas_organisations(f)
+    d = figures_for(Filters(**query))
+    countries = d.organisations["overseas"]
     return {
-        "listings": figures.listing_totals(figures.listings_by_sector_month(f)),
-        "deals": {**privacy.counts(deals), "funnel": privacy.counts(figures.funnel(f)),
-                  "median_days": privacy.stage_days(figures.stage_days(f))},
-        "organisations": {kind: v["verified"]
-                          for kind, v in figures.organisations_by_kind(f).items()},
-        "matches": privacy.counts(figures.matches(f)),
+        "listings": figures.listing_totals(d.listings),
+        "deals": {**privacy.counts(d.deals), "funnel": privacy.counts(d.stages["funnel"]),
+                  "median_days": privacy.stage_days(d.stages["stage_days"])},
+        "organisations": {kind: v["verified"] for kind, v in d.organisations["by_kind"].items()},
+        "matches": privacy.counts(d.matches),
         "participation": {"overseas_organisations": sum(countries.values()),
-                          "countries": len(countries), "english_users": figures.english_users(f)},
-        "signed_contracts": privacy.count(
-            sum(v["contracts"] for v in figures.contracts_signed(f).values())),
+                          "countries": len(countries), "english_users": d.english_users},
+        "signed_contracts": privacy.count(sum(v["contracts"] for v in d.contracts.values())),
     }

@@ -24,7 +24,7 @@ returns plain Python data. What each figure counts:
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import median
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -261,34 +261,54 @@ def deals_by_state_and_type(f: Filters) -> dict:
     return {"by_state": by_state, "by_type": by_type}
 
 
+def deal_stages(f: Filters) -> dict:
+    """{"funnel": {stage: deals that ever reached it}, "stage_days": [{from, to, deals,
+    median_days}]} from ONE pass over the stage events: each deal's first moment at each
+    stage; then the deals that reached each stage and, per span, the days over the deals that
+    reached both ends, with their median (None when no deal did). The median is taken in SQL,
+    as half the sum of the one or two middle values: the arithmetic of `statistics.median`, so
+    the same on SQLite and PostgreSQL, without fetching a row per deal."""
+    firsts = _events_of_deals(
+        sa.select(DealEvent.deal_id, *[
+            sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at))).label(stage)
+            for stage in FUNNEL_STAGES]).where(DealEvent.to_state.in_(FUNNEL_STAGES)), f)
+    firsts = firsts.group_by(DealEvent.deal_id).cte("firsts")
+    # Every span ends at or after `agreed`: only deals that agreed have one.
+    spans = (sa.select(*[sa.cast(days_between(firsts.c[start], firsts.c[end]), sa.Float)
+                         .label(f"span{i}") for i, (start, end) in enumerate(STAGE_SPANS)])
+             .where(firsts.c.agreed.is_not(None)).cte("spans"))
+
+    def median_of(value):
+        ranked = (sa.select(value.label("v"), sa.func.row_number().over(order_by=value).label("rn"),
+                            sa.func.count().over().label("n"))
+                  .where(value.is_not(None)).subquery())
+        return (sa.select((sa.func.min(ranked.c.v) + sa.func.max(ranked.c.v)) / 2)
+                .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+                .scalar_subquery())
+
+    columns = [spans.c[f"span{i}"] for i in range(len(STAGE_SPANS))]
+    reached = sa.select(*[sa.func.count(firsts.c[stage]) for stage in FUNNEL_STAGES]).subquery()
+    counted = sa.select(*[sa.func.count(c) for c in columns]).subquery()
+    row = db.session.execute(sa.select(*reached.c, *counted.c, *[median_of(c) for c in columns])
+                             .select_from(reached.join(counted, sa.true()))).one()
+    n = len(FUNNEL_STAGES)
+    deals, medians = row[n:n + len(STAGE_SPANS)], row[n + len(STAGE_SPANS):]
+    return {"funnel": dict(zip(FUNNEL_STAGES, row[:n], strict=True)),
+            "stage_days": [{"from": start, "to": end, "deals": count,
+                            "median_days": round(median, 1) if count else None}
+                           for (start, end), count, median
+                           in zip(STAGE_SPANS, deals, medians, strict=True)]}
+
+
 def funnel(f: Filters) -> dict:
     """{stage: deals that ever reached it} for inquiry, agreed, signed, paid."""
-    columns = [sa.func.count(sa.distinct(sa.case((DealEvent.to_state == stage,
-                                                   DealEvent.deal_id))))
-               for stage in FUNNEL_STAGES]
-    row = db.session.execute(_events_of_deals(
-        sa.select(*columns).where(DealEvent.to_state.in_(FUNNEL_STAGES)), f)).one()
-    return dict(zip(FUNNEL_STAGES, row, strict=True))
+    return deal_stages(f)["funnel"]
 
 
 def stage_days(f: Filters) -> list[dict]:
     """[{from, to, deals, median_days}]: days from first reaching one stage to the next, median
-    over the deals that reached both (None when none did). One query gives each deal's days per
-    span; the median is taken here (SQLite has no median). Every span ends at or after
-    `agreed`, so only deals that agreed are fetched."""
-    firsts = {stage: sa.func.min(sa.case((DealEvent.to_state == stage, DealEvent.created_at)))
-              for stage in FUNNEL_STAGES}
-    spans = sa.select(*[days_between(firsts[start], firsts[end])
-                        for start, end in STAGE_SPANS])
-    rows = db.session.execute(
-        _events_of_deals(spans.where(DealEvent.to_state.in_(FUNNEL_STAGES)), f)
-        .group_by(DealEvent.deal_id).having(firsts["agreed"].is_not(None))).all()
-    out = []
-    for i, (start, end) in enumerate(STAGE_SPANS):
-        spans = [row[i] for row in rows if row[i] is not None]
-        out.append({"from": start, "to": end, "deals": len(spans),
-                    "median_days": round(median(spans), 1) if spans else None})
-    return out
+    over the deals that reached both (None when none did)."""
+    return deal_stages(f)["stage_days"]
 
 
 # -- contracts ----------------------------------------------------------------------------------
@@ -312,9 +332,9 @@ def contracts_signed(f: Filters) -> dict:
         .select_from(Contract)
         .join(DealTerms, sa.and_(DealTerms.deal_id == Contract.deal_id,
                                  DealTerms.version == Contract.terms_version))
-        .join(Deal, Deal.id == Contract.deal_id)
         .where(Contract.status == ContractStatus.signed, *f.period(Contract.signed_at),
-               *_deal_filters(Filters(sector=f.sector)))
+               *[Contract.deal_id.in_(sa.select(Deal.id).where(*_deal_filters(
+                   Filters(sector=f.sector))))] if f.sector else [])
         .group_by(DealTerms.currency))
     out = {c: {"contracts": 0, "value": 0} for c in CURRENCIES}
     for currency, n, value in rows:
@@ -324,26 +344,35 @@ def contracts_signed(f: Filters) -> dict:
 
 # -- organisations ------------------------------------------------------------------------------
 
+def organisations(f: Filters) -> dict:
+    """{"by_kind": {kind: {"all": n, "verified": n}} (every kind, zeros too), "overseas":
+    {country: organisations} for every country other than KR, largest first}: ONE query
+    counting organisations by kind, country and verification."""
+    rows = db.session.execute(
+        sa.select(Organisation.kind, Organisation.country, Organisation.verification,
+                  sa.func.count())
+        .where(*f.period(Organisation.created_at))
+        .group_by(Organisation.kind, Organisation.country, Organisation.verification))
+    by_kind = {k.value: {"all": 0, "verified": 0} for k in OrgKind}
+    overseas: dict[str, int] = {}
+    for kind, country, verification, n in rows:
+        entry = by_kind[str(kind)]
+        entry["all"] += n
+        entry["verified"] += n if verification == Verification.verified else 0
+        if country != "KR":
+            overseas[country] = overseas.get(country, 0) + n
+    return {"by_kind": by_kind,
+            "overseas": dict(sorted(overseas.items(), key=lambda item: (-item[1], item[0])))}
+
+
 def organisations_by_kind(f: Filters) -> dict:
     """{kind: {"all": n, "verified": n}} (every kind, zeros too)."""
-    rows = db.session.execute(
-        sa.select(Organisation.kind, sa.func.count(),
-                  _count_if(Organisation.verification == Verification.verified))
-        .where(*f.period(Organisation.created_at)).group_by(Organisation.kind))
-    out = {k.value: {"all": 0, "verified": 0} for k in OrgKind}
-    for kind, n, verified in rows:
-        out[str(kind)] = {"all": n, "verified": verified}
-    return out
+    return organisations(f)["by_kind"]
 
 
 def overseas_organisations(f: Filters) -> dict:
     """{country: organisations} for every country other than KR, largest first."""
-    n = sa.func.count()
-    rows = db.session.execute(
-        sa.select(Organisation.country, n)
-        .where(Organisation.country != "KR", *f.period(Organisation.created_at))
-        .group_by(Organisation.country).order_by(n.desc(), Organisation.country))
-    return dict(rows.all())
+    return organisations(f)["overseas"]
 
 
 def english_users(f: Filters) -> int:
@@ -371,3 +400,44 @@ def programme_counts() -> dict:
         verified(OrgKind.firm), verified(OrgKind.startup), rows(Match),
         rows(InvestorMatch))).one()
     return {"firms": firms, "startups": startups, "matches": pairs + investors}
+
+
+class Figures:
+    """Every figure for one set of filters, each query run at most once however many tables
+    show it (the pages, the API, the downloads and the monthly report read these)."""
+
+    def __init__(self, filters: Filters):
+        self.filters = filters
+
+    @cached_property
+    def listings(self) -> list[dict]:
+        return listings_by_sector_month(self.filters)
+
+    @cached_property
+    def matches(self) -> dict:
+        return matches(self.filters)
+
+    @cached_property
+    def deals(self) -> dict:
+        return deals_by_state_and_type(self.filters)
+
+    @cached_property
+    def stages(self) -> dict:
+        return deal_stages(self.filters)
+
+    @cached_property
+    def contracts(self) -> dict:
+        return contracts_signed(self.filters)
+
+    @cached_property
+    def organisations(self) -> dict:
+        return organisations(self.filters)
+
+    @cached_property
+    def english_users(self) -> int:
+        return english_users(self.filters)
+
+    @cached_property
+    def programme(self) -> dict:
+        """`programme_counts()`: over the whole programme, whatever the filters."""
+        return programme_counts()

@@ -14,7 +14,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
-from . import figures, tables
+from . import tables
+from .cache import figures_for
 from .figures import Filters
 from .tables import Table
 
@@ -94,9 +95,9 @@ class Notes:
 def public_tables(f: Filters) -> list[Table]:
     """The public page's tables; counts of deals and matches too small to be shown are
     withheld."""
-    rows = figures.listings_by_sector_month(f)
-    return [tables.listings_by_month(f, rows), tables.gap(f, rows),
-            table(tables.matches(f), (1, 2, 3)), table(tables.funnel(f), (1,)),
-            table(tables.stage_days(f), (2, 3), by_row=2),
-            table(tables.deal_states(f), (1,)), tables.public_organisations(f),
-            table(tables.participation(f), (1,), only_rows=(3,))]
+    d = figures_for(f)
+    return [tables.listings_by_month(d), tables.gap(d),
+            table(tables.matches(d), (1, 2, 3)), table(tables.funnel(d), (1,)),
+            table(tables.stage_days(d), (2, 3), by_row=2),
+            table(tables.deal_states(d), (1,)), tables.public_organisations(d),
+            table(tables.participation(d), (1,), only_rows=(3,))]

@@ -5,6 +5,7 @@ from ..accounts.access import staff_required
 from ..errors import DomainError
 from ..i18n.dates import parse_date
 from . import exports, privacy, tables
+from .cache import figures_for
 from .figures import Filters
 
 bp = Blueprint("stats", __name__, template_folder="templates", static_folder="static",
@@ -58,7 +59,7 @@ def download(key, fmt):
         raise error
     write, mimetype = FORMATS[fmt]
     filename = f"{key}.{fmt}"
-    return Response(write(build(filters)), mimetype=mimetype, headers={
+    return Response(write(build(figures_for(filters))), mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
