@@ -217,6 +217,7 @@ def main() -> None:
             conn.execute(f"CREATE DATABASE {args.db_name}")
     url = f"{args.pg_url.replace('postgresql://', 'postgresql+psycopg://', 1)}/{args.db_name}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
+                      "STATS_CACHE_SIZE": 32,
                       "WTF_CSRF_ENABLED": False, "REDIS_URL": None,
                       "LOGIN_RATE_LIMIT": "10000 per minute", "SESSION_COOKIE_SECURE": False})
     try:

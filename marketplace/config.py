@@ -200,7 +200,7 @@ class Config:
         self.STATS_MIN_CELL = int(os.environ.get("STATS_MIN_CELL", 3))
         # Computed figures kept per process (sets of filters); kept figures are exact, keyed
         # by the version of the data they read. 0: every page computes its figures.
-        self.STATS_CACHE_SIZE = int(os.environ.get("STATS_CACHE_SIZE", 32))
+        self.STATS_CACHE_SIZE = int(os.environ.get("STATS_CACHE_SIZE", 0))
         # Where the monthly programme reports (PDF) are kept (never under a public path).
         self.PROGRAMME_REPORT_DIR = _directory("PROGRAMME_REPORT_DIR", "programme_reports")
         # Bootstrap's files are served by the app, never a CDN (the CSP allows no other host).

@@ -5,6 +5,7 @@ import uuid
 import weakref
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -64,6 +65,12 @@ def _versioned(session) -> bool:
     return True
 
 
+def _caching() -> bool:
+    """Whether figures are kept (`STATS_CACHE_SIZE`): without a cache nothing reads the
+    version, and commits do not touch its row."""
+    return has_app_context() and int(current_app.config.get("STATS_CACHE_SIZE") or 0) > 0
+
+
 def read_version(session) -> tuple[str, int] | None:
     """(epoch, value) as committed, or None before the first change (or the table)."""
     if not _versioned(session):
@@ -104,7 +111,7 @@ def _note_statement(state):
 
 @sa.event.listens_for(Session, "before_commit")
 def _raise_version(session):
-    if not has_figure_changes(session) or not _versioned(session):
+    if not _caching() or not has_figure_changes(session) or not _versioned(session):
         return
     session.flush()  # the last writes first: nothing is locked after the version row
     table = FiguresVersion.__table__
