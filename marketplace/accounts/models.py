@@ -343,6 +343,12 @@ class User(UserMixin, db.Model):
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(sa.select(cls).where(cls.email == cls.normalise_email(email)))
 
+    @classmethod
+    def active_members(cls, org_id: int) -> list["User"]:
+        """The organisation's active members, oldest account first: who hears of its news."""
+        return list(db.session.scalars(sa.select(cls).where(
+            cls.organisation_id == org_id, cls.active.is_(True)).order_by(cls.id)))
+
 
 class UserSession(db.Model):
     """One signed-in browser. Its random key travels only in the signed session and remember

@@ -149,9 +149,7 @@ def on_open(deal: Deal, event, actor) -> None:
     organisation is told (the centre e-mails them as each prefers)."""
     if not deal.is_proposal:
         return
-    members = db.session.scalars(sa.select(User).where(
-        User.organisation_id == deal.buyer_org_id, User.active.is_(True)).order_by(User.id))
-    for user in members:
+    for user in User.active_members(deal.buyer_org_id):
         notify(user, "proposal_received", deal, need_id=deal.need_id,
                offering_id=deal.offering_id)
 

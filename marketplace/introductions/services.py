@@ -20,11 +20,6 @@ MAX_TIMES = 500
 NOT_FOUND = _l("This introduction does not exist.")
 
 
-def _members(org_id: int) -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(
-        User.organisation_id == org_id, User.active.is_(True)).order_by(User.id)))
-
-
 def _text(name: str, value: str | None, limit: int, required: bool = False) -> str | None:
     value = (value or "").strip()
     if required and not value:
@@ -55,7 +50,7 @@ def ask(actor: User, startup: Organisation | None, note: str,
             db.session.add(intro)
     except IntegrityError:
         raise Conflict(_l("You have already asked this startup for an introduction.")) from None
-    for member in _members(startup.id):
+    for member in User.active_members(startup.id):
         notify(member, "introduction_requested", intro)
     return intro
 
@@ -96,7 +91,7 @@ def accept(intro: Introduction, actor: User, answer: str | None = None,
     if intro.side_of(actor) != "startup":
         raise PermissionDenied(_l("Only the startup answers an introduction."))
     _decide(intro, actor, IntroductionState.accepted, answer, meeting)
-    for member in _members(intro.investor_org_id):
+    for member in User.active_members(intro.investor_org_id):
         notify(member, "introduction_accepted", intro)
     return intro
 
@@ -105,7 +100,7 @@ def decline(intro: Introduction, actor: User, answer: str | None = None) -> Intr
     if intro.side_of(actor) != "startup":
         raise PermissionDenied(_l("Only the startup answers an introduction."))
     _decide(intro, actor, IntroductionState.declined, answer)
-    for member in _members(intro.investor_org_id):
+    for member in User.active_members(intro.investor_org_id):
         notify(member, "introduction_declined", intro)
     return intro
 
@@ -119,7 +114,7 @@ def arrange(intro: Introduction, actor: User, meeting: str, answer: str | None =
                           {"meeting": [_l("This field is required.")]})
     _decide(intro, actor, IntroductionState.arranged, answer, meeting)
     for org_id in (intro.investor_org_id, intro.startup_org_id):
-        for member in _members(org_id):
+        for member in User.active_members(org_id):
             notify(member, "introduction_arranged", intro)
     return intro
 

@@ -25,11 +25,6 @@ KINDS = (MATCH, INVESTOR_MATCH)
 SUBJECTS = {MATCH: "match", INVESTOR_MATCH: "investor_match"}
 
 
-def _members(org_id: int) -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(
-        User.organisation_id == org_id, User.active.is_(True)).order_by(User.id)))
-
-
 def notify_new(rows: Sequence[Match | InvestorMatch], threshold: float) -> int:
     """Notify both sides of each strong match not notified before; never twice."""
     count = 0
@@ -50,7 +45,7 @@ def notify_new(rows: Sequence[Match | InvestorMatch], threshold: float) -> int:
             kind = INVESTOR_MATCH
         row.notified_at = utcnow()
         for org_id in org_ids:
-            for user in _members(org_id):
+            for user in User.active_members(org_id):
                 notify(user, kind, (SUBJECTS[kind], row.id))
         count += 1
     return count

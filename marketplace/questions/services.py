@@ -16,11 +16,6 @@ from .models import MAX_QUESTION, Invalid, ListingQuestion, clean_text
 GONE = _l("This question does not exist or is not visible to you.")
 
 
-def members(org_id: int) -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(
-        User.organisation_id == org_id, User.active.is_(True)).order_by(User.id)))
-
-
 def listing_for_question(listing_id: int, user, kind: str | None = None) -> Listing:
     """The listing a question may be asked on: published and not hidden, else NotFound."""
     listing = get_listing_or_404(listing_id, user, kind)
@@ -50,7 +45,7 @@ def ask(listing: Listing, user: User, body: str | None) -> ListingQuestion:
                                asker_org_id=user.organisation_id, body=body)
     db.session.add(question)
     db.session.flush()
-    for member in members(listing.organisation_id):
+    for member in User.active_members(listing.organisation_id):
         notify(member, "question_asked", ("question", question.id))
     return question
 
@@ -60,7 +55,7 @@ def answer(question: ListingQuestion, user: User, text: str | None,
     """A member of the listing's organisation answers; the asker and their organisation's
     active members are told."""
     question.give_answer(user, text, private)
-    told = members(question.asker_org_id)
+    told = User.active_members(question.asker_org_id)
     asker = db.session.get(User, question.asker_id) if question.asker_id else None
     if asker is not None and asker.active and asker not in told:
         told.insert(0, asker)

@@ -1,6 +1,5 @@
 """Telling an organisation's members that staff verified it, or why they did not."""
 
-import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -14,9 +13,7 @@ def tell_members(org: Organisation) -> None:
     """Notify every active member of `org` of its verification decision (verified or rejected),
     in the transaction that records it."""
     kind = "organisation_verified" if org.is_verified else "organisation_rejected"
-    members = db.session.scalars(sa.select(User).where(
-        User.organisation_id == org.id, User.active.is_(True)).order_by(User.id))
-    for user in members:
+    for user in User.active_members(org.id):
         notify(user, kind, org, reason=org.verification_reason or "")
 
 

@@ -42,10 +42,7 @@ def ask(user: User, listing: Listing | None, lang: str) -> tuple[TranslationRequ
             db.session.add(request)
     except IntegrityError:  # the same reader asked twice at once
         return _request_of(user, listing, lang), False
-    owners = db.session.scalars(sa.select(User).where(
-        User.organisation_id == listing.organisation_id, User.active.is_(True))
-        .order_by(User.id))
-    for member in owners:
+    for member in User.active_members(listing.organisation_id):
         notify(member, "translation_requested", listing, lang=lang)
     return request, True
 
