@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from ..desk import services
 from ..mail.services import reading_language
 from .auth import api_user, token_required
+from .notifications import NoticeSchema
 
 SECURITY = [{"bearer": []}]
 
@@ -31,15 +32,6 @@ class ActionSchema(Schema):
     since = fields.DateTime(required=True, metadata={"description": "waiting since"})
 
 
-class NewsSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    title = fields.String(required=True)
-    url = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    read = fields.Boolean(required=True)
-
-
 class ListingNumbersSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
@@ -55,7 +47,7 @@ class ListingNumbersSchema(Schema):
 
 class DeskSchema(Schema):
     actions = fields.List(fields.Nested(ActionSchema), required=True)
-    news = fields.List(fields.Nested(NewsSchema), required=True)
+    news = fields.List(fields.Nested(NoticeSchema), required=True)
     listings = fields.List(fields.Nested(ListingNumbersSchema), required=True)
 
 

@@ -29,13 +29,18 @@ class SubjectSchema(Schema):
     id = fields.Integer(required=True)
 
 
-class NotificationSchema(Schema):
+class NoticeSchema(Schema):
+    """A notice as its reader sees it (also the desk's news)."""
+
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     title = fields.String(required=True)
     url = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     read = fields.Boolean(required=True)
+
+
+class NotificationSchema(NoticeSchema):
     subject = fields.Nested(SubjectSchema, required=True)
 
 
