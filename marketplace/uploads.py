@@ -3,9 +3,12 @@
 An upload is written to disk before the transaction that records it commits, so a rollback (a
 refused form, a failed request) leaves a file behind that nothing points at. The daily job
 removes such files from the listing and deal attachment stores and the logo store once they
-are a day old: a younger one may belong to a transaction that is still open.
+are a day old: a younger one may belong to a transaction that is still open. Contract template
+uploads are checked in a staging folder that is renamed into place or removed; one left by a
+process killed in between is removed too.
 """
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,8 +47,13 @@ def orphaned_files(min_age: timedelta = MIN_AGE) -> list[Path]:
 @jobs.job(queue="default", timeout=1800, retries=1)
 def sweep_orphaned_files() -> int:
     """Delete the orphaned uploads; returns how many. Idempotent."""
+    from .agreements.library import stale_staging
+
     removed = 0
     for path in orphaned_files():
         path.unlink(missing_ok=True)
+        removed += 1
+    for folder in stale_staging(MIN_AGE):
+        shutil.rmtree(folder, ignore_errors=True)
         removed += 1
     return removed

@@ -18,12 +18,12 @@ import io
 import json
 import os
 import shutil
+import time
 import uuid
 import zipfile
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from jinja2 import meta
 from sqlalchemy.exc import IntegrityError
@@ -40,18 +40,34 @@ from ..documents.templates import (
 )
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
+from ..filestore import ORPHAN_MIN_AGE, ZIP_MAGIC, FileStore, safe_name
 from .models import Contract, TemplateVersion
 
 REQUIRED_FILES = ("ko.html", "en.html", "fields.json", "sample.json", "style.css")
 MAX_FILE_BYTES = 256 * 1024
-MAX_UPLOAD_BYTES = 1024 * 1024
+#: Uploads arrive as one .zip (checked as the other stores' files are: size, content, name) or
+#: as the loose files; each kept version is a folder ``<key>/v<N>/`` of this store's directory,
+#: since contracts name a template by key and version rather than by a file key.
+UPLOADS = FileStore(dir_key="CONTRACT_TEMPLATE_DIR", max_bytes_key="CONTRACT_TEMPLATE_MAX_BYTES",
+                    allowed=("zip",), field="files",
+                    wrong_type=_l("Choose the template files or a .zip of them."))
 #: Names the renderer provides itself, and the one variable the page layout always shows.
 RENDER_NAMES = {"document"}
 LAYOUT_NAMES = {"effective_date"}
 
 
 def template_upload_dir() -> Path:
-    return Path(current_app.config["CONTRACT_TEMPLATE_DIR"])
+    return UPLOADS.directory()
+
+
+def stale_staging(min_age=ORPHAN_MIN_AGE) -> list[Path]:
+    """Staging folders that an upload stopped before its rename (a killed process) left."""
+    staging = template_upload_dir() / ".staging"
+    if not staging.is_dir():
+        return []
+    cutoff = time.time() - min_age.total_seconds()
+    return [path for path in sorted(staging.iterdir())
+            if path.is_dir() and path.stat().st_mtime < cutoff]
 
 
 def template_roots() -> list[Path]:
@@ -94,13 +110,15 @@ def _collect(uploads: list[tuple[str, bytes]]) -> dict[str, bytes]:
     total = sum(len(data) for _, data in uploads)
     if not uploads or total == 0:
         raise _invalid(_l("Choose the template files or a .zip of them."))
-    if total > MAX_UPLOAD_BYTES:
-        raise _invalid(_l("The upload is larger than %(kb)s KB.", kb=MAX_UPLOAD_BYTES // 1024))
-    if len(uploads) == 1 and uploads[0][1].startswith(b"PK\x03\x04"):
+    limit = UPLOADS.max_bytes()
+    if total > limit:
+        raise _invalid(_l("The upload is larger than %(kb)s KB.", kb=limit // 1024))
+    if len(uploads) == 1 and uploads[0][1].startswith(ZIP_MAGIC):
+        UPLOADS.check(*uploads[0])
         return _unzip(uploads[0][1])
     files = {}
     for name, data in uploads:
-        base = Path(name.replace("\\", "/")).name
+        base = safe_name(name)
         if base not in REQUIRED_FILES:
             raise _invalid(_l("Only ko.html, en.html, fields.json, sample.json and style.css "
                               "are accepted."))
@@ -120,7 +138,7 @@ def _unzip(data: bytes) -> dict[str, bytes]:
             raise _invalid(_l("Only ko.html, en.html, fields.json, sample.json and style.css "
                               "are accepted."))
         for member in members:
-            base = Path(member.filename).name
+            base = safe_name(member.filename)
             if base not in REQUIRED_FILES or base in files:
                 raise _invalid(_l("Only ko.html, en.html, fields.json, sample.json and "
                                   "style.css are accepted."))

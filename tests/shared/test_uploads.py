@@ -111,3 +111,40 @@ def test_a_broken_zip_is_refused_and_a_real_docx_passes(ctx):
         deals.check("broken.docx", DOCX[:len(DOCX) // 2])
     assert "손상" in str(exc.value.message)
     assert deals.check("plan.docx", DOCX).name == "plan.docx"
+
+
+# ---- contract template uploads ---------------------------------------------------------------
+
+def test_a_template_upload_goes_through_the_store_checks(app, ctx, parties, tmp_path,
+                                                        monkeypatch):
+    """A .zip of a template is checked as every upload is: a zip bomb, a zip not named .zip,
+    and an upload over CONTRACT_TEMPLATE_MAX_BYTES are refused on the files field."""
+    from marketplace.agreements import library
+
+    monkeypatch.setitem(app.config, "CONTRACT_TEMPLATE_DIR", str(tmp_path / "templates"))
+    admin = load(parties["admin"])
+    bomb = _docx({"license/ko.html": 200 * 1024 * 1024})
+    plain = _docx({"license/ko.html": b"<p>x</p>"})
+    for name, data, said in [("t.zip", bomb, "zip 폭탄"), ("t.docx", plain, ".zip 파일을 선택"),
+                             ("t.zip", plain + bytes(1024 * 1024), "1024")]:
+        with pytest.raises(DomainError) as exc:
+            library.upload(admin, "license", [(name, data)])
+        assert "files" in exc.value.fields and said in str(exc.value.fields["files"][0])
+    monkeypatch.setitem(app.config, "CONTRACT_TEMPLATE_MAX_BYTES", 1024)
+    with pytest.raises(DomainError) as exc:
+        library.upload(admin, "license", [("t.zip", plain + bytes(1024))])
+    assert "1 KB" in str(exc.value.fields["files"][0])
+    assert not (tmp_path / "templates" / "license").exists()
+
+
+def test_the_sweep_removes_template_staging_left_by_a_killed_upload(app, ctx, stores,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "CONTRACT_TEMPLATE_DIR", str(stores / "templates"))
+    staging = stores / "templates" / ".staging"
+    left, busy = staging / "a1b2", staging / "c3d4"
+    for folder in (left, busy):
+        folder.mkdir(parents=True)
+        (folder / "ko.html").write_text("<p>x</p>")
+    _age(left, 48)
+    assert uploads.sweep_orphaned_files() == 1
+    assert not left.exists() and busy.exists()
