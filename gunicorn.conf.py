@@ -29,6 +29,8 @@ preload_app = True
 # Access log to stdout: client, request, status, bytes, milliseconds, referrer, user agent.
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+# Secrets in paths (a password reset link's token) are written as "[redacted]".
+logger_class = "marketplace.access_log.AccessLogger"
 
 
 def when_ready(server):

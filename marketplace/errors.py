@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .access_log import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -117,5 +119,6 @@ def init_app(app) -> None:
         from .extensions import db
 
         db.session.rollback()
-        log.error("unhandled error on %s", request.path, exc_info=exc.original_exception)
+        log.error("unhandled error on %s", redact(request.path),
+                  exc_info=exc.original_exception)
         return error_response(500)
