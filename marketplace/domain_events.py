@@ -25,6 +25,9 @@ domain = Namespace()
 deal_event = domain.signal("deal-event")
 # A listing's status, version or moderation changed in a flush (sender: the Listing; session=).
 listing_changed = domain.signal("listing-changed")
+# An account was signed out everywhere: a password reset, staff, an administrator or the CLI
+# ended all its sessions (sender: the User). Credentials kept elsewhere (API tokens) end too.
+signed_out_everywhere = domain.signal("signed-out-everywhere")
 
 
 def deal_event_of(kind: str) -> Signal:

@@ -16,7 +16,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.kr import brn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import append_only, audit
+from .. import append_only, audit, domain_events
 from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import DomainError, PermissionDenied
@@ -251,8 +251,11 @@ class User(UserMixin, db.Model):
         self.session_key = None
 
     def end_all_sessions(self) -> None:
-        """Every session and remember cookie of the account stops working (API tokens stay)."""
+        """Every session and remember cookie of the account stops working, and so does every
+        API token (the API connects to the signal): after a takeover, a token the intruder made
+        must not outlive the reset."""
         db.session.execute(sa.delete(UserSession).where(UserSession.user_id == self.id))
+        domain_events.signed_out_everywhere.send(self)
 
     def end_all_sessions_by(self, actor: "User", why: str | None = None) -> None:
         """Staff end an account's sessions; an administrator's only another administrator."""

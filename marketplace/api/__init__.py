@@ -8,10 +8,12 @@ from flask import request
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 
+from .. import domain_events
 from ..extensions import csrf
 from ..routing import IdConverter
 from .auth import authenticate_first
 from .schemas import ErrorSchema, SchemaRulesPlugin
+from .tokens import revoke_all
 
 
 class MarketplaceApi(Api):
@@ -51,6 +53,8 @@ def init_app(app, blueprints=()) -> None:
 
     # First of all hooks: it reads only the header, and the checks of the body come after it.
     app.before_request_funcs.setdefault(None, []).insert(0, authenticate_api_requests)
+    # Signed out everywhere (a password reset, staff): the account's tokens end too.
+    domain_events.signed_out_everywhere.connect(revoke_all, weak=False)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -75,6 +75,13 @@ def revoke_token(user: User, token_id: int) -> None:
         token.revoked_at = utcnow()
 
 
+def revoke_all(user: User) -> None:
+    """Revoke every active token of the user (the account was signed out everywhere)."""
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id,
+                                                 ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
 def active_token(secret: str) -> ApiToken | None:
     """The active token of an active user with this secret, or None."""
     if not secret or not secret.startswith(PREFIX):

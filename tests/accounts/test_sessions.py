@@ -1,6 +1,8 @@
 """A session ends when its user signs out, and every session of an account ends when its
-password changes or staff end them: replaying a saved session or remember cookie then signs
-nobody in. Personal API tokens are separate and keep working."""
+password is reset or staff end them: replaying a saved session or remember cookie then signs
+nobody in, and the account's personal API tokens are revoked with them (a token made by someone
+who took the account over must not outlive the reset). Signing out of one browser leaves the
+tokens alone."""
 
 import re
 
@@ -109,19 +111,42 @@ def test_only_staff_end_sessions_and_only_admins_end_an_admins(app, make_user):
     assert not _signed_in(admin_device)
 
 
-def test_api_tokens_outlive_ended_sessions(app, make_user, runner):
-    user = make_user()
+def _token(app, user):
     with app.test_request_context():
         _, secret = tokens.create_token(db.session.get(User, user.id), "ci")
         db.session.commit()
+    return secret
+
+
+def _api_answers(app, secret) -> int:
+    return app.test_client().get("/api/v1/deals",
+                                 headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_api_tokens_end_with_every_session_but_not_with_one_sign_out(app, make_user, runner,
+                                                                     smtp_sink):
+    user, other = make_user(lang="en"), make_user()
+    secret, others = _token(app, user), _token(app, other)
     device = _sign_in(app, user)
+    device.post("/en/logout")
+    assert _api_answers(app, secret) == 200
     result = runner.invoke(args=["users", "end-sessions", user.email])
     assert result.exit_code == 0, result.output
-    assert not _signed_in(device)
-    api = app.test_client().get("/api/v1/deals", headers={"Authorization": f"Bearer {secret}"})
-    assert api.status_code == 200
+    assert _api_answers(app, secret) == 401
+    assert _api_answers(app, others) == 200
     unknown = runner.invoke(args=["users", "end-sessions", "nobody@example.com"])
     assert unknown.exit_code != 0
+    # a token made after that ends at the next password reset
+    secret = _token(app, user)
+    client = app.test_client()
+    client.post("/en/password/forgot", data={"email": user.email})
+    path = re.search(r"/en/password/reset/\S+", smtp_sink.bodies_to(user.email)[-1]).group(0)
+    assert _api_answers(app, secret) == 200
+    client.post(path, data={"password": "a-new-password!", "confirm": "a-new-password!"})
+    assert _api_answers(app, secret) == 401
+    with app.app_context():
+        assert all(t.revoked_at for t in tokens.tokens_of(db.session.get(User, user.id)))
+    assert _api_answers(app, others) == 200
 
 
 def test_signing_in_again_ends_the_browsers_previous_session(app, make_user):
