@@ -64,14 +64,18 @@ def review(contract: Contract, actor, comment: str) -> Contract:
     return contract
 
 
+_WAITING = (Contract.review_requested_at.is_not(None),
+            sa.or_(Contract.reviewed_at.is_(None),
+                   Contract.reviewed_at < Contract.review_requested_at),
+            Contract.status.in_(REVIEWABLE))
+
+
 def pending_reviews() -> list[Contract]:
     """Contracts waiting for a staff review, the longest waiting first."""
-    return list(db.session.scalars(sa.select(Contract).where(
-        Contract.review_requested_at.is_not(None),
-        sa.or_(Contract.reviewed_at.is_(None),
-               Contract.reviewed_at < Contract.review_requested_at),
-        Contract.status.in_(REVIEWABLE)).order_by(Contract.review_requested_at)))
+    return list(db.session.scalars(sa.select(Contract).where(*_WAITING)
+                                   .order_by(Contract.review_requested_at)))
 
 
 def pending_count() -> int:
-    return len(pending_reviews())
+    """How many contracts wait for a review (one COUNT; the console shows it on every visit)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Contract).where(*_WAITING))

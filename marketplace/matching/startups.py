@@ -93,8 +93,7 @@ class StartupFit:
         return " · ".join(self.parts(lang))
 
 
-def _in_krw(amount: int | None, currency: str | None) -> float | None:
-    rates = exchange_rates()
+def _in_krw(amount: int | None, currency: str | None, rates: dict[str, float]) -> float | None:
     if amount is None or currency not in rates:
         return None
     return amount * rates[currency]
@@ -111,7 +110,7 @@ def _offering_fits(profile: InvestorProfile, rows: list[InvestorMatch]) -> list[
 
 
 def _weigh(profile: InvestorProfile, org: Organisation, own: OrganisationProfile | None,
-           offerings: list[OfferingFit]) -> StartupFit:
+           offerings: list[OfferingFit], rates: dict[str, float]) -> StartupFit:
     score = offerings[0].score + MORE_OFFERINGS * min(len(offerings) - 1, 2)
     facts: dict = {}
     if len(offerings) > 1:
@@ -123,9 +122,9 @@ def _weigh(profile: InvestorProfile, org: Organisation, own: OrganisationProfile
         facts["stage"], facts["stage_label"] = ("fits" if fits else "outside"), str(
             own.stage_label)
         score += STAGE if fits else -STAGE
-    sought = _in_krw(own.funding_sought, own.funding_currency) if own else None
-    low = _in_krw(profile.ticket_min, profile.currency)
-    high = _in_krw(profile.ticket_max, profile.currency)
+    sought = _in_krw(own.funding_sought, own.funding_currency, rates) if own else None
+    low = _in_krw(profile.ticket_min, profile.currency, rates)
+    high = _in_krw(profile.ticket_max, profile.currency, rates)
     if sought is not None and (low is not None or high is not None):
         if low is not None and sought < low:
             facts["ticket"] = "below"
@@ -161,7 +160,8 @@ def ranked_startups(profile: InvestorProfile | None, limit: int = 20) -> list[St
         by_startup.setdefault(row.startup_org_id, []).append(row)
     own = {p.organisation_id: p for p in db.session.scalars(sa.select(OrganisationProfile).where(
         OrganisationProfile.organisation_id.in_(list(by_startup))))}
-    fits = [_weigh(profile, group[0].startup, own.get(org_id), _offering_fits(profile, group))
-            for org_id, group in by_startup.items()]
+    rates = exchange_rates()
+    fits = [_weigh(profile, group[0].startup, own.get(org_id), _offering_fits(profile, group),
+                   rates) for org_id, group in by_startup.items()]
     fits.sort(key=lambda f: (-f.score, not f.readable, f.organisation.id))
     return fits[:limit]
