@@ -1,5 +1,6 @@
 """Bearer-token authentication for API views."""
 
+from copy import deepcopy
 from functools import wraps
 
 from flask import current_app, g, request
@@ -33,13 +34,21 @@ def _require_user():
         raise Unauthorized(_l("This needs an access token: Authorization: Bearer <token>."))
 
 
+#: How the OpenAPI document says that an operation needs a token.
+SECURITY = [{"bearer": []}]
+
+
 def token_required(view):
+    """The view needs a bearer token; its operation in the document says so."""
     @wraps(view)
     def wrapper(*args, **kwargs):
         _require_user()
         return view(*args, **kwargs)
 
-    wrapper.requires_token = True  # copied outwards by the decorators that wrap it
+    # both copied outwards by the flask-smorest decorators that wrap it
+    wrapper.requires_token = True
+    wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    wrapper._apidoc.setdefault("manual_doc", {})["security"] = SECURITY
     return wrapper
 
 

@@ -17,8 +17,6 @@ from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .schemas import ContractChangeSchema, ContractSchema, SignContractSchema
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/deals",
                 description="The contract of an agreed deal: drafting, approval, signing.")
 
@@ -107,7 +105,6 @@ def variable_paths(contract: Contract, nested: dict) -> dict:
 @blp.route("/<int:deal_id>/contract")
 class ContractResource(MethodView):
     @blp.response(200, ContractSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def get(self, deal_id):
         """The deal's current contract version: what is missing, who signs, who approved and
@@ -115,7 +112,6 @@ class ContractResource(MethodView):
         return _out(_contract(_deal(deal_id)))
 
     @blp.response(201, ContractSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def post(self, deal_id):
         """Start the draft from the agreed terms (409 once started, or before agreement)."""
@@ -124,7 +120,6 @@ class ContractResource(MethodView):
 
     @blp.arguments(ContractChangeSchema)
     @blp.response(200, ContractSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def patch(self, data, deal_id):
         """Change the draft: details, language and your party's signatory, all or nothing
@@ -149,7 +144,6 @@ class ContractResource(MethodView):
 
 @blp.route("/<int:deal_id>/contract/approve", methods=["POST"])
 @blp.response(200, ContractSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def approve(deal_id):
     """Approve the draft as it stands for your party; once both have, the PDF is rendered and
@@ -161,7 +155,6 @@ def approve(deal_id):
 @blp.route("/<int:deal_id>/contract/sign", methods=["POST"])
 @blp.arguments(SignContractSchema)
 @blp.response(200, ContractSchema)
-@blp.doc(security=SECURITY)
 @limiter.limit(password_attempt_limit)
 @token_required
 def sign(data, deal_id):
@@ -177,7 +170,6 @@ def sign(data, deal_id):
 @blp.route("/<int:deal_id>/contract/pdf")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
               description="The PDF to sign, or the final one once both parties signed.")
-@blp.doc(security=SECURITY)
 @token_required
 def pdf(deal_id):
     """The current PDF: the one to sign, or the final one once both parties signed."""

@@ -27,7 +27,6 @@ from .schemas import (
 
 blp = Blueprint("api_deals", __name__, url_prefix="/api/v1/deals",
                 description="Deals between a buyer organisation and a startup.")
-SECURITY = [{"bearer": []}]
 
 
 def _term_schema(spec: terms.TermField) -> dict:
@@ -232,7 +231,6 @@ def _listing(listing_id: int | None) -> Listing | None:
 class Deals(MethodView):
     @blp.arguments(DealQuerySchema, location="query")
     @blp.response(200, DealPageSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def get(self, query):
         """The deals of the token owner's organisation (or assigned to them, for staff)."""
@@ -243,7 +241,6 @@ class Deals(MethodView):
 
     @blp.arguments(OpenDealSchema)
     @blp.response(201, DealSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def post(self, data):
         """Open a deal on a published offering (an inquiry with a first message); or, by a
@@ -268,7 +265,6 @@ def _propose_written(data: dict):
 
 @blp.route("/<int:deal_id>")
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def get_deal(deal_id):
     """One deal, for its parties and assigned staff only (404 for everyone else)."""
@@ -277,7 +273,6 @@ def get_deal(deal_id):
 
 @blp.route("/<int:deal_id>/events")
 @blp.response(200, EventSchema(many=True))
-@blp.doc(security=SECURITY)
 @token_required
 def deal_events(deal_id):
     """The deal's append-only, hash-chained record."""
@@ -294,7 +289,6 @@ def _act(deal_id: int, action):
 @blp.route("/<int:deal_id>/accept", methods=["POST"])
 @blp.arguments(AcceptSchema)
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def accept(data, deal_id):
     """The receiving side accepts the inquiry (optionally asking for an NDA first)."""
@@ -304,7 +298,6 @@ def accept(data, deal_id):
 @blp.route("/<int:deal_id>/decline", methods=["POST"])
 @blp.arguments(DeclineSchema)
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def decline(data, deal_id):
     """End the deal with a structured reason."""
@@ -314,7 +307,6 @@ def decline(data, deal_id):
 @blp.route("/<int:deal_id>/withdraw", methods=["POST"])
 @blp.arguments(NoteSchema)
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def withdraw(data, deal_id):
     """Leave the deal."""
@@ -323,7 +315,6 @@ def withdraw(data, deal_id):
 
 @blp.route("/<int:deal_id>/nda")
 @blp.response(200, NdaSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def nda_document(deal_id):
     """The NDA PDF's SHA-256 (rendered when first asked for), or what it still lacks."""
@@ -337,7 +328,7 @@ def nda_document(deal_id):
 
 
 @blp.route("/<int:deal_id>/nda/pdf")
-@blp.doc(security=SECURITY, responses={200: {
+@blp.doc(responses={200: {
     "description": "the NDA PDF (Korean and English)",
     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
 @token_required
@@ -355,7 +346,6 @@ def nda_pdf(deal_id):
 @blp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
 @blp.arguments(NdaConfirmSchema)
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @limiter.limit(password_attempt_limit)
 @token_required
 def confirm_nda(data, deal_id):
@@ -368,7 +358,6 @@ def confirm_nda(data, deal_id):
 @blp.route("/<int:deal_id>/terms")
 class Terms(MethodView):
     @blp.response(200, TermsSchema(many=True))
-    @blp.doc(security=SECURITY)
     @token_required
     def get(self, deal_id):
         """Every terms version, oldest first."""
@@ -376,7 +365,6 @@ class Terms(MethodView):
 
     @blp.arguments(ProposeTermsSchema)
     @blp.response(201, TermsSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def post(self, data, deal_id):
         """An offer or counter-offer; `based_on_version` must be the current version
@@ -388,7 +376,6 @@ class Terms(MethodView):
 
 @blp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
 @blp.response(200, DealSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def accept_terms(deal_id, version):
     """Accept the current version; a stale version is a 409."""
@@ -398,7 +385,6 @@ def accept_terms(deal_id, version):
 @blp.route("/<int:deal_id>/messages")
 class Messages(MethodView):
     @blp.response(200, MessageSchema(many=True))
-    @blp.doc(security=SECURITY)
     @token_required
     def get(self, deal_id):
         """The deal's conversation."""
@@ -406,7 +392,6 @@ class Messages(MethodView):
 
     @blp.arguments(MessageInSchema)
     @blp.response(201, MessageSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def post(self, data, deal_id):
         """Write to the other side (and the assigned staff)."""

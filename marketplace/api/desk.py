@@ -11,8 +11,6 @@ from ..mail.services import reading_language
 from .auth import api_user, token_required
 from .notifications import NoticeSchema
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_desk", __name__, url_prefix="/api/v1",
                 description="The desk: what waits on the token holder and what is new.")
 
@@ -54,7 +52,6 @@ class DeskSchema(Schema):
 @blp.route("/desk")
 @blp.arguments(DeskQuerySchema, location="query")
 @blp.response(200, DeskSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def desk(query):
     user = api_user()

@@ -15,7 +15,6 @@ from ..matching.records import REGION_LABELS, InvestorStage
 from .auth import api_user, token_required
 from .schemas import text
 
-SECURITY = [{"bearer": []}]
 PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
                   "thesis", "keywords", "trl_min", "trl_max")
 
@@ -115,7 +114,6 @@ def _body(profile) -> dict:
 
 @blp.route("/investor-profile")
 @blp.response(200, InvestorProfileSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def get_profile():
     return _body(_investor_profile())
@@ -124,7 +122,6 @@ def get_profile():
 @blp.route("/investor-profile", methods=["PATCH"])
 @blp.arguments(InvestorProfilePatchSchema)
 @blp.response(200, InvestorProfileSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def patch_profile(data):
     current = _investor_profile(required=False)
@@ -139,7 +136,6 @@ def patch_profile(data):
 @blp.route("/investor-profile/matches")
 @blp.arguments(MatchesQuerySchema, location="query")
 @blp.response(200, StartupMatchesSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def matches(query):
     lang = query.get("lang") or reading_language(api_user())

@@ -14,8 +14,6 @@ from .auth import api_user, token_required
 from .listing_rules import NEW_LISTING_RULES, NEW_OFFERING_RULES, ListingChangeSchema
 from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, PageQuerySchema, page_schema, text
 
-SECURITY = [{"bearer": []}]
-
 
 class ListingQuerySchema(PageQuerySchema):
     q = text(max_length=200)
@@ -155,7 +153,6 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
 
         @blp.arguments(_in_schema(kind, new=True))
         @blp.response(201, ListingSchema)
-        @blp.doc(security=SECURITY)
         @token_required
         def post(self, data):
             """Create a draft for the token owner's organisation."""
@@ -173,7 +170,6 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
 
         @blp.arguments(_in_schema(kind, new=False), required=False)  # none: nothing changes
         @blp.response(200, ListingSchema)
-        @blp.doc(security=SECURITY)
         @token_required
         def patch(self, data, listing_id):
             """Change fields; a real change makes a new version."""
@@ -184,7 +180,6 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
 
     @blp.route("/<int:listing_id>/publish", methods=["POST"])
     @blp.response(200, ListingSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def publish(listing_id):
         """draft → published (the organisation must be verified)."""
@@ -196,7 +191,6 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
     @blp.route("/<int:listing_id>/close", methods=["POST"])
     @blp.arguments(CloseSchema)
     @blp.response(200, ListingSchema)
-    @blp.doc(security=SECURITY)
     @token_required
     def close(data, listing_id):
         """published → closed, with a reason."""

@@ -13,8 +13,6 @@ from ..matching.explanation_text import explanation_list
 from .auth import api_user, token_required
 from .listings import ListingSchema
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_matches", __name__, url_prefix="/api/v1",
                 description="Matches: ranked counterparts of a need or an offering.")
 
@@ -84,7 +82,6 @@ def _matches(kind: ListingKind, listing_id: int, query: dict) -> list[dict]:
 @blp.route("/needs/<int:listing_id>/matches")
 @blp.arguments(MatchQuerySchema, location="query")
 @blp.response(200, MatchSchema(many=True))
-@blp.doc(security=SECURITY)
 @token_required
 def need_matches(query, listing_id):
     """Offerings ranked for one of your organisation's needs, best first."""
@@ -94,7 +91,6 @@ def need_matches(query, listing_id):
 @blp.route("/offerings/<int:listing_id>/matches")
 @blp.arguments(MatchQuerySchema, location="query")
 @blp.response(200, MatchSchema(many=True))
-@blp.doc(security=SECURITY)
 @token_required
 def offering_matches(query, listing_id):
     """Needs ranked for one of your organisation's offerings, best first."""

@@ -11,8 +11,6 @@ from ..mail.services import reading_language
 from ..notifications import services
 from .auth import api_user, token_required
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
                 description="Notifications: what the token holder should know.")
 
@@ -81,7 +79,6 @@ class MarkedSchema(Schema):
 @blp.route("/notifications")
 @blp.arguments(NotificationQuerySchema, location="query")
 @blp.response(200, NotificationPageSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def notifications(query):
     user = api_user()
@@ -102,7 +99,6 @@ def notifications(query):
 @blp.route("/notifications/read", methods=["POST"])
 @blp.arguments(MarkReadSchema)
 @blp.response(200, MarkedSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def mark_read(data):
     user = api_user()

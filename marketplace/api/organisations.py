@@ -14,8 +14,6 @@ from ..extensions import db
 from .auth import api_user, token_required
 from .schemas import text
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1",
                 description="Organisations: public profiles; members edit their own.")
 
@@ -87,7 +85,6 @@ def _own() -> Organisation:
 
 @blp.route("/organisations/me")
 @blp.response(200, OrganisationSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def get_mine():
     return _body(_own())
@@ -96,7 +93,6 @@ def get_mine():
 @blp.route("/organisations/me", methods=["PATCH"])
 @blp.arguments(OrganisationPatchSchema)
 @blp.response(200, OrganisationSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def patch_mine(data):
     org = _own()

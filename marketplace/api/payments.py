@@ -16,8 +16,6 @@ from ..payments import ledger, settlement, tax_invoices, transfers
 from .auth import api_user, token_required
 from .schemas import FILLED, PageQuerySchema, page_schema, text
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_payments", __name__, url_prefix="/api/v1/deals",
                 description="Payments of signed deals.")
 actions_blp = Blueprint("api_payment_actions", __name__, url_prefix="/api/v1/payments",
@@ -106,7 +104,6 @@ def _row(b: ledger.Balance, user) -> dict:
 @blp.route("/<int:deal_id>/payments")
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, PaymentPageSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def list_payments(query, deal_id):
     """The deal's payment requests, in order, with amounts in minor units."""
@@ -149,7 +146,6 @@ def _answered(req) -> dict:
 @actions_blp.route("/<int:request_id>/transfer", methods=["POST"])
 @actions_blp.arguments(TransferSchema)
 @actions_blp.response(200, PaymentRequestSchema)
-@actions_blp.doc(security=SECURITY)
 @token_required
 def declare_transfer(data, request_id):
     """The payer says it sent what the request still owes by bank transfer."""
@@ -171,7 +167,6 @@ def _answer_pending(request_id: int, answer):
 
 @actions_blp.route("/<int:request_id>/confirm", methods=["POST"])
 @actions_blp.response(200, PaymentRequestSchema)
-@actions_blp.doc(security=SECURITY)
 @token_required
 def confirm_transfer(request_id):
     """The payee confirms that the declared transfer arrived."""
@@ -181,7 +176,6 @@ def confirm_transfer(request_id):
 @actions_blp.route("/<int:request_id>/reject", methods=["POST"])
 @actions_blp.arguments(RejectSchema)
 @actions_blp.response(200, PaymentRequestSchema)
-@actions_blp.doc(security=SECURITY)
 @token_required
 def reject_transfer(data, request_id):
     """The payee says the declared transfer never arrived; the payer may pay again."""
@@ -192,7 +186,6 @@ def reject_transfer(data, request_id):
 @actions_blp.route("/<int:request_id>/tax-invoice", methods=["POST"])
 @actions_blp.arguments(TaxInvoiceSchema)
 @actions_blp.response(200, PaymentRequestSchema)
-@actions_blp.doc(security=SECURITY)
 @token_required
 def record_tax_invoice(data, request_id):
     """The payee records the e-tax invoice it issued for a paid request."""
@@ -231,7 +224,6 @@ def _own_org():
 
 @accounts_blp.route("/me/settlement-account", methods=["GET"])
 @accounts_blp.response(200, AccountSchema)
-@accounts_blp.doc(security=SECURITY)
 @token_required
 def get_account():
     """The token owner's organisation's account (the number masked, as on every page)."""
@@ -244,7 +236,6 @@ def get_account():
 @accounts_blp.route("/me/settlement-account", methods=["PUT"])
 @accounts_blp.arguments(AccountInSchema)
 @accounts_blp.response(200, AccountSchema)
-@accounts_blp.doc(security=SECURITY)
 @token_required
 def put_account(data):
     """Enter or change the account; a change waits for staff to confirm it again."""
@@ -256,7 +247,6 @@ def put_account(data):
 
 @accounts_blp.route("/<int:org_id>/settlement-account/confirm", methods=["POST"])
 @accounts_blp.response(200, AccountSchema)
-@accounts_blp.doc(security=SECURITY)
 @token_required
 def confirm_account(org_id):
     """Staff confirm the account as it is now (404 for everyone else)."""

@@ -13,8 +13,6 @@ from ..questions.models import MAX_ANSWER, MAX_QUESTION, ListingQuestion
 from .auth import api_user, token_required
 from .schemas import FILLED, text
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_questions", __name__, url_prefix="/api/v1",
                 description="Questions to a listing's organisation before a deal.")
 
@@ -89,7 +87,7 @@ def _routes(kind: ListingKind, path: str) -> None:
         blp.response(200, QuestionListSchema)(listed))
     blp.route(f"/{path}/<int:listing_id>/questions", methods=["POST"])(
         blp.arguments(AskSchema)(blp.response(201, QuestionSchema)(
-            blp.doc(security=SECURITY)(token_required(ask)))))
+            token_required(ask))))
 
 
 _routes(ListingKind.need, "needs")
@@ -99,7 +97,6 @@ _routes(ListingKind.offering, "offerings")
 @blp.route("/questions/<int:question_id>/answer", methods=["POST"])
 @blp.arguments(AnswerSchema)
 @blp.response(200, QuestionSchema)
-@blp.doc(security=SECURITY)
 @token_required
 def answer(data, question_id):
     """Answer a question on your organisation's listing, once; `private` keeps the question

@@ -14,8 +14,6 @@ from ..saved import bookmarks, searches
 from .auth import api_user, token_required
 from .schemas import PageQuerySchema, page_schema, text
 
-SECURITY = [{"bearer": []}]
-
 searches_blp = Blueprint("api_saved_searches", __name__, url_prefix="/api/v1/saved-searches",
                          description="Saved searches: notified of new listings that match.")
 bookmarks_blp = Blueprint("api_bookmarks", __name__, url_prefix="/api/v1/bookmarks",
@@ -72,7 +70,6 @@ def _page(items: list, query: dict) -> dict:
 class SavedSearches(MethodView):
     @searches_blp.arguments(PageQuerySchema, location="query")
     @searches_blp.response(200, SavedSearchPageSchema)
-    @searches_blp.doc(security=SECURITY)
     @token_required
     def get(self, query):
         """The token holder's saved searches, newest first."""
@@ -82,7 +79,6 @@ class SavedSearches(MethodView):
     @searches_blp.response(201, SavedSearchSchema)
     @searches_blp.alt_response(409, description="The same search is saved already, or the "
                                "limit is reached.")
-    @searches_blp.doc(security=SECURITY)
     @token_required
     def post(self, data):
         """Save a search; its owner is notified of each newly published listing it finds.
@@ -95,14 +91,12 @@ class SavedSearches(MethodView):
 @searches_blp.route("/<int:search_id>")
 class SavedSearchItem(MethodView):
     @searches_blp.response(200, SavedSearchSchema)
-    @searches_blp.doc(security=SECURITY)
     @token_required
     def get(self, search_id):
         """One of the token holder's saved searches."""
         return searches.search_of(api_user(), search_id)
 
     @searches_blp.response(204)
-    @searches_blp.doc(security=SECURITY)
     @token_required
     def delete(self, search_id):
         """Delete one of the token holder's saved searches."""
@@ -149,7 +143,6 @@ def _bookmark_out(view: bookmarks.BookmarkView) -> dict:
 class Bookmarks(MethodView):
     @bookmarks_blp.arguments(PageQuerySchema, location="query")
     @bookmarks_blp.response(200, BookmarkPageSchema)
-    @bookmarks_blp.doc(security=SECURITY)
     @token_required
     def get(self, query):
         """The token holder's bookmarks, newest first, each with what became of its listing."""
@@ -167,7 +160,6 @@ class Bookmarks(MethodView):
                                 "organisation.")
     @bookmarks_blp.alt_response(409, description="The listing is not published, or the limit "
                                 "is reached.")
-    @bookmarks_blp.doc(security=SECURITY)
     @token_required
     def post(self, data):
         """Bookmark a published listing of another organisation (a second time: no change)."""
@@ -179,7 +171,6 @@ class Bookmarks(MethodView):
 @bookmarks_blp.route("/<int:listing_id>")
 class BookmarkItem(MethodView):
     @bookmarks_blp.response(204)
-    @bookmarks_blp.doc(security=SECURITY)
     @token_required
     def delete(self, listing_id):
         """Remove the bookmark of a listing (404 when the token holder has none)."""

@@ -12,8 +12,6 @@ from ..listings.vocabulary import ListingKind
 from ..translation_requests import services
 from .auth import api_user, token_required
 
-SECURITY = [{"bearer": []}]
-
 blp = Blueprint("api_translation_requests", __name__, url_prefix="/api/v1",
                 description="Translation requests: ask for a listing in the other language.")
 
@@ -48,7 +46,6 @@ def _ask(kind: ListingKind, listing_id: int, data: dict):
 @blp.arguments(TranslationAskSchema)
 @blp.response(201, TranslationRequestSchema)
 @blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
-@blp.doc(security=SECURITY)
 @token_required
 def ask_need(data, listing_id):
     return _ask(ListingKind.need, listing_id, data)
@@ -58,7 +55,6 @@ def ask_need(data, listing_id):
 @blp.arguments(TranslationAskSchema)
 @blp.response(201, TranslationRequestSchema)
 @blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
-@blp.doc(security=SECURITY)
 @token_required
 def ask_offering(data, listing_id):
     return _ask(ListingKind.offering, listing_id, data)
