@@ -15,6 +15,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..security import password_attempt_limit
 from .auth import api_user, token_required
+from .language import accepted_language
 from .schemas import ContractChangeSchema, ContractSchema, SignContractSchema
 
 blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/deals",
@@ -24,7 +25,7 @@ blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/deals",
 def _lang() -> str:
     """Accept-Language when the request has one, else the caller's preferred language."""
     if request.headers.get("Accept-Language"):
-        return request.accept_languages.best_match(["ko", "en"]) or "ko"
+        return accepted_language()
     return getattr(api_user(), "preferred_language", None) or "ko"
 
 

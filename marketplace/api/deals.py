@@ -15,12 +15,11 @@ from ..extensions import db, limiter
 from ..listings.models import Listing
 from ..security import password_attempt_limit
 from .auth import api_user, token_required
+from .paging import PageQuerySchema, page_of, page_schema, paged
 from .schemas import (
     FILLED,
     NO_NUL,
     OrganisationRefSchema,
-    PageQuerySchema,
-    page_schema,
     text,
     text_schema,
 )
@@ -229,15 +228,13 @@ def _listing(listing_id: int | None) -> Listing | None:
 
 @blp.route("")
 class Deals(MethodView):
-    @blp.arguments(DealQuerySchema, location="query")
-    @blp.response(200, DealPageSchema)
+    @paged(blp, DealPageSchema, DealQuerySchema)
     @token_required
     def get(self, query):
         """The deals of the token owner's organisation (or assigned to them, for staff)."""
         page = db.paginate(services.deals_for(api_user(), query.get("state")),
                            page=query["page"], per_page=query["per_page"], error_out=False)
-        return {"items": page.items, "page": query["page"], "per_page": query["per_page"],
-                "total": page.total}
+        return page_of(query, page.items, page.total)
 
     @blp.arguments(OpenDealSchema)
     @blp.response(201, DealSchema)

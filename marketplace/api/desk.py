@@ -2,13 +2,12 @@
 organisation's listings with their numbers over the last 30 days; titles in their language
 (or `?lang=`)."""
 
-from flask_babel import force_locale
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from ..desk import services
-from ..mail.services import reading_language
 from .auth import api_user, token_required
+from .language import TITLES_LANG, answer_language
 from .notifications import NoticeSchema
 
 blp = Blueprint("api_desk", __name__, url_prefix="/api/v1",
@@ -16,8 +15,7 @@ blp = Blueprint("api_desk", __name__, url_prefix="/api/v1",
 
 
 class DeskQuerySchema(Schema):
-    lang = fields.String(validate=validate.OneOf(["ko", "en"]), metadata={
-        "description": "language of the titles (default: the user's language)"})
+    lang = TITLES_LANG
 
 
 class ActionSchema(Schema):
@@ -55,8 +53,7 @@ class DeskSchema(Schema):
 @token_required
 def desk(query):
     user = api_user()
-    lang = query.get("lang") or reading_language(user)
-    with force_locale(lang):
+    with answer_language(query) as lang:
         actions = [vars(a) for a in services.actions_for(user, lang_code=lang, _external=True)]
         news = [vars(n) for n in services.news_for(user, lang_code=lang, _external=True)]
         listings = [{"id": row.listing.id, "kind": row.listing.kind.value,

@@ -1,6 +1,5 @@
 """/api/v1/investor-profile: an investor's interest profile, and the startups ranked for it."""
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,10 +8,10 @@ from ..accounts.models import OrgKind
 from ..actions import run_action
 from ..errors import NotFound
 from ..listings.vocabulary import CURRENCIES, SECTORS
-from ..mail.services import reading_language
 from ..matching import profiles, startups
 from ..matching.records import REGION_LABELS, InvestorStage
 from .auth import api_user, token_required
+from .language import answer_language, lang_field
 from .schemas import text
 
 PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
@@ -93,7 +92,7 @@ class StartupMatchesSchema(Schema):
 
 
 class MatchesQuerySchema(Schema):
-    lang = fields.String(validate=validate.OneOf(["ko", "en"]))
+    lang = lang_field()
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 50))
 
 
@@ -138,9 +137,8 @@ def patch_profile(data):
 @blp.response(200, StartupMatchesSchema)
 @token_required
 def matches(query):
-    lang = query.get("lang") or reading_language(api_user())
     items = []
-    with force_locale(lang):
+    with answer_language(query) as lang:
         for fit in startups.ranked_startups(_investor_profile(), query["limit"]):
             items.append({
                 "organisation": {"id": fit.organisation.id, "name": fit.organisation.name},

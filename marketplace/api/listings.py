@@ -1,6 +1,5 @@
 """/api/v1/needs and /api/v1/offerings: the same rules as the pages, through the same services."""
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -8,11 +7,13 @@ from marshmallow import Schema, fields, validate
 from ..extensions import db
 from ..listings import search, services, validation
 from ..listings.confidential import can_see_confidential
-from ..listings.models import Listing
 from ..listings.vocabulary import DEAL_TYPES, SECTORS, CloseReason, IPStatus, ListingKind
 from .auth import api_user, token_required
+from .language import lang_field
+from .listing_kinds import listing_or_404
 from .listing_rules import NEW_LISTING_RULES, NEW_OFFERING_RULES, ListingChangeSchema
-from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, PageQuerySchema, page_schema, text
+from .paging import PageQuerySchema, page_of, page_schema, paged
+from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, text
 
 
 class ListingQuerySchema(PageQuerySchema):
@@ -21,7 +22,7 @@ class ListingQuerySchema(PageQuerySchema):
     trl_min = fields.Integer(validate=validate.Range(1, 9))
     trl_max = fields.Integer(validate=validate.Range(1, 9))
     deal_type = fields.String(validate=validate.OneOf(DEAL_TYPES))
-    lang = fields.String(validate=validate.OneOf(["ko", "en"]))
+    lang = lang_field()
     verified = fields.Boolean()
     challenge = fields.Boolean(metadata={"description": "needs only: open challenges"})
     sort = fields.String(validate=validate.OneOf(search.SORTS), load_default="relevance")
@@ -124,13 +125,6 @@ class ListingSchema(Schema):
 ListingPageSchema = page_schema(ListingSchema, "ListingPage")
 
 
-def _listing_or_404(kind: ListingKind, listing_id: int) -> Listing:
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.kind != kind or not listing.is_visible_to(api_user()):
-        abort(404)
-    return listing
-
-
 def _incoming(data: dict) -> dict:
     if data.get("deadline") is not None:
         data["deadline"] = data["deadline"].isoformat()
@@ -143,13 +137,10 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
 
     @blp.route("")
     class Collection(MethodView):
-        @blp.arguments(ListingQuerySchema, location="query")
-        @blp.response(200, ListingPageSchema)
+        @paged(blp, ListingPageSchema, ListingQuerySchema)
         def get(self, query):
             """Published listings, filtered and searched (Korean-aware)."""
-            items, total = search.search_listings(kind, query, api_user())
-            return {"items": items, "page": query["page"], "per_page": query["per_page"],
-                    "total": total}
+            return page_of(query, *search.search_listings(kind, query, api_user()))
 
         @blp.arguments(_in_schema(kind, new=True))
         @blp.response(201, ListingSchema)
@@ -166,14 +157,14 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
         @blp.response(200, ListingSchema)
         def get(self, listing_id):
             """One listing: published ones for everyone, drafts for their organisation."""
-            return _listing_or_404(kind, listing_id)
+            return listing_or_404(kind, listing_id)
 
         @blp.arguments(_in_schema(kind, new=False), required=False)  # none: nothing changes
         @blp.response(200, ListingSchema)
         @token_required
         def patch(self, data, listing_id):
             """Change fields; a real change makes a new version."""
-            listing = _listing_or_404(kind, listing_id)
+            listing = listing_or_404(kind, listing_id)
             services.update_listing(listing, api_user(), _incoming(data))
             db.session.commit()
             return listing
@@ -183,7 +174,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
     @token_required
     def publish(listing_id):
         """draft → published (the organisation must be verified)."""
-        listing = _listing_or_404(kind, listing_id)
+        listing = listing_or_404(kind, listing_id)
         listing.publish(api_user())
         db.session.commit()
         return listing
@@ -194,7 +185,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
     @token_required
     def close(data, listing_id):
         """published → closed, with a reason."""
-        listing = _listing_or_404(kind, listing_id)
+        listing = listing_or_404(kind, listing_id)
         listing.close(api_user(), data["reason"])
         db.session.commit()
         return listing

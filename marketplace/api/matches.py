@@ -1,8 +1,7 @@
 """/api/v1/needs/{id}/matches and /api/v1/offerings/{id}/matches: a listing's ranked
 counterparts, for its own organisation (and staff); 404 for everybody else."""
 
-from flask import abort, request
-from flask_babel import force_locale
+from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -11,6 +10,8 @@ from ..listings.models import Listing, ListingKind
 from ..matching import recommendations
 from ..matching.explanation_text import explanation_list
 from .auth import api_user, token_required
+from .language import accepted_language, answer_language, lang_field
+from .listing_kinds import per_kind
 from .listings import ListingSchema
 
 blp = Blueprint("api_matches", __name__, url_prefix="/api/v1",
@@ -18,8 +19,7 @@ blp = Blueprint("api_matches", __name__, url_prefix="/api/v1",
 
 
 class MatchQuerySchema(Schema):
-    lang = fields.String(validate=validate.OneOf(["ko", "en"]), metadata={
-        "description": "language of the explanation text (default: Accept-Language, then ko)"})
+    lang = lang_field("language of the explanation text (default: Accept-Language, then ko)")
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
 
 
@@ -46,20 +46,13 @@ class MatchSchema(Schema):
     computed_at = fields.DateTime(required=True)
 
 
-def _lang(query: dict) -> str:
-    if query.get("lang"):
-        return query["lang"]
-    return request.accept_languages.best_match(["ko", "en"]) or "ko"
-
-
 def _matches(kind: ListingKind, listing_id: int, query: dict) -> list[dict]:
     listing = db.session.get(Listing, listing_id)
     if (listing is None or listing.kind != kind
             or not recommendations.can_see_recommendations(listing, api_user())):
         abort(404)
-    lang = _lang(query)
     out = []
-    with force_locale(lang):
+    with answer_language(query, fallback=accepted_language) as lang:
         for rec in recommendations.recommendations(listing, limit=query["limit"]):
             data = dict(rec.explanation)
             parts = explanation_list(rec.explanation, lang)
@@ -79,19 +72,18 @@ def _matches(kind: ListingKind, listing_id: int, query: dict) -> list[dict]:
     return out
 
 
-@blp.route("/needs/<int:listing_id>/matches")
-@blp.arguments(MatchQuerySchema, location="query")
-@blp.response(200, MatchSchema(many=True))
-@token_required
-def need_matches(query, listing_id):
-    """Offerings ranked for one of your organisation's needs, best first."""
-    return _matches(ListingKind.need, listing_id, query)
+#: What a listing of each kind is matched with.
+COUNTERPARTS = {ListingKind.need: "offerings", ListingKind.offering: "needs"}
 
 
-@blp.route("/offerings/<int:listing_id>/matches")
-@blp.arguments(MatchQuerySchema, location="query")
-@blp.response(200, MatchSchema(many=True))
-@token_required
-def offering_matches(query, listing_id):
-    """Needs ranked for one of your organisation's offerings, best first."""
-    return _matches(ListingKind.offering, listing_id, query)
+@per_kind(blp, "/matches", "{kind}_matches")
+def _matches_route(kind: ListingKind, path: str):
+    @blp.arguments(MatchQuerySchema, location="query")
+    @blp.response(200, MatchSchema(many=True))
+    @token_required
+    def matches(query, listing_id):
+        return _matches(kind, listing_id, query)
+
+    matches.__doc__ = (f"{COUNTERPARTS[kind].capitalize()} ranked for one of your "
+                       f"organisation's {path}, best first.")
+    return matches

@@ -1,23 +1,21 @@
 """/api/v1/notifications: the token holder's notices, titles in their language, and marking
 them read."""
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..extensions import db
-from ..mail.services import reading_language
 from ..notifications import services
 from .auth import api_user, token_required
+from .language import TITLES_LANG, answer_language
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
                 description="Notifications: what the token holder should know.")
 
 
 class NotificationQuerySchema(Schema):
-    lang = fields.String(validate=validate.OneOf(["ko", "en"]), metadata={
-        "description": "language of the titles (default: the user's language)"})
+    lang = TITLES_LANG
     unread = fields.Boolean(load_default=False, metadata={"description": "unread ones only"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
@@ -82,9 +80,8 @@ class MarkedSchema(Schema):
 @token_required
 def notifications(query):
     user = api_user()
-    lang = query.get("lang") or reading_language(user)
     items = []
-    with force_locale(lang):
+    with answer_language(query) as lang:
         for notice in services.notifications_for(user, query["limit"], query["unread"]):
             view = services.rendered(notice)
             if view is None:

@@ -14,7 +14,8 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..payments import ledger, settlement, tax_invoices, transfers
 from .auth import api_user, token_required
-from .schemas import FILLED, PageQuerySchema, page_schema, text
+from .paging import page_in, page_schema, paged
+from .schemas import FILLED, text
 
 blp = Blueprint("api_payments", __name__, url_prefix="/api/v1/deals",
                 description="Payments of signed deals.")
@@ -102,17 +103,13 @@ def _row(b: ledger.Balance, user) -> dict:
 
 
 @blp.route("/<int:deal_id>/payments")
-@blp.arguments(PageQuerySchema, location="query")
-@blp.response(200, PaymentPageSchema)
+@paged(blp, PaymentPageSchema)
 @token_required
 def list_payments(query, deal_id):
     """The deal's payment requests, in order, with amounts in minor units."""
     user = api_user()
     deal = deal_services.deal_for_viewer_or_404(deal_id, user)
-    rows = [_row(b, user) for b in ledger.balances(deal.id)]
-    start = (query["page"] - 1) * query["per_page"]
-    return {"items": rows[start:start + query["per_page"]], "page": query["page"],
-            "per_page": query["per_page"], "total": len(rows)}
+    return page_in(query, [_row(b, user) for b in ledger.balances(deal.id)])
 
 
 # ---- answering one request ----------------------------------------------------------------
@@ -133,14 +130,13 @@ class TaxInvoiceSchema(Schema):
     issued_on = fields.Date(required=True)
 
 
-def _request(request_id: int):
-    return ledger.request_for_viewer_or_404(request_id, api_user())
-
-
-def _answered(req) -> dict:
+def _request_action(request_id: int, action) -> dict:
+    """Run `action(request, user)` on a request the caller may see, commit, and answer with
+    the request as it is now."""
+    req = ledger.request_for_viewer_or_404(request_id, api_user())
+    action(req, api_user())
     db.session.commit()
-    user = api_user()
-    return _row(ledger.balance(db.session.get(type(req), req.id)), user)
+    return _row(ledger.balance(db.session.get(type(req), req.id)), api_user())
 
 
 @actions_blp.route("/<int:request_id>/transfer", methods=["POST"])
@@ -149,20 +145,20 @@ def _answered(req) -> dict:
 @token_required
 def declare_transfer(data, request_id):
     """The payer says it sent what the request still owes by bank transfer."""
-    req = _request(request_id)
-    transfers.declare_transfer(req, api_user(), data["reference"], data["paid_on"])
-    return _answered(req)
+    return _request_action(request_id, lambda req, user: transfers.declare_transfer(
+        req, user, data["reference"], data["paid_on"]))
 
 
 def _answer_pending(request_id: int, answer):
     """The payee answers the transfer declared on the request (409 when none waits)."""
-    req = _request(request_id)
-    ledger.require_payee(req, api_user())
-    pending = ledger.balance(req).pending_transfers
-    if not pending:
-        raise Conflict(_l("No bank transfer is waiting for confirmation on this payment."))
-    answer(pending[0], api_user())
-    return _answered(req)
+    def action(req, user):
+        ledger.require_payee(req, user)
+        pending = ledger.balance(req).pending_transfers
+        if not pending:
+            raise Conflict(_l("No bank transfer is waiting for confirmation on this payment."))
+        answer(pending[0], user)
+
+    return _request_action(request_id, action)
 
 
 @actions_blp.route("/<int:request_id>/confirm", methods=["POST"])
@@ -189,9 +185,8 @@ def reject_transfer(data, request_id):
 @token_required
 def record_tax_invoice(data, request_id):
     """The payee records the e-tax invoice it issued for a paid request."""
-    req = _request(request_id)
-    tax_invoices.record(req, api_user(), data["approval_no"], data["issued_on"])
-    return _answered(req)
+    return _request_action(request_id, lambda req, user: tax_invoices.record(
+        req, user, data["approval_no"], data["issued_on"]))
 
 
 # ---- settlement accounts ------------------------------------------------------------------

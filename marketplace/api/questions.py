@@ -1,16 +1,15 @@
 """/api/v1/{needs,offerings}/{id}/questions and /api/v1/questions/{id}/answer: questions before
 a deal, with the same rules and notices as the listing pages."""
 
-from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..extensions import db
-from ..listings.models import Listing
 from ..listings.vocabulary import ListingKind
 from ..questions import services
 from ..questions.models import MAX_ANSWER, MAX_QUESTION, ListingQuestion
 from .auth import api_user, token_required
+from .listing_kinds import listing_or_404, per_kind
 from .schemas import FILLED, text
 
 blp = Blueprint("api_questions", __name__, url_prefix="/api/v1",
@@ -57,41 +56,33 @@ class AnswerSchema(Schema):
     private = fields.Boolean(load_default=False)
 
 
-def _listing_or_404(kind: ListingKind, listing_id: int) -> Listing:
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.kind != kind or not listing.is_visible_to(api_user()):
-        abort(404)
-    return listing
-
-
-def _routes(kind: ListingKind, path: str) -> None:
+@per_kind(blp, "/questions", "{path}_questions")
+def _questions_route(kind: ListingKind, path: str):
+    @blp.response(200, QuestionListSchema)
     def listed(listing_id):
-        listing = _listing_or_404(kind, listing_id)
+        listing = listing_or_404(kind, listing_id)
         return {"items": services.questions_for(listing, api_user())}
 
     listed.__doc__ = (f"The questions on one of the {path} that the caller may see: answered "
                       "public ones for everyone; unanswered and private ones for the two "
                       "organisations; hidden ones for staff.")
+    return listed
 
+
+@per_kind(blp, "/questions", "ask_{path}", methods=["POST"])
+def _ask_route(kind: ListingKind, path: str):
+    @blp.arguments(AskSchema)
+    @blp.response(201, QuestionSchema)
+    @token_required
     def ask(data, listing_id):
-        listing = _listing_or_404(kind, listing_id)
+        listing = listing_or_404(kind, listing_id)
         question = services.ask(listing, api_user(), data["body"])
         db.session.commit()
         return question
 
     ask.__doc__ = (f"Ask the organisation behind one of the {path} a question (published "
                    "listings of another organisation only). Its members are notified.")
-
-    listed.__name__, ask.__name__ = f"{path}_questions", f"ask_{path}"
-    blp.route(f"/{path}/<int:listing_id>/questions", methods=["GET"])(
-        blp.response(200, QuestionListSchema)(listed))
-    blp.route(f"/{path}/<int:listing_id>/questions", methods=["POST"])(
-        blp.arguments(AskSchema)(blp.response(201, QuestionSchema)(
-            token_required(ask))))
-
-
-_routes(ListingKind.need, "needs")
-_routes(ListingKind.offering, "offerings")
+    return ask
 
 
 @blp.route("/questions/<int:question_id>/answer", methods=["POST"])

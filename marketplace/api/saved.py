@@ -2,7 +2,6 @@
 services as the pages. Another user's saved search or bookmark does not exist (404)."""
 
 from flask.views import MethodView
-from flask_babel import force_locale
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -12,7 +11,9 @@ from ..mail.services import reading_language
 from ..routing import MAX_ID
 from ..saved import bookmarks, searches
 from .auth import api_user, token_required
-from .schemas import PageQuerySchema, page_schema, text
+from .language import answer_language, lang_field
+from .paging import offset, page_in, page_of, page_schema, paged
+from .schemas import text
 
 searches_blp = Blueprint("api_saved_searches", __name__, url_prefix="/api/v1/saved-searches",
                          description="Saved searches: notified of new listings that match.")
@@ -32,8 +33,7 @@ class SavedSearchInSchema(Schema):
     trl_max = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9),
                              metadata={"description": "not below `trl_min`"})
     deal_type = fields.String(allow_none=True, validate=validate.OneOf(DEAL_TYPES))
-    lang = fields.String(allow_none=True, validate=validate.OneOf(["ko", "en"]), metadata={
-        "description": "only listings written in this language"})
+    lang = lang_field("only listings written in this language", allow_none=True)
     label = text(max_length=searches.MAX_LABEL, allow_none=True, metadata={
         "description": "a name for the search (default: its keywords and filters in words)"})
 
@@ -60,20 +60,13 @@ class SavedSearchSchema(Schema):
 SavedSearchPageSchema = page_schema(SavedSearchSchema, "SavedSearchPage")
 
 
-def _page(items: list, query: dict) -> dict:
-    start = (query["page"] - 1) * query["per_page"]
-    return {"items": items[start:start + query["per_page"]], "page": query["page"],
-            "per_page": query["per_page"], "total": len(items)}
-
-
 @searches_blp.route("")
 class SavedSearches(MethodView):
-    @searches_blp.arguments(PageQuerySchema, location="query")
-    @searches_blp.response(200, SavedSearchPageSchema)
+    @paged(searches_blp, SavedSearchPageSchema)
     @token_required
     def get(self, query):
         """The token holder's saved searches, newest first."""
-        return _page(searches.searches_of(api_user()), query)
+        return page_in(query, searches.searches_of(api_user()))
 
     @searches_blp.arguments(SavedSearchInSchema)
     @searches_blp.response(201, SavedSearchSchema)
@@ -83,9 +76,8 @@ class SavedSearches(MethodView):
     def post(self, data):
         """Save a search; its owner is notified of each newly published listing it finds.
         Without a label it is named by its keywords and filters, in the owner's language."""
-        user = api_user()
-        with force_locale(reading_language(user)):
-            return run_action(lambda: searches.save_search(user, data))
+        with answer_language():
+            return run_action(lambda: searches.save_search(api_user(), data))
 
 
 @searches_blp.route("/<int:search_id>")
@@ -141,16 +133,13 @@ def _bookmark_out(view: bookmarks.BookmarkView) -> dict:
 
 @bookmarks_blp.route("")
 class Bookmarks(MethodView):
-    @bookmarks_blp.arguments(PageQuerySchema, location="query")
-    @bookmarks_blp.response(200, BookmarkPageSchema)
+    @paged(bookmarks_blp, BookmarkPageSchema)
     @token_required
     def get(self, query):
         """The token holder's bookmarks, newest first, each with what became of its listing."""
         user = api_user()
-        views = bookmarks.bookmarks_of(user, limit=query["per_page"],
-                                       offset=(query["page"] - 1) * query["per_page"])
-        return {"items": [_bookmark_out(v) for v in views], "page": query["page"],
-                "per_page": query["per_page"], "total": bookmarks.bookmark_total(user)}
+        views = bookmarks.bookmarks_of(user, limit=query["per_page"], offset=offset(query))
+        return page_of(query, [_bookmark_out(v) for v in views], bookmarks.bookmark_total(user))
 
     @bookmarks_blp.arguments(BookmarkInSchema)
     @bookmarks_blp.response(201, BookmarkSchema, description="Bookmarked.")

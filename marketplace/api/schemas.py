@@ -1,4 +1,4 @@
-"""Shapes shared by every API resource: the error envelope, pagination, organisations, and
+"""Shapes shared by every API resource: the error envelope, organisations, and
 the text fields whose rules the OpenAPI document states."""
 
 from apispec import BasePlugin
@@ -50,26 +50,11 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-
-
 class OrganisationRefSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
     verified = fields.Boolean(required=True, attribute="is_verified")
-
-
-def page_schema(item_schema, name: str):
-    """A list answer: {items, page, per_page, total}."""
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema), required=True),
-        "page": fields.Integer(required=True),
-        "per_page": fields.Integer(required=True),
-        "total": fields.Integer(required=True),
-    }, name=name)
 
 
 # ---- contracts ------------------------------------------------------------------------------

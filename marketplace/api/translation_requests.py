@@ -11,6 +11,7 @@ from ..listings.models import Listing
 from ..listings.vocabulary import ListingKind
 from ..translation_requests import services
 from .auth import api_user, token_required
+from .listing_kinds import per_kind
 
 blp = Blueprint("api_translation_requests", __name__, url_prefix="/api/v1",
                 description="Translation requests: ask for a listing in the other language.")
@@ -42,19 +43,14 @@ def _ask(kind: ListingKind, listing_id: int, data: dict):
     return body, 201 if created else 200
 
 
-@blp.route("/needs/<int:listing_id>/translation-requests", methods=["POST"])
-@blp.arguments(TranslationAskSchema)
-@blp.response(201, TranslationRequestSchema)
-@blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
-@token_required
-def ask_need(data, listing_id):
-    return _ask(ListingKind.need, listing_id, data)
+@per_kind(blp, "/translation-requests", "ask_{kind}", methods=["POST"])
+def _ask_route(kind: ListingKind, path: str):
+    @blp.arguments(TranslationAskSchema)
+    @blp.response(201, TranslationRequestSchema)
+    @blp.alt_response(200, schema=TranslationRequestSchema,
+                      description="asked before: the same")
+    @token_required
+    def ask(data, listing_id):
+        return _ask(kind, listing_id, data)
 
-
-@blp.route("/offerings/<int:listing_id>/translation-requests", methods=["POST"])
-@blp.arguments(TranslationAskSchema)
-@blp.response(201, TranslationRequestSchema)
-@blp.alt_response(200, schema=TranslationRequestSchema, description="asked before: the same")
-@token_required
-def ask_offering(data, listing_id):
-    return _ask(ListingKind.offering, listing_id, data)
+    return ask
