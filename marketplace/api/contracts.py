@@ -16,6 +16,7 @@ from ..extensions import db, limiter
 from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .language import accepted_language
+from .routes import endpoint, operation
 from .schemas import ContractChangeSchema, ContractSchema, SignContractSchema
 
 blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/deals",
@@ -105,23 +106,19 @@ def variable_paths(contract: Contract, nested: dict) -> dict:
 
 @blp.route("/<int:deal_id>/contract")
 class ContractResource(MethodView):
-    @blp.response(200, ContractSchema)
-    @token_required
+    @operation(blp, ContractSchema)
     def get(self, deal_id):
         """The deal's current contract version: what is missing, who signs, who approved and
         signed, and the SHA-256 of its PDF once rendered."""
         return _out(_contract(_deal(deal_id)))
 
-    @blp.response(201, ContractSchema)
-    @token_required
+    @operation(blp, ContractSchema, status=201)
     def post(self, deal_id):
         """Start the draft from the agreed terms (409 once started, or before agreement)."""
         deal = _deal(deal_id)
         return run_action(lambda: drafting.start_draft(deal, api_user()), on_success=_out)
 
-    @blp.arguments(ContractChangeSchema)
-    @blp.response(200, ContractSchema)
-    @token_required
+    @operation(blp, ContractSchema, body=ContractChangeSchema)
     def patch(self, data, deal_id):
         """Change the draft: details, language and your party's signatory, all or nothing
         (409 once it is approved or rendered: a change then needs a new version)."""
@@ -143,9 +140,7 @@ class ContractResource(MethodView):
         return _run(contract, change)
 
 
-@blp.route("/<int:deal_id>/contract/approve", methods=["POST"])
-@blp.response(200, ContractSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/contract/approve", ContractSchema, methods=["POST"])
 def approve(deal_id):
     """Approve the draft as it stands for your party; once both have, the PDF is rendered and
     `status` becomes `rendered`."""
@@ -153,11 +148,9 @@ def approve(deal_id):
     return _run(contract, lambda: signing.approve(contract, api_user()))
 
 
-@blp.route("/<int:deal_id>/contract/sign", methods=["POST"])
-@blp.arguments(SignContractSchema)
-@blp.response(200, ContractSchema)
+@endpoint(blp, "/<int:deal_id>/contract/sign", ContractSchema,
+          body=SignContractSchema, methods=["POST"])
 @limiter.limit(password_attempt_limit)
-@token_required
 def sign(data, deal_id):
     """Sign the PDF whose `sha256` you read (409 if it is not the current one) with your
     password (403 if wrong) and your signatory's name (422 if it is not theirs)."""

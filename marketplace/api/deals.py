@@ -16,13 +16,8 @@ from ..listings.models import Listing
 from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .paging import PageQuerySchema, page_of, page_schema, paged
-from .schemas import (
-    FILLED,
-    NO_NUL,
-    OrganisationRefSchema,
-    text,
-    text_schema,
-)
+from .routes import endpoint, operation
+from .schemas import FILLED, NO_NUL, OrganisationRefSchema, text, text_schema
 
 blp = Blueprint("api_deals", __name__, url_prefix="/api/v1/deals",
                 description="Deals between a buyer organisation and a startup.")
@@ -236,9 +231,7 @@ class Deals(MethodView):
                            page=query["page"], per_page=query["per_page"], error_out=False)
         return page_of(query, page.items, page.total)
 
-    @blp.arguments(OpenDealSchema)
-    @blp.response(201, DealSchema)
-    @token_required
+    @operation(blp, DealSchema, body=OpenDealSchema, status=201)
     def post(self, data):
         """Open a deal on a published offering (an inquiry with a first message); or, by a
         startup, propose its offering (or a written `title` and `summary`) for `need_id`: the
@@ -260,17 +253,13 @@ def _propose_written(data: dict):
                              title=data.get("title"), summary=data.get("summary"))
 
 
-@blp.route("/<int:deal_id>")
-@blp.response(200, DealSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>", DealSchema)
 def get_deal(deal_id):
     """One deal, for its parties and assigned staff only (404 for everyone else)."""
     return _deal(deal_id)
 
 
-@blp.route("/<int:deal_id>/events")
-@blp.response(200, EventSchema(many=True))
-@token_required
+@endpoint(blp, "/<int:deal_id>/events", EventSchema(many=True))
 def deal_events(deal_id):
     """The deal's append-only, hash-chained record."""
     return _deal(deal_id).events
@@ -283,36 +272,25 @@ def _act(deal_id: int, action):
     return run_action(lambda: action(deal), on_success=lambda _: deal)
 
 
-@blp.route("/<int:deal_id>/accept", methods=["POST"])
-@blp.arguments(AcceptSchema)
-@blp.response(200, DealSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/accept", DealSchema, body=AcceptSchema, methods=["POST"])
 def accept(data, deal_id):
     """The receiving side accepts the inquiry (optionally asking for an NDA first)."""
     return _act(deal_id, lambda d: d.accept_inquiry(api_user(), data["require_nda"]))
 
 
-@blp.route("/<int:deal_id>/decline", methods=["POST"])
-@blp.arguments(DeclineSchema)
-@blp.response(200, DealSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/decline", DealSchema, body=DeclineSchema, methods=["POST"])
 def decline(data, deal_id):
     """End the deal with a structured reason."""
     return _act(deal_id, lambda d: d.decline(api_user(), data["reason"], data.get("note")))
 
 
-@blp.route("/<int:deal_id>/withdraw", methods=["POST"])
-@blp.arguments(NoteSchema)
-@blp.response(200, DealSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/withdraw", DealSchema, body=NoteSchema, methods=["POST"])
 def withdraw(data, deal_id):
     """Leave the deal."""
     return _act(deal_id, lambda d: d.withdraw(api_user(), data.get("note")))
 
 
-@blp.route("/<int:deal_id>/nda")
-@blp.response(200, NdaSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/nda", NdaSchema)
 def nda_document(deal_id):
     """The NDA PDF's SHA-256 (rendered when first asked for), or what it still lacks."""
     deal = _deal(deal_id)
@@ -340,11 +318,8 @@ def nda_pdf(deal_id):
     return response
 
 
-@blp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
-@blp.arguments(NdaConfirmSchema)
-@blp.response(200, DealSchema)
+@endpoint(blp, "/<int:deal_id>/nda/confirm", DealSchema, body=NdaConfirmSchema, methods=["POST"])
 @limiter.limit(password_attempt_limit)
-@token_required
 def confirm_nda(data, deal_id):
     """Confirm the NDA PDF by its SHA-256 with your password; when both sides have,
     negotiation opens. A SHA-256 other than the current PDF's is a 409."""
@@ -354,15 +329,12 @@ def confirm_nda(data, deal_id):
 
 @blp.route("/<int:deal_id>/terms")
 class Terms(MethodView):
-    @blp.response(200, TermsSchema(many=True))
-    @token_required
+    @operation(blp, TermsSchema(many=True))
     def get(self, deal_id):
         """Every terms version, oldest first."""
         return _deal(deal_id).terms_versions
 
-    @blp.arguments(ProposeTermsSchema)
-    @blp.response(201, TermsSchema)
-    @token_required
+    @operation(blp, TermsSchema, body=ProposeTermsSchema, status=201)
     def post(self, data, deal_id):
         """An offer or counter-offer; `based_on_version` must be the current version
         (null or 0 for the first offer), else 409."""
@@ -371,9 +343,7 @@ class Terms(MethodView):
                                                      data["terms"]))
 
 
-@blp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
-@blp.response(200, DealSchema)
-@token_required
+@endpoint(blp, "/<int:deal_id>/terms/<int:version>/accept", DealSchema, methods=["POST"])
 def accept_terms(deal_id, version):
     """Accept the current version; a stale version is a 409."""
     return _act(deal_id, lambda d: d.accept_terms(api_user(), version))
@@ -381,15 +351,12 @@ def accept_terms(deal_id, version):
 
 @blp.route("/<int:deal_id>/messages")
 class Messages(MethodView):
-    @blp.response(200, MessageSchema(many=True))
-    @token_required
+    @operation(blp, MessageSchema(many=True))
     def get(self, deal_id):
         """The deal's conversation."""
         return _deal(deal_id).messages
 
-    @blp.arguments(MessageInSchema)
-    @blp.response(201, MessageSchema)
-    @token_required
+    @operation(blp, MessageSchema, body=MessageInSchema, status=201)
     def post(self, data, deal_id):
         """Write to the other side (and the assigned staff)."""
         deal = _deal(deal_id)

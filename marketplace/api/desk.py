@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..desk import services
-from .auth import api_user, token_required
+from .auth import api_user
 from .language import TITLES_LANG, answer_language
 from .notifications import NoticeSchema
+from .routes import endpoint
 
 blp = Blueprint("api_desk", __name__, url_prefix="/api/v1",
                 description="The desk: what waits on the token holder and what is new.")
@@ -47,10 +48,7 @@ class DeskSchema(Schema):
     listings = fields.List(fields.Nested(ListingNumbersSchema), required=True)
 
 
-@blp.route("/desk")
-@blp.arguments(DeskQuerySchema, location="query")
-@blp.response(200, DeskSchema)
-@token_required
+@endpoint(blp, "/desk", DeskSchema, query=DeskQuerySchema)
 def desk(query):
     user = api_user()
     with answer_language(query) as lang:

@@ -10,8 +10,9 @@ from ..errors import NotFound
 from ..listings.vocabulary import CURRENCIES, SECTORS
 from ..matching import profiles, startups
 from ..matching.records import REGION_LABELS, InvestorStage
-from .auth import api_user, token_required
+from .auth import api_user
 from .language import answer_language, lang_field
+from .routes import endpoint
 from .schemas import text
 
 PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
@@ -111,17 +112,13 @@ def _body(profile) -> dict:
     return body | {"ticket_currency": profile.currency, "version": profile.version}
 
 
-@blp.route("/investor-profile")
-@blp.response(200, InvestorProfileSchema)
-@token_required
+@endpoint(blp, "/investor-profile", InvestorProfileSchema)
 def get_profile():
     return _body(_investor_profile())
 
 
-@blp.route("/investor-profile", methods=["PATCH"])
-@blp.arguments(InvestorProfilePatchSchema)
-@blp.response(200, InvestorProfileSchema)
-@token_required
+@endpoint(blp, "/investor-profile", InvestorProfileSchema,
+          body=InvestorProfilePatchSchema, methods=["PATCH"])
 def patch_profile(data):
     current = _investor_profile(required=False)
     merged = ({name: getattr(current, name) for name in PROFILE_FIELDS}
@@ -132,10 +129,7 @@ def patch_profile(data):
     return run_action(lambda: profiles.save_profile(api_user(), merged), on_success=_body)
 
 
-@blp.route("/investor-profile/matches")
-@blp.arguments(MatchesQuerySchema, location="query")
-@blp.response(200, StartupMatchesSchema)
-@token_required
+@endpoint(blp, "/investor-profile/matches", StartupMatchesSchema, query=MatchesQuerySchema)
 def matches(query):
     items = []
     with answer_language(query) as lang:

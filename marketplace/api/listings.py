@@ -8,11 +8,12 @@ from ..extensions import db
 from ..listings import search, services, validation
 from ..listings.confidential import can_see_confidential
 from ..listings.vocabulary import DEAL_TYPES, SECTORS, CloseReason, IPStatus, ListingKind
-from .auth import api_user, token_required
+from .auth import api_user
 from .language import lang_field
 from .listing_kinds import listing_or_404
 from .listing_rules import NEW_LISTING_RULES, NEW_OFFERING_RULES, ListingChangeSchema
 from .paging import PageQuerySchema, page_of, page_schema, paged
+from .routes import endpoint, operation
 from .schemas import NO_NUL, ONE_LINE, OrganisationRefSchema, text
 
 
@@ -143,8 +144,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
             return page_of(query, *search.search_listings(kind, query, api_user()))
 
         @blp.arguments(_in_schema(kind, new=True))
-        @blp.response(201, ListingSchema)
-        @token_required
+        @operation(blp, ListingSchema, status=201)
         def post(self, data):
             """Create a draft for the token owner's organisation."""
             user = api_user()
@@ -160,8 +160,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
             return listing_or_404(kind, listing_id)
 
         @blp.arguments(_in_schema(kind, new=False), required=False)  # none: nothing changes
-        @blp.response(200, ListingSchema)
-        @token_required
+        @operation(blp, ListingSchema)
         def patch(self, data, listing_id):
             """Change fields; a real change makes a new version."""
             listing = listing_or_404(kind, listing_id)
@@ -169,9 +168,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
             db.session.commit()
             return listing
 
-    @blp.route("/<int:listing_id>/publish", methods=["POST"])
-    @blp.response(200, ListingSchema)
-    @token_required
+    @endpoint(blp, "/<int:listing_id>/publish", ListingSchema, methods=["POST"])
     def publish(listing_id):
         """draft → published (the organisation must be verified)."""
         listing = listing_or_404(kind, listing_id)
@@ -179,10 +176,7 @@ def make_blueprint(kind: ListingKind, path: str) -> Blueprint:
         db.session.commit()
         return listing
 
-    @blp.route("/<int:listing_id>/close", methods=["POST"])
-    @blp.arguments(CloseSchema)
-    @blp.response(200, ListingSchema)
-    @token_required
+    @endpoint(blp, "/<int:listing_id>/close", ListingSchema, body=CloseSchema, methods=["POST"])
     def close(data, listing_id):
         """published → closed, with a reason."""
         listing = listing_or_404(kind, listing_id)

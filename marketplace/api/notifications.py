@@ -7,8 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..extensions import db
 from ..notifications import services
-from .auth import api_user, token_required
+from .auth import api_user
 from .language import TITLES_LANG, answer_language
+from .routes import endpoint
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
                 description="Notifications: what the token holder should know.")
@@ -74,10 +75,7 @@ class MarkedSchema(Schema):
     unread = fields.Integer(required=True)
 
 
-@blp.route("/notifications")
-@blp.arguments(NotificationQuerySchema, location="query")
-@blp.response(200, NotificationPageSchema)
-@token_required
+@endpoint(blp, "/notifications", NotificationPageSchema, query=NotificationQuerySchema)
 def notifications(query):
     user = api_user()
     items = []
@@ -93,10 +91,7 @@ def notifications(query):
     return {"items": items, "unread": services.unread_count(user)}
 
 
-@blp.route("/notifications/read", methods=["POST"])
-@blp.arguments(MarkReadSchema)
-@blp.response(200, MarkedSchema)
-@token_required
+@endpoint(blp, "/notifications/read", MarkedSchema, body=MarkReadSchema, methods=["POST"])
 def mark_read(data):
     user = api_user()
     marked = services.mark_read(user, None if data.get("all") else data.get("ids") or [])

@@ -11,7 +11,8 @@ from ..actions import run_action
 from ..clock import utcnow
 from ..errors import NotFound, PermissionDenied
 from ..extensions import db
-from .auth import api_user, token_required
+from .auth import api_user
+from .routes import endpoint
 from .schemas import text
 
 blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1",
@@ -83,25 +84,20 @@ def _own() -> Organisation:
     return org
 
 
-@blp.route("/organisations/me")
-@blp.response(200, OrganisationSchema)
-@token_required
+@endpoint(blp, "/organisations/me", OrganisationSchema)
 def get_mine():
     return _body(_own())
 
 
-@blp.route("/organisations/me", methods=["PATCH"])
-@blp.arguments(OrganisationPatchSchema)
-@blp.response(200, OrganisationSchema)
-@token_required
+@endpoint(blp, "/organisations/me", OrganisationSchema,
+          body=OrganisationPatchSchema, methods=["PATCH"])
 def patch_mine(data):
     org = _own()
     return run_action(lambda: profiles.update_profile(org, api_user(), data),
                       on_success=lambda _: _body(org))
 
 
-@blp.route("/organisations/<int:org_id>")
-@blp.response(200, OrganisationSchema)
+@endpoint(blp, "/organisations/<int:org_id>", OrganisationSchema, token=False)
 def get_one(org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None:

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..payments import ledger, settlement, tax_invoices, transfers
 from .auth import api_user, token_required
 from .paging import page_in, page_schema, paged
+from .routes import endpoint
 from .schemas import FILLED, text
 
 blp = Blueprint("api_payments", __name__, url_prefix="/api/v1/deals",
@@ -139,10 +140,8 @@ def _request_action(request_id: int, action) -> dict:
     return _row(ledger.balance(db.session.get(type(req), req.id)), api_user())
 
 
-@actions_blp.route("/<int:request_id>/transfer", methods=["POST"])
-@actions_blp.arguments(TransferSchema)
-@actions_blp.response(200, PaymentRequestSchema)
-@token_required
+@endpoint(actions_blp, "/<int:request_id>/transfer", PaymentRequestSchema,
+          body=TransferSchema, methods=["POST"])
 def declare_transfer(data, request_id):
     """The payer says it sent what the request still owes by bank transfer."""
     return _request_action(request_id, lambda req, user: transfers.declare_transfer(
@@ -161,28 +160,22 @@ def _answer_pending(request_id: int, answer):
     return _request_action(request_id, action)
 
 
-@actions_blp.route("/<int:request_id>/confirm", methods=["POST"])
-@actions_blp.response(200, PaymentRequestSchema)
-@token_required
+@endpoint(actions_blp, "/<int:request_id>/confirm", PaymentRequestSchema, methods=["POST"])
 def confirm_transfer(request_id):
     """The payee confirms that the declared transfer arrived."""
     return _answer_pending(request_id, transfers.confirm_transfer)
 
 
-@actions_blp.route("/<int:request_id>/reject", methods=["POST"])
-@actions_blp.arguments(RejectSchema)
-@actions_blp.response(200, PaymentRequestSchema)
-@token_required
+@endpoint(actions_blp, "/<int:request_id>/reject", PaymentRequestSchema,
+          body=RejectSchema, methods=["POST"])
 def reject_transfer(data, request_id):
     """The payee says the declared transfer never arrived; the payer may pay again."""
     return _answer_pending(request_id, lambda declared, user: transfers.reject_transfer(
         declared, user, data.get("note") or ""))
 
 
-@actions_blp.route("/<int:request_id>/tax-invoice", methods=["POST"])
-@actions_blp.arguments(TaxInvoiceSchema)
-@actions_blp.response(200, PaymentRequestSchema)
-@token_required
+@endpoint(actions_blp, "/<int:request_id>/tax-invoice", PaymentRequestSchema,
+          body=TaxInvoiceSchema, methods=["POST"])
 def record_tax_invoice(data, request_id):
     """The payee records the e-tax invoice it issued for a paid request."""
     return _request_action(request_id, lambda req, user: tax_invoices.record(
@@ -217,9 +210,7 @@ def _own_org():
     return org
 
 
-@accounts_blp.route("/me/settlement-account", methods=["GET"])
-@accounts_blp.response(200, AccountSchema)
-@token_required
+@endpoint(accounts_blp, "/me/settlement-account", AccountSchema)
 def get_account():
     """The token owner's organisation's account (the number masked, as on every page)."""
     account = settlement.account_of(_own_org().id)
@@ -228,10 +219,8 @@ def get_account():
     return _own_account(account)
 
 
-@accounts_blp.route("/me/settlement-account", methods=["PUT"])
-@accounts_blp.arguments(AccountInSchema)
-@accounts_blp.response(200, AccountSchema)
-@token_required
+@endpoint(accounts_blp, "/me/settlement-account", AccountSchema,
+          body=AccountInSchema, methods=["PUT"])
 def put_account(data):
     """Enter or change the account; a change waits for staff to confirm it again."""
     account = settlement.save(_own_org(), api_user(), data["bank_code"],
@@ -240,9 +229,8 @@ def put_account(data):
     return _own_account(account)
 
 
-@accounts_blp.route("/<int:org_id>/settlement-account/confirm", methods=["POST"])
-@accounts_blp.response(200, AccountSchema)
-@token_required
+@endpoint(accounts_blp, "/<int:org_id>/settlement-account/confirm", AccountSchema,
+          methods=["POST"])
 def confirm_account(org_id):
     """Staff confirm the account as it is now (404 for everyone else)."""
     account = settlement.confirm(org_id, api_user())

@@ -10,6 +10,7 @@ from ..questions import services
 from ..questions.models import MAX_ANSWER, MAX_QUESTION, ListingQuestion
 from .auth import api_user, token_required
 from .listing_kinds import listing_or_404, per_kind
+from .routes import endpoint
 from .schemas import FILLED, text
 
 blp = Blueprint("api_questions", __name__, url_prefix="/api/v1",
@@ -85,10 +86,8 @@ def _ask_route(kind: ListingKind, path: str):
     return ask
 
 
-@blp.route("/questions/<int:question_id>/answer", methods=["POST"])
-@blp.arguments(AnswerSchema)
-@blp.response(200, QuestionSchema)
-@token_required
+@endpoint(blp, "/questions/<int:question_id>/answer", QuestionSchema,
+          body=AnswerSchema, methods=["POST"])
 def answer(data, question_id):
     """Answer a question on your organisation's listing, once; `private` keeps the question
     and the answer between the two organisations. The asker's organisation is notified."""

@@ -13,6 +13,7 @@ from ..saved import bookmarks, searches
 from .auth import api_user, token_required
 from .language import answer_language, lang_field
 from .paging import offset, page_in, page_of, page_schema, paged
+from .routes import operation
 from .schemas import text
 
 searches_blp = Blueprint("api_saved_searches", __name__, url_prefix="/api/v1/saved-searches",
@@ -82,14 +83,12 @@ class SavedSearches(MethodView):
 
 @searches_blp.route("/<int:search_id>")
 class SavedSearchItem(MethodView):
-    @searches_blp.response(200, SavedSearchSchema)
-    @token_required
+    @operation(searches_blp, SavedSearchSchema)
     def get(self, search_id):
         """One of the token holder's saved searches."""
         return searches.search_of(api_user(), search_id)
 
-    @searches_blp.response(204)
-    @token_required
+    @operation(searches_blp, None, status=204)
     def delete(self, search_id):
         """Delete one of the token holder's saved searches."""
         run_action(lambda: searches.delete_search(api_user(), search_id))
@@ -159,8 +158,7 @@ class Bookmarks(MethodView):
 
 @bookmarks_blp.route("/<int:listing_id>")
 class BookmarkItem(MethodView):
-    @bookmarks_blp.response(204)
-    @token_required
+    @operation(bookmarks_blp, None, status=204)
     def delete(self, listing_id):
         """Remove the bookmark of a listing (404 when the token holder has none)."""
         run_action(lambda: bookmarks.remove_bookmark(api_user(), listing_id))
