@@ -29,6 +29,14 @@ def api_user():
     return g.api_user
 
 
+def api_organisation(error: type[DomainError], message):
+    """The token holder's organisation; `error(message)` when they belong to none."""
+    org = api_user().organisation
+    if org is None:
+        raise error(message)
+    return org
+
+
 def _require_user():
     if api_user() is None:
         raise Unauthorized(_l("This needs an access token: Authorization: Bearer <token>."))

@@ -17,7 +17,7 @@ from ..security import password_attempt_limit
 from .auth import api_user, token_required
 from .paging import PageQuerySchema, page_of, page_schema, paged
 from .routes import endpoint, operation
-from .schemas import FILLED, NO_NUL, OrganisationRefSchema, text, text_schema
+from .schemas import FILLED, NO_NUL, OrganisationRefSchema, RecordSchema, text, text_schema
 
 blp = Blueprint("api_deals", __name__, url_prefix="/api/v1/deals",
                 description="Deals between a buyer organisation and a startup.")
@@ -156,8 +156,7 @@ class MessageInSchema(Schema):
     body = text(required=True)
 
 
-class DealSchema(Schema):
-    id = fields.Integer(required=True)
+class DealSchema(RecordSchema):
     state = fields.String(required=True)
     deal_type = fields.String(required=True)
     buyer = fields.Nested(OrganisationRefSchema, required=True)
@@ -170,7 +169,6 @@ class DealSchema(Schema):
     nda_required = fields.Boolean(required=True)
     nda_passed = fields.Boolean(required=True)
     allowed_actions = fields.Method("_actions", required=True)
-    created_at = fields.DateTime(required=True)
     last_activity_at = fields.DateTime(required=True)
 
     def _actions(self, deal):
@@ -198,11 +196,9 @@ class EventSchema(Schema):
     hash = fields.String(required=True)
 
 
-class MessageSchema(Schema):
-    id = fields.Integer(required=True)
+class MessageSchema(RecordSchema):
     author_side = fields.String(allow_none=True)
     body = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
 
 
 DealPageSchema = page_schema(DealSchema, "DealPage")

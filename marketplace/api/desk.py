@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 from ..desk import services
 from .auth import api_user
 from .language import TITLES_LANG, answer_language
+from .listings import ListingRefSchema
 from .notifications import NoticeSchema
 from .routes import endpoint
 
@@ -29,11 +30,8 @@ class ActionSchema(Schema):
     since = fields.DateTime(required=True, metadata={"description": "waiting since"})
 
 
-class ListingNumbersSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
+class ListingNumbersSchema(ListingRefSchema):
     title = fields.String(required=True)
-    status = fields.String(required=True)
     views_30d = fields.Integer(required=True, metadata={
         "description": "distinct other organisations that opened it"})
     inquiries_30d = fields.Integer(required=True)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..accounts.models import OrgKind
 from ..actions import run_action
@@ -13,7 +13,7 @@ from ..matching.records import REGION_LABELS, InvestorStage
 from .auth import api_user
 from .language import answer_language, lang_field
 from .routes import endpoint
-from .schemas import text
+from .schemas import ChangeSchema, NamedSchema, text
 
 PROFILE_FIELDS = ("sectors", "stages", "ticket_min", "ticket_max", "regions", "languages",
                   "thesis", "keywords", "trl_min", "trl_max")
@@ -44,9 +44,7 @@ def _codes(allowed) -> fields.List:
                        validate=validate.Length(max=len(allowed)))
 
 
-class InvestorProfilePatchSchema(Schema):
-    OPENAPI_RULES = {"minProperties": 1}
-
+class InvestorProfilePatchSchema(ChangeSchema):
     sectors = _codes(SECTORS)
     stages = _codes([s.value for s in InvestorStage])
     ticket_currency = fields.String(allow_none=True, validate=validate.OneOf(CURRENCIES))
@@ -60,16 +58,6 @@ class InvestorProfilePatchSchema(Schema):
     keywords = fields.List(text(max_length=40), validate=validate.Length(max=20))
     trl_min = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
     trl_max = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 9))
-
-    @validates_schema
-    def not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError(_l("Send at least one field to change."))
-
-
-class NamedSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
 
 
 class OfferingFitSchema(Schema):

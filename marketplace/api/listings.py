@@ -33,9 +33,9 @@ class ListingQuerySchema(PageQuerySchema):
 PATENT = r"^(?=(?:[^0-9]*[0-9]){5})" + validation.PATENT_NUMBER.pattern.lstrip("^")
 
 
-def _text_fields():
-    return {f"{name}_{lang}": text(allow_none=True, max_length=limit,
-                                   pattern=ONE_LINE if name != "description" else NO_NUL)
+def _text_fields(make) -> dict:
+    """`make(name, limit)` for the title, the summary and the description in each language."""
+    return {f"{name}_{lang}": make(name, limit)
             for name, limit in validation.LENGTHS.items() for lang in ("ko", "en")}
 
 
@@ -44,7 +44,9 @@ def _in_fields(kind: ListingKind) -> dict:
     price = {"allow_none": True, "validate": validate.Range(0, validation.MAX_PRICE - 1),
              "metadata": {"description": "minor units; not below `price_min` for `price_max`"}}
     common = {
-        **_text_fields(),
+        **_text_fields(lambda name, limit: text(
+            allow_none=True, max_length=limit,
+            pattern=ONE_LINE if name != "description" else NO_NUL)),
         "sector": fields.String(validate=validate.OneOf(SECTORS)),
         "deal_types": fields.List(fields.String(validate=validate.OneOf(DEAL_TYPES)),
                                   metadata={"minItems": 1}),
@@ -88,18 +90,22 @@ class CloseSchema(Schema):
         [r.value for r in CloseReason if r != CloseReason.expired]))
 
 
-class ListingSchema(Schema):
+class ListingRefSchema(Schema):
+    """What names a listing in an answer (its fields follow)."""
+
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     status = fields.String(required=True)
+
+
+#: A listing's texts as answered (null where not written).
+ListingTextsSchema = Schema.from_dict(
+    _text_fields(lambda name, limit: fields.String(allow_none=True)), name="ListingTexts")
+
+
+class ListingSchema(ListingRefSchema, ListingTextsSchema):
     version = fields.Integer(required=True)
     organisation = fields.Nested(OrganisationRefSchema, required=True)
-    title_ko = fields.String(allow_none=True)
-    title_en = fields.String(allow_none=True)
-    summary_ko = fields.String(allow_none=True)
-    summary_en = fields.String(allow_none=True)
-    description_ko = fields.String(allow_none=True)
-    description_en = fields.String(allow_none=True)
     sector = fields.String(required=True)
     trl = fields.Integer(allow_none=True)
     min_trl = fields.Integer(allow_none=True)

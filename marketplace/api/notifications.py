@@ -10,6 +10,7 @@ from ..notifications import services
 from .auth import api_user
 from .language import TITLES_LANG, answer_language
 from .routes import endpoint
+from .schemas import RecordSchema
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
                 description="Notifications: what the token holder should know.")
@@ -26,14 +27,12 @@ class SubjectSchema(Schema):
     id = fields.Integer(required=True)
 
 
-class NoticeSchema(Schema):
+class NoticeSchema(RecordSchema):
     """A notice as its reader sees it (also the desk's news)."""
 
-    id = fields.Integer(required=True)
     kind = fields.String(required=True)
     title = fields.String(required=True)
     url = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
     read = fields.Boolean(required=True)
 
 

@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..accounts import profiles
 from ..accounts.models import Organisation
@@ -11,9 +11,9 @@ from ..actions import run_action
 from ..clock import utcnow
 from ..errors import NotFound, PermissionDenied
 from ..extensions import db
-from .auth import api_user
+from .auth import api_organisation, api_user
 from .routes import endpoint
-from .schemas import text
+from .schemas import ChangeSchema, text
 
 blp = Blueprint("api_organisations", __name__, url_prefix="/api/v1",
                 description="Organisations: public profiles; members edit their own.")
@@ -45,13 +45,8 @@ class ProfileFieldsSchema(Schema):
         validate.Length(max=200), validate.Regexp(profiles.EMAIL_RE.pattern)])
 
 
-class OrganisationPatchSchema(ProfileFieldsSchema):
-    OPENAPI_RULES = {"minProperties": 1}
-
-    @validates_schema
-    def not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError(_l("Send at least one field to change."))
+class OrganisationPatchSchema(ProfileFieldsSchema, ChangeSchema):
+    pass
 
 
 class OrganisationSchema(ProfileFieldsSchema):
@@ -78,10 +73,7 @@ def _body(org: Organisation) -> dict:
 
 
 def _own() -> Organisation:
-    org = api_user().organisation
-    if org is None:
-        raise PermissionDenied(_l("Your account belongs to no organisation."))
-    return org
+    return api_organisation(PermissionDenied, _l("Your account belongs to no organisation."))
 
 
 @endpoint(blp, "/organisations/me", OrganisationSchema)

@@ -13,7 +13,7 @@ from ..deals import services as deal_services
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..payments import ledger, settlement, tax_invoices, transfers
-from .auth import api_user, token_required
+from .auth import api_organisation, api_user, token_required
 from .paging import page_in, page_schema, paged
 from .routes import endpoint
 from .schemas import FILLED, text
@@ -204,10 +204,7 @@ def _own_account(account) -> dict:
 
 
 def _own_org():
-    org = api_user().organisation
-    if org is None:
-        raise NotFound(_l("This organisation has no settlement account."))
-    return org
+    return api_organisation(NotFound, _l("This organisation has no settlement account."))
 
 
 @endpoint(accounts_blp, "/me/settlement-account", AccountSchema)

@@ -11,19 +11,13 @@ from ..questions.models import MAX_ANSWER, MAX_QUESTION, ListingQuestion
 from .auth import api_user, token_required
 from .listing_kinds import listing_or_404, per_kind
 from .routes import endpoint
-from .schemas import FILLED, text
+from .schemas import FILLED, RecordSchema, text
 
 blp = Blueprint("api_questions", __name__, url_prefix="/api/v1",
                 description="Questions to a listing's organisation before a deal.")
 
 
-class AskerSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-
-
-class QuestionSchema(Schema):
-    id = fields.Integer(required=True)
+class QuestionSchema(RecordSchema):
     listing_id = fields.Integer(required=True)
     body = fields.String(required=True)
     answer = fields.String(required=True, allow_none=True)
@@ -32,7 +26,6 @@ class QuestionSchema(Schema):
         "description": "answered for the asking organisation only"})
     hidden = fields.Boolean(required=True, attribute="is_hidden", metadata={
         "description": "hidden by staff (only staff see such a question)"})
-    created_at = fields.DateTime(required=True)
     asker_organisation = fields.Method("_asker", required=True, allow_none=True, metadata={
         "description": "the asking organisation, for the two organisations and staff; else "
                        "null"})

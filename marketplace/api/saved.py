@@ -12,9 +12,10 @@ from ..routing import MAX_ID
 from ..saved import bookmarks, searches
 from .auth import api_user, token_required
 from .language import answer_language, lang_field
+from .listings import ListingRefSchema
 from .paging import offset, page_in, page_of, page_schema, paged
 from .routes import operation
-from .schemas import text
+from .schemas import RecordSchema, text
 
 searches_blp = Blueprint("api_saved_searches", __name__, url_prefix="/api/v1/saved-searches",
                          description="Saved searches: notified of new listings that match.")
@@ -39,8 +40,7 @@ class SavedSearchInSchema(Schema):
         "description": "a name for the search (default: its keywords and filters in words)"})
 
 
-class SavedSearchSchema(Schema):
-    id = fields.Integer(required=True)
+class SavedSearchSchema(RecordSchema):
     kind = fields.String(required=True)
     label = fields.String(required=True)
     q = fields.String(required=True)
@@ -49,7 +49,6 @@ class SavedSearchSchema(Schema):
     trl_max = fields.Integer(allow_none=True, required=True)
     deal_type = fields.String(allow_none=True, required=True)
     lang = fields.String(allow_none=True, required=True)
-    created_at = fields.DateTime(required=True)
     url = fields.Method("_url", required=True, metadata={
         "description": "the browse page that runs the search"})
 
@@ -101,10 +100,7 @@ class BookmarkInSchema(Schema):
     listing_id = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
 
 
-class BookmarkedListingSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    status = fields.String(required=True)
+class BookmarkedListingSchema(ListingRefSchema):
     title_ko = fields.String(allow_none=True, required=True)
     title_en = fields.String(allow_none=True, required=True)
 

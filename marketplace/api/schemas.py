@@ -2,7 +2,8 @@
 the text fields whose rules the OpenAPI document states."""
 
 from apispec import BasePlugin
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 #: No text may hold a NUL (PostgreSQL cannot store it; such a request is refused unread).
 NO_NUL = r"^[^\x00]*$"
@@ -38,6 +39,24 @@ class SchemaRulesPlugin(BasePlugin):
         return getattr(kwargs.get("schema"), "OPENAPI_RULES", None)
 
 
+class RecordSchema(Schema):
+    """What every stored thing in an answer has: its id and when it was made."""
+
+    id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ChangeSchema(Schema):
+    """A change (PATCH): at least one field."""
+
+    OPENAPI_RULES = {"minProperties": 1}
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_l("Send at least one field to change."))
+
+
 class ErrorBodySchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
@@ -50,9 +69,12 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-class OrganisationRefSchema(Schema):
+class NamedSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+
+
+class OrganisationRefSchema(NamedSchema):
     kind = fields.String(required=True)
     verified = fields.Boolean(required=True, attribute="is_verified")
 

@@ -12,6 +12,7 @@ from ..listings.vocabulary import ListingKind
 from ..translation_requests import services
 from .auth import api_user, token_required
 from .listing_kinds import per_kind
+from .schemas import RecordSchema
 
 blp = Blueprint("api_translation_requests", __name__, url_prefix="/api/v1",
                 description="Translation requests: ask for a listing in the other language.")
@@ -22,11 +23,9 @@ class TranslationAskSchema(Schema):
                          metadata={"description": "the language wanted (default: en)"})
 
 
-class TranslationRequestSchema(Schema):
-    id = fields.Integer(required=True)
+class TranslationRequestSchema(RecordSchema):
     listing_id = fields.Integer(required=True)
     lang = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
     fulfilled = fields.Boolean(required=True)
 
 

@@ -46,9 +46,7 @@ class SectorCountSchema(Schema):
     offerings = fields.Integer(required=True)
 
 
-class ListingsStatsSchema(Schema):
-    needs = fields.Integer(required=True)
-    offerings = fields.Integer(required=True)
+class ListingsStatsSchema(SectorCountSchema):
     by_sector = fields.Dict(keys=fields.String(), values=fields.Nested(SectorCountSchema),
                             required=True)
 
