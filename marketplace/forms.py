@@ -34,10 +34,16 @@ def apply_domain_error(form, exc: DomainError) -> None:
 def show_error(form, page: Callable[[], Any]) -> Callable[[DomainError], Any]:
     """An `on_error` for `actions.run_action`: the error's messages go on the form's fields (or
     above the form), and the answer is `page()`, the form's page again."""
+    return show_refusal(form, lambda _status: page())
+
+
+def show_refusal(form, page: Callable[[int], Any]) -> Callable[[DomainError], Any]:
+    """Like `show_error`, for a page that answers with the error's status: `page(exc.status)`."""
     def answer(exc: DomainError):
         apply_domain_error(form, exc)
-        return page()
+        return page(exc.status)
     return answer
+
 
 class AmountField(StringField):
     """An amount typed as people write it ("₩30,000,000", "3천만 원", "$1,250.50"); `data`
