@@ -5,6 +5,7 @@ back and shows its message (with its status). Every page first finds the deal th
 from __future__ import annotations
 
 import io
+from functools import wraps
 
 from flask import (
     Blueprint,
@@ -76,16 +77,36 @@ def _current(deal):
     return contract
 
 
-def _act(deal_id: int, action, success: str, anchor: str | None = None,
+def _act(deal_id: int, action, success: str | None = None, anchor: str | None = None,
          needs_contract: bool = True):
-    """Run `action(deal, contract)`, commit, flash; on a DomainError show the page again.
+    """Run `action(deal, contract)`, commit, flash `success` (by default the message `action`
+    returns); on a DomainError show the page again.
 
     Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
     contract = _current(deal) if needs_contract else access.current_contract(deal)
+    url = _page_url(deal_id, anchor)
     return run_action(lambda: action(deal, contract),
-                      on_success=done(success, _page_url(deal_id, anchor)),
+                      on_success=lambda message: done(success or message, url)(message),
                       on_error=lambda exc: (_render_contract(deal_id, error=exc), exc.status))
+
+
+def contract_action(rule: str, form, anchor: str | None = None, limit=None):
+    """A signed-in POST page at `rule` running the decorated `action(contract, form)` on the
+    deal's current contract through `_act`; the action returns what to flash once it is
+    committed. `limit`: a rate limit on the page (for a password)."""
+    def register(action):
+        @wraps(action)
+        def view(deal_id):
+            posted = form()
+            posted.validate_on_submit()
+            return _act(deal_id, lambda _deal, contract: action(contract, posted), anchor=anchor)
+
+        view = login_required(view)
+        if limit is not None:
+            view = limiter.limit(limit, methods=["POST"])(view)
+        return bp.route(rule, methods=["POST"])(view)
+    return register
 
 
 def _details_rows(template, contract, lang: str) -> list[dict]:
@@ -256,14 +277,11 @@ def details(deal_id):
                            missing=dict(missing_labels(template, missing, _lang()))), status
 
 
-@bp.route("/<int:deal_id>/contract/language", methods=["POST"])
-@login_required
-def language(deal_id):
-    form = LanguageForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.change_language(
-        c, current_user, form.language.data, form.prevailing_language.data),
-        _("The contract language was saved."))
+@contract_action("/<int:deal_id>/contract/language", LanguageForm)
+def language(contract, form):
+    drafting.change_language(contract, current_user, form.language.data,
+                             form.prevailing_language.data)
+    return _("The contract language was saved.")
 
 
 @bp.route("/<int:deal_id>/contract/clauses/<clause_id>", methods=["GET", "POST"])
@@ -303,63 +321,44 @@ def clause(deal_id, clause_id):
                            defaults=defaults), status
 
 
-@bp.route("/<int:deal_id>/contract/signatory", methods=["POST"])
-@login_required
-def signatory(deal_id):
-    form = SignatoryForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.set_signatory(
-        c, current_user, form.name.data, form.title.data),
-        _("The signatory was saved."), "signatories")
+@contract_action("/<int:deal_id>/contract/signatory", SignatoryForm, "signatories")
+def signatory(contract, form):
+    drafting.set_signatory(contract, current_user, form.name.data, form.title.data)
+    return _("The signatory was saved.")
 
 
-@bp.route("/<int:deal_id>/contract/approve", methods=["POST"])
-@login_required
-def approve(deal_id):
-    ActionForm().validate_on_submit()
-    return _act(deal_id, lambda _d, c: signing.approve(c, current_user),
-                _("You approved the draft."), "approvals")
+@contract_action("/<int:deal_id>/contract/approve", ActionForm, "approvals")
+def approve(contract, _form):
+    signing.approve(contract, current_user)
+    return _("You approved the draft.")
 
 
-@bp.route("/<int:deal_id>/contract/sign", methods=["POST"])
-@limiter.limit(password_attempt_limit, methods=["POST"])
-@login_required
-def sign(deal_id):
-    form = SignForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: signing.sign(
-        c, current_user, password=form.password.data or "",
-        typed_name=form.signatory_name.data or "",
-        shown_sha256=form.document_sha256.data or "",
-        ip=request.remote_addr, user_agent=request.headers.get("User-Agent")),
-        _("You signed the contract."), "signing")
+@contract_action("/<int:deal_id>/contract/sign", SignForm, "signing",
+                 limit=password_attempt_limit)
+def sign(contract, form):
+    signing.sign(contract, current_user, password=form.password.data or "",
+                 typed_name=form.signatory_name.data or "",
+                 shown_sha256=form.document_sha256.data or "",
+                 ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    return _("You signed the contract.")
 
 
-@bp.route("/<int:deal_id>/contract/reopen", methods=["POST"])
-@login_required
-def reopen(deal_id):
-    form = ReopenForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.reopen(c, current_user, form.reason.data),
-                _("A new draft version was started; earlier signatures no longer count."))
+@contract_action("/<int:deal_id>/contract/reopen", ReopenForm)
+def reopen(contract, form):
+    drafting.reopen(contract, current_user, form.reason.data)
+    return _("A new draft version was started; earlier signatures no longer count.")
 
 
-@bp.route("/<int:deal_id>/contract/review-request", methods=["POST"])
-@login_required
-def request_review(deal_id):
-    form = ReviewRequestForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: review.request_review(c, current_user, form.note.data),
-                _("City staff have been asked to review the draft."), "review")
+@contract_action("/<int:deal_id>/contract/review-request", ReviewRequestForm, "review")
+def request_review(contract, form):
+    review.request_review(contract, current_user, form.note.data)
+    return _("City staff have been asked to review the draft.")
 
 
-@bp.route("/<int:deal_id>/contract/review", methods=["POST"])
-@login_required
-def review_contract(deal_id):
-    form = ReviewForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: review.review(c, current_user, form.comment.data),
-                _("Your review was sent to both sides."), "review")
+@contract_action("/<int:deal_id>/contract/review", ReviewForm, "review")
+def review_contract(contract, form):
+    review.review(contract, current_user, form.comment.data)
+    return _("Your review was sent to both sides.")
 
 
 @bp.route("/<int:deal_id>/contract/<int:contract_id>/pdf")
