@@ -20,20 +20,7 @@ from ..forms import apply_domain_error, choices, show_refusal
 from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
 from ..notifications import services as notices
-from . import messages, proposals, services, terms
-from .forms import (
-    AcceptInquiryForm,
-    ActionForm,
-    AssignForm,
-    DeclineForm,
-    MessageForm,
-    NoteForm,
-    OpenDealForm,
-    ProposalForm,
-    terms_form,
-    terms_form_data,
-    terms_from_form,
-)
+from . import forms, messages, proposals, services, terms
 from .integrity import verify, verify_all
 from .models import Deal
 from .notifications import for_event
@@ -132,7 +119,7 @@ def new():
     types = [t.value for t in DealType if not offering.deal_types
              or t.value in offering.deal_types or t in (DealType.investment,
                                                         DealType.acquisition)]
-    form = OpenDealForm()
+    form = forms.OpenDealForm()
     form.set_choices(types, needs, need_required=proposing)
     if request.method == "GET" and request.args.get("need"):
         form.need_id.data = request.args["need"]
@@ -160,9 +147,9 @@ def _need_url(need_id: int) -> str:
     return url_for("listings.need", listing_id=need_id, _anchor="proposals")
 
 
-def _proposal_form(need: Listing, bind: bool = True) -> ProposalForm:
+def _proposal_form(need: Listing, bind: bool = True) -> forms.ProposalForm:
     """The proposal form for `need`; `bind`: with what was posted (else empty)."""
-    form = ProposalForm() if bind else ProposalForm(formdata=None)
+    form = forms.ProposalForm() if bind else forms.ProposalForm(formdata=None)
     form.set_choices(proposals.accepted_types(need), proposals.own_offerings(current_user))
     return form
 
@@ -180,8 +167,8 @@ def _need_proposals(listing: Listing) -> dict | None:
     if proposals.can_review(current_user, listing):
         section["deals"] = proposals.proposals_for(listing)
         section["member"] = listing.is_member(current_user)
-        section.update(decline_form=DeclineForm(formdata=None), reasons=DECLINE_REASONS,
-                       action_form=ActionForm(formdata=None))
+        section.update(decline_form=forms.DeclineForm(formdata=None), reasons=DECLINE_REASONS,
+                       action_form=forms.ActionForm(formdata=None))
     if section["form"] is None and section["refusal"] is None and section["deals"] is None:
         return None
     return section
@@ -236,7 +223,7 @@ def decline_proposal(deal_id):
     to the need's list."""
     deal = _deal(deal_id)
     back = _need_url(deal.need_id) if deal.need_id else _detail_url(deal_id)
-    form = DeclineForm()
+    form = forms.DeclineForm()
     form.validate_on_submit()
     return run_action(lambda: deal.decline(current_user, form.reason.data, form.note.data),
                       on_success=done(_("You declined the proposal."), back),
@@ -245,8 +232,8 @@ def decline_proposal(deal_id):
 
 # ---- the deal -----------------------------------------------------------------------------
 
-def _assign_form() -> AssignForm:
-    form = AssignForm()
+def _assign_form() -> forms.AssignForm:
+    form = forms.AssignForm()
     form.staff_id.choices = choices((str(u.id), u.display_name)
                                     for u in services.staff_members())
     return form
@@ -260,7 +247,7 @@ def _render_detail(deal_id: int, error=None):
     if not deal.can_view(current_user):  # staff not assigned: the header, no content
         return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
                                Side=Side, chain=chain,
-                               action_form=ActionForm(), assign_form=assign_form)
+                               action_form=forms.ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
     if notices.mark_read(current_user, subject=deal):  # reading the deal reads its notices
@@ -271,9 +258,10 @@ def _render_detail(deal_id: int, error=None):
                                  "reject_terms"},
         versions=versions, terms_rows=terms.display_rows, error=error, Side=Side,
         decline_reasons=DECLINE_REASONS, chain=chain,
-        expires_at=services.expires_at(deal), accept_form=AcceptInquiryForm(),
-        decline_form=DeclineForm(), note_form=NoteForm(), message_form=MessageForm(),
-        action_form=ActionForm(), assign_form=assign_form,
+        expires_at=services.expires_at(deal), accept_form=forms.AcceptInquiryForm(),
+        decline_form=forms.DeclineForm(), note_form=forms.NoteForm(),
+        message_form=forms.MessageForm(),
+        action_form=forms.ActionForm(), assign_form=assign_form,
         confidential_ok={side: deal.sees_confidential_of(current_user, side) for side in Side})
 
 
@@ -283,19 +271,19 @@ def detail(deal_id):
     return _render_detail(deal_id)
 
 
-@deal_action("/<int:deal_id>/accept", AcceptInquiryForm)
+@deal_action("/<int:deal_id>/accept", forms.AcceptInquiryForm)
 def accept(deal, form):
     deal.accept_inquiry(current_user, form.require_nda.data)
     return _("You accepted the inquiry.")
 
 
-@deal_action("/<int:deal_id>/decline", DeclineForm)
+@deal_action("/<int:deal_id>/decline", forms.DeclineForm)
 def decline(deal, form):
     deal.decline(current_user, form.reason.data, form.note.data)
     return _("You declined the deal.")
 
 
-@deal_action("/<int:deal_id>/withdraw", NoteForm)
+@deal_action("/<int:deal_id>/withdraw", forms.NoteForm)
 def withdraw(deal, form):
     deal.withdraw(current_user, form.note.data)
     return _("You withdrew from the deal.")
@@ -315,16 +303,16 @@ def new_terms(deal_id):
     deal = _deal(deal_id)
     current = deal.current_terms
     if request.method == "GET":
-        data = terms_form_data(deal.deal_type, current.fields) if current else {}
+        data = forms.terms_form_data(deal.deal_type, current.fields) if current else {}
         data.setdefault("vat", terms.usual_vat(deal.buyer.country))
-        form = terms_form(deal.deal_type, data=data)
+        form = forms.terms_form(deal.deal_type, data=data)
         form.based_on_version.data = str(deal.current_version)
     else:
-        form = terms_form(deal.deal_type)
+        form = forms.terms_form(deal.deal_type)
 
     def page(status: int, shown=deal):
-        return render_template("deals/terms_form.html", deal=shown, form=form, current=current,
-                               terms_rows=terms.display_rows), status
+        return render_template("deals/terms_form.html", deal=shown, form=form,
+                               current=current, terms_rows=terms.display_rows), status
 
     def refused(exc: DomainError):
         apply_domain_error(form, exc)
@@ -334,7 +322,7 @@ def new_terms(deal_id):
 
     if form.validate_on_submit():
         def propose() -> int:
-            clean = terms_from_form(deal.deal_type, form)
+            clean = forms.terms_from_form(deal.deal_type, form)
             return deal.propose_terms(current_user, int(form.based_on_version.data or 0),
                                       clean).version
 
@@ -353,7 +341,7 @@ def accept_terms(deal, _form, version):
     return _("You accepted version %(version)s. The terms are agreed.", version=version)
 
 
-@deal_action("/<int:deal_id>/terms/<int:version>/reject", NoteForm, anchor="terms")
+@deal_action("/<int:deal_id>/terms/<int:version>/reject", forms.NoteForm, anchor="terms")
 def reject_terms(deal, form, version):
     deal.reject_terms(current_user, version, form.note.data)
     return _("You rejected version %(version)s.", version=version)
@@ -376,7 +364,7 @@ def compare(deal_id):
 
 # ---- conversation -------------------------------------------------------------------------
 
-@deal_action("/<int:deal_id>/messages", MessageForm, anchor="messages")
+@deal_action("/<int:deal_id>/messages", forms.MessageForm, anchor="messages")
 def post_message(deal, form):
     upload = form.attachment.data
     files = [(upload.filename, upload.read())] if upload and upload.filename else []
@@ -398,7 +386,7 @@ def attachment(deal_id, attachment_id):
 
 # ---- staff --------------------------------------------------------------------------------
 
-@deal_action("/<int:deal_id>/help", NoteForm)
+@deal_action("/<int:deal_id>/help", forms.NoteForm)
 def request_help(deal, form):
     deal.request_help(current_user, form.note.data)
     return _("Staff have been asked to help with this deal.")
@@ -434,7 +422,7 @@ def assign(deal, form):
 def staff_queue():
     mine = db.session.scalars(services.deals_for(current_user, "open")).all()
     return render_template("deals/staff_queue.html", waiting=services.help_queue(), mine=mine,
-                           form=ActionForm())
+                           form=forms.ActionForm())
 
 
 @bp.route("/staff/integrity")
