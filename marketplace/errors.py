@@ -39,6 +39,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+def checked_text(value: str | None, name: str, limit: int, *, too_long,
+                 missing=None) -> str | None:
+    """`value` stripped (None when empty). A DomainError on the field `name` when it is longer
+    than `limit` (with the message `too_long`), or empty when `missing` is a message (required)."""
+    value = (value or "").strip()
+    if missing is not None and not value:
+        raise DomainError(missing, {name: [_l("This field is required.")]})
+    if len(value) > limit:
+        raise DomainError(too_long, {name: [_l("Use at most %(n)d characters.", n=limit)]})
+    return value or None
+
+
 TITLES = {
     400: (_l("Bad request"),
           _l("The request could not be understood. Please check what you sent.")),

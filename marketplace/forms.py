@@ -11,6 +11,7 @@ from wtforms.validators import StopValidation
 from .errors import DomainError
 from .i18n.amounts import AmountError, parse_amount
 from .i18n.dates import DateInputError, input_hint, input_text, parse_date
+from .i18n.formatting import minor_to_major
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -34,10 +35,16 @@ def apply_domain_error(form, exc: DomainError) -> None:
 def show_error(form, page: Callable[[], Any]) -> Callable[[DomainError], Any]:
     """An `on_error` for `actions.run_action`: the error's messages go on the form's fields (or
     above the form), and the answer is `page()`, the form's page again."""
+    return show_refusal(form, lambda _status: page())
+
+
+def show_refusal(form, page: Callable[[int], Any]) -> Callable[[DomainError], Any]:
+    """Like `show_error`, for a page that answers with the error's status: `page(exc.status)`."""
     def answer(exc: DomainError):
         apply_domain_error(form, exc)
-        return page()
+        return page(exc.status)
     return answer
+
 
 class AmountField(StringField):
     """An amount typed as people write it ("₩30,000,000", "3천만 원", "$1,250.50"); `data`
@@ -84,6 +91,17 @@ class LocalDateField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return input_text(self.data) if self.data else ""
+
+
+def show_amounts(form, obj, names) -> None:
+    """Put `obj`'s amounts `names` (minor units of `obj.currency`) in the form's fields of those
+    names, as people write them, and its currency in `form.currency`; nothing without one."""
+    if obj.currency:
+        form.currency.data = obj.currency
+        for name in names:
+            value = getattr(obj, name)
+            getattr(form, name).data = (minor_to_major(value, obj.currency)
+                                        if value is not None else None)
 
 
 def minor_amounts(form, names, currency: str) -> dict | None:

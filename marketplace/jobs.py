@@ -32,6 +32,8 @@ PENDING = "pending_jobs"
 # (it may need the app factory) and RQ imports it in the worker.
 ENTRY = "marketplace.job_entry.run"
 COMMITTED = "committed_jobs"
+#: session.info key: what `enqueue_once` queued in the current transaction.
+ONCE = "jobs_queued_once"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,21 @@ def enqueue(fn: Callable, *args, **kwargs) -> None:
         name=spec.name, args={"args": list(args), "kwargs": dict(kwargs)}, queue=spec.queue,
         created_at=datetime.now(UTC), attempts=0))
     session.info.setdefault(PENDING, []).append(result.inserted_primary_key[0])
+
+
+def enqueue_once(key, fn: Callable, *args) -> None:
+    """`enqueue(fn, *args)` unless `fn` was queued for `key` already in this transaction (a row
+    that several flushes change asks once); the memory goes with the commit or a rollback."""
+    queued = db.session().info.setdefault(ONCE, set())
+    if (fn, key) not in queued:
+        queued.add((fn, key))
+        enqueue(fn, *args)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_once(session: Session, *args) -> None:
+    session.info.pop(ONCE, None)
 
 
 @event.listens_for(Session, "after_commit")

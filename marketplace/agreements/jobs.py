@@ -28,25 +28,38 @@ from .models import Contract, ContractFile, ContractStatus
 SIGNATURE_METHOD = "password_and_name"
 
 
+def _locked(contract_id: int) -> Contract | None:
+    """The contract, its deal and itself locked for this transaction (None: it is gone)."""
+    contract = db.session.get(Contract, contract_id)
+    if contract is not None:
+        lock(contract.deal, contract)
+    return contract
+
+
+def _render(contract: Contract, **options):
+    """The contract's PDF as its version says: language, clause edits, number."""
+    return render_pdf(
+        template_of(contract), contract.variables, lang=contract.language,
+        overrides=contract.render_overrides or {}, contract_no=contract.contract_no,
+        contract_version=contract.version, prevailing_language=contract.prevailing_language,
+        **options)
+
+
 def render_approved(contract_id: int, actor_id: int | None) -> str | None:
     """Render an approved version's PDF, store it and open signing. Idempotent: a version
     already rendered (or replaced meanwhile) is left alone. Returns the PDF's SHA-256."""
-    contract = db.session.get(Contract, contract_id)
+    contract = _locked(contract_id)
     if contract is None:
         return None
-    deal = contract.deal
-    lock(deal, contract)
     if contract.status != ContractStatus.approved:
         return contract.pdf_sha256
-    document = render_pdf(
-        template_of(contract), contract.variables, lang=contract.language,
-        overrides=contract.render_overrides or {}, contract_no=contract.contract_no,
-        contract_version=contract.version, prevailing_language=contract.prevailing_language)
+    document = _render(contract)
     ContractFile.store(document.pdf, document.sha256, document.pages)
     contract.pdf_sha256, contract.pdf_pages = document.sha256, document.pages
     contract.rendered_at = utcnow()
     contract.status = ContractStatus.rendered
     db.session.flush()
+    deal = contract.deal
     actor = db.session.get(User, actor_id) if actor_id else None
     payload = {"contract_id": contract.id, "version": contract.version,
                "contract_no": contract.contract_no, "sha256": document.sha256,
@@ -80,22 +93,16 @@ def certificate_entries(contract: Contract) -> list[dict]:
 def finalise(contract_id: int) -> str | None:
     """Both sides signed: render the final PDF with the signature certificate, seal it, store
     it, move the deal to signed. Idempotent. Returns the final PDF's SHA-256."""
-    contract = db.session.get(Contract, contract_id)
+    contract = _locked(contract_id)
     if contract is None:
         return None
-    deal = contract.deal
-    lock(deal, contract)
     if contract.status != ContractStatus.signing:
         return contract.signed_pdf_sha256
     signatures = contract.active_signatures()
     if {s.side for s in signatures} != {Side.buyer, Side.seller} or any(
             s.document_sha256 != contract.pdf_sha256 for s in signatures):
         return None
-    document = render_pdf(
-        template_of(contract), contract.variables, lang=contract.language,
-        overrides=contract.render_overrides or {}, contract_no=contract.contract_no,
-        contract_version=contract.version, prevailing_language=contract.prevailing_language,
-        signatures=certificate_entries(contract))
+    document = _render(contract, signatures=certificate_entries(contract))
     # What is stored and downloaded is the sealed file; pdf_sha256 stays what the parties signed.
     document = seal_contract(document, current_app.config, contract_no=contract.contract_no)
     ContractFile.store(document.pdf, document.sha256, document.pages)
@@ -103,6 +110,7 @@ def finalise(contract_id: int) -> str | None:
     contract.signed_at = max(s.signed_at for s in signatures)
     contract.status = ContractStatus.signed
     db.session.flush()
+    deal = contract.deal
     if deal.state == DealState.signing:
         deal.mark_signed(SYSTEM, {"contract_id": contract.id, "version": contract.version,
                                   "contract_no": contract.contract_no,

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..clock import utcnow
-from ..errors import Conflict, DomainError, PermissionDenied
+from ..errors import Conflict, PermissionDenied, checked_text
 from ..extensions import db
 from .models import Contract, ContractStatus
 
@@ -16,14 +16,8 @@ REVIEWABLE = (ContractStatus.draft, ContractStatus.approved, ContractStatus.rend
 
 
 def _text(name: str, value: str | None, required: bool) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_l("Write what the staff member found."),
-                          {name: [_l("This field is required.")]})
-    if len(value) > MAX_TEXT:
-        raise DomainError(_l("The text is too long."),
-                          {name: [_l("Use at most %(n)d characters.", n=MAX_TEXT)]})
-    return value or None
+    return checked_text(value, name, MAX_TEXT, too_long=_l("The text is too long."),
+                        missing=_l("Write what the staff member found.") if required else None)
 
 
 def request_review(contract: Contract, actor, note: str | None) -> Contract:

@@ -5,18 +5,9 @@ back and shows its message (with its status). Every page first finds the deal th
 from __future__ import annotations
 
 import io
+from functools import wraps
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -29,25 +20,7 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import apply_domain_error, choices
 from ..security import password_attempt_limit
-from . import access, clauses, drafting, library, nda, presenting, review, signing, variables
-from .forms import (
-    LANG_SUFFIX,
-    ActionForm,
-    ClauseForm,
-    LanguageForm,
-    NdaConfirmForm,
-    ReopenForm,
-    ReviewForm,
-    ReviewRequestForm,
-    SignatoryForm,
-    SignForm,
-    TemplateUploadForm,
-    apply_path_errors,
-    details_form,
-    details_from_form,
-    missing_labels,
-    path_label,
-)
+from . import access, clauses, drafting, forms, library, nda, presenting, review, signing, variables
 from .models import LANGUAGE_LABELS, ContractStatus, EditKind
 from .redline import word_diff
 
@@ -76,16 +49,36 @@ def _current(deal):
     return contract
 
 
-def _act(deal_id: int, action, success: str, anchor: str | None = None,
+def _act(deal_id: int, action, success: str | None = None, anchor: str | None = None,
          needs_contract: bool = True):
-    """Run `action(deal, contract)`, commit, flash; on a DomainError show the page again.
+    """Run `action(deal, contract)`, commit, flash `success` (by default the message `action`
+    returns); on a DomainError show the page again.
 
     Acting on the contract before a draft exists is a 404, like reading it."""
     deal = _deal(deal_id)
     contract = _current(deal) if needs_contract else access.current_contract(deal)
+    url = _page_url(deal_id, anchor)
     return run_action(lambda: action(deal, contract),
-                      on_success=done(success, _page_url(deal_id, anchor)),
+                      on_success=lambda message: done(success or message, url)(message),
                       on_error=lambda exc: (_render_contract(deal_id, error=exc), exc.status))
+
+
+def contract_action(rule: str, form, anchor: str | None = None, limit=None):
+    """A signed-in POST page at `rule` running the decorated `action(contract, form)` on the
+    deal's current contract through `_act`; the action returns what to flash once it is
+    committed. `limit`: a rate limit on the page (for a password)."""
+    def register(action):
+        @wraps(action)
+        def view(deal_id):
+            posted = form()
+            posted.validate_on_submit()
+            return _act(deal_id, lambda _deal, contract: action(contract, posted), anchor=anchor)
+
+        view = login_required(view)
+        if limit is not None:
+            view = limiter.limit(limit, methods=["POST"])(view)
+        return bp.route(rule, methods=["POST"])(view)
+    return register
 
 
 def _details_rows(template, contract, lang: str) -> list[dict]:
@@ -111,7 +104,7 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     side = deal.side_of(current_user)
     context = {
         "deal": deal, "contract": contract, "viewer_side": side, "Side": Side,
-        "error": error, "action_form": ActionForm(),
+        "error": error, "action_form": forms.ActionForm(),
         "can_start": deal.state == DealState.agreed and access.can_fill(deal, current_user),
         "agreed_states": AGREED_STATES, "Status": ContractStatus,
     }
@@ -119,13 +112,13 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         return render_template("agreements/contract.html", **context)
     template = library.template_of(contract)
     missing = drafting.missing_variables(contract)
-    language_form = LanguageForm(language=contract.language,
+    language_form = forms.LanguageForm(language=contract.language,
                                  prevailing_language=contract.prevailing_language)
-    sign_form = SignForm(document_sha256=contract.pdf_sha256)
+    sign_form = forms.SignForm(document_sha256=contract.pdf_sha256)
     named = drafting.signatories_of(contract)
     own_party = variables.party_field(contract.template_key, side) if side else None
     mine = named.get(own_party) or {}
-    signatory_form = SignatoryForm(name=mine.get("name"), title=mine.get("title"))
+    signatory_form = forms.SignatoryForm(name=mine.get("name"), title=mine.get("title"))
     if error is not None and error.fields:
         apply_domain_error(sign_form, error)
         if {"name", "title"} & set(error.fields):
@@ -133,7 +126,7 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
         context["error_rows"] = _error_rows(error, template, lang,
                                             (sign_form, language_form))
     context.update(
-        template=template, missing=missing_labels(template, missing, lang),
+        template=template, missing=forms.missing_labels(template, missing, lang),
         details=_details_rows(template, contract, lang),
         clauses=clauses.clause_view(contract) if not missing else [],
         edits=_edit_rows(contract, template, lang), language_form=language_form,
@@ -142,8 +135,8 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
                      for party, who in named.items()],
         own_party=own_party, signatory_form=signatory_form,
         can_name_signatory=side is not None and contract.is_draft,
-        reopen_form=ReopenForm(), versions=access.contracts_of(deal),
-        review_request_form=ReviewRequestForm(), review_form=ReviewForm(),
+        reopen_form=forms.ReopenForm(), versions=access.contracts_of(deal),
+        review_request_form=forms.ReviewRequestForm(), review_form=forms.ReviewForm(),
         can_ask_review=side is not None and contract.status in review.REVIEWABLE
         and not contract.review_pending,
         can_review=contract.review_pending and deal.assigned_staff_id == current_user.id,
@@ -157,15 +150,15 @@ def _render_contract(deal_id: int, error: DomainError | None = None):
     return render_template("agreements/contract.html", **context)
 
 
-def _error_rows(error: DomainError, template, lang: str, forms) -> list[tuple[str, str]]:
+def _error_rows(error: DomainError, template, lang: str, shown) -> list[tuple[str, str]]:
     """A domain error's field messages, each under the label of its field or variable."""
     rows = []
     for name, messages in error.fields.items():
-        field = next((form[name] for form in forms if name in form), None)
+        field = next((form[name] for form in shown if name in form), None)
         if field is not None:
             label = str(field.label.text)
         elif name.split(".", 1)[0].split("[", 1)[0] in template.fields:
-            label = path_label(template, name, lang)
+            label = forms.path_label(template, name, lang)
         else:
             label = ""
         rows.append((label, " ".join(str(m) for m in messages)))
@@ -183,12 +176,12 @@ def _edit_rows(contract, template, lang: str) -> list[dict]:
             titles = {}
     rows = []
     for edit in reversed(contract.edits):
-        row = {"edit": edit, "redline": None, "lang": LANG_SUFFIX.get(edit.lang)}
+        row = {"edit": edit, "redline": None, "lang": forms.LANG_SUFFIX.get(edit.lang)}
         if edit.kind == EditKind.clause:
             row["redline"] = word_diff(edit.before or "", edit.after or "")
             row["label"] = titles.get(edit.target) or _("Clause")
         elif edit.kind == EditKind.variable:
-            row["label"] = path_label(template, edit.target, lang)
+            row["label"] = forms.path_label(template, edit.target, lang)
             row["before"] = presenting.edit_value(template, edit.target, edit.before, lang)
             row["after"] = presenting.edit_value(template, edit.target, edit.after, lang)
         else:
@@ -219,7 +212,7 @@ def contract(deal_id):
 @bp.route("/<int:deal_id>/contract/start", methods=["POST"])
 @login_required
 def start(deal_id):
-    ActionForm().validate_on_submit()
+    forms.ActionForm().validate_on_submit()
     return _act(deal_id, lambda deal, _c: drafting.start_draft(deal, current_user),
                 _("The contract draft was started from the agreed terms."), needs_contract=False)
 
@@ -234,17 +227,17 @@ def details(deal_id):
     template = library.template_of(contract)
     currency = (access.contract_terms(contract).get("currency") or "KRW")
     paths = drafting.editable_paths(contract)
-    form = details_form(template, paths, contract.variables, _lang(), currency,
+    form = forms.details_form(template, paths, contract.variables, _lang(), currency,
                         formdata=request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                drafting.fill_variables(contract, current_user, details_from_form(form))
+                drafting.fill_variables(contract, current_user, forms.details_from_form(form))
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
-                apply_path_errors(form, exc)
+                forms.apply_path_errors(form, exc)
                 status = exc.status if exc.status != 400 else 400
             else:
                 flash(_("The contract details were saved."), "success")
@@ -253,17 +246,14 @@ def details(deal_id):
             status = 400
     missing = drafting.missing_variables(contract)
     return render_template("agreements/details.html", deal=deal, contract=contract, form=form,
-                           missing=dict(missing_labels(template, missing, _lang()))), status
+                           missing=dict(forms.missing_labels(template, missing, _lang()))), status
 
 
-@bp.route("/<int:deal_id>/contract/language", methods=["POST"])
-@login_required
-def language(deal_id):
-    form = LanguageForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.change_language(
-        c, current_user, form.language.data, form.prevailing_language.data),
-        _("The contract language was saved."))
+@contract_action("/<int:deal_id>/contract/language", forms.LanguageForm)
+def language(contract, form):
+    drafting.change_language(contract, current_user, form.language.data,
+                             form.prevailing_language.data)
+    return _("The contract language was saved.")
 
 
 @bp.route("/<int:deal_id>/contract/clauses/<clause_id>", methods=["GET", "POST"])
@@ -281,8 +271,9 @@ def clause(deal_id, clause_id):
     if clause_id not in defaults["ko"]:
         abort(404)
     edited = contract.overrides.get(clause_id, {})
-    form = ClauseForm(data={f"text_{lang}": edited.get(lang) or defaults[lang][clause_id]["text"]
-                            for lang in ("ko", "en")})
+    form = forms.ClauseForm(data={
+        f"text_{lang}": edited.get(lang) or defaults[lang][clause_id]["text"]
+        for lang in ("ko", "en")})
     status = 200
     if form.validate_on_submit():
         texts = {lang: getattr(form, f"text_{lang}").data for lang in contract.langs}
@@ -303,63 +294,44 @@ def clause(deal_id, clause_id):
                            defaults=defaults), status
 
 
-@bp.route("/<int:deal_id>/contract/signatory", methods=["POST"])
-@login_required
-def signatory(deal_id):
-    form = SignatoryForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.set_signatory(
-        c, current_user, form.name.data, form.title.data),
-        _("The signatory was saved."), "signatories")
+@contract_action("/<int:deal_id>/contract/signatory", forms.SignatoryForm, "signatories")
+def signatory(contract, form):
+    drafting.set_signatory(contract, current_user, form.name.data, form.title.data)
+    return _("The signatory was saved.")
 
 
-@bp.route("/<int:deal_id>/contract/approve", methods=["POST"])
-@login_required
-def approve(deal_id):
-    ActionForm().validate_on_submit()
-    return _act(deal_id, lambda _d, c: signing.approve(c, current_user),
-                _("You approved the draft."), "approvals")
+@contract_action("/<int:deal_id>/contract/approve", forms.ActionForm, "approvals")
+def approve(contract, _form):
+    signing.approve(contract, current_user)
+    return _("You approved the draft.")
 
 
-@bp.route("/<int:deal_id>/contract/sign", methods=["POST"])
-@limiter.limit(password_attempt_limit, methods=["POST"])
-@login_required
-def sign(deal_id):
-    form = SignForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: signing.sign(
-        c, current_user, password=form.password.data or "",
-        typed_name=form.signatory_name.data or "",
-        shown_sha256=form.document_sha256.data or "",
-        ip=request.remote_addr, user_agent=request.headers.get("User-Agent")),
-        _("You signed the contract."), "signing")
+@contract_action("/<int:deal_id>/contract/sign", forms.SignForm, "signing",
+                 limit=password_attempt_limit)
+def sign(contract, form):
+    signing.sign(contract, current_user, password=form.password.data or "",
+                 typed_name=form.signatory_name.data or "",
+                 shown_sha256=form.document_sha256.data or "",
+                 ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    return _("You signed the contract.")
 
 
-@bp.route("/<int:deal_id>/contract/reopen", methods=["POST"])
-@login_required
-def reopen(deal_id):
-    form = ReopenForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: drafting.reopen(c, current_user, form.reason.data),
-                _("A new draft version was started; earlier signatures no longer count."))
+@contract_action("/<int:deal_id>/contract/reopen", forms.ReopenForm)
+def reopen(contract, form):
+    drafting.reopen(contract, current_user, form.reason.data)
+    return _("A new draft version was started; earlier signatures no longer count.")
 
 
-@bp.route("/<int:deal_id>/contract/review-request", methods=["POST"])
-@login_required
-def request_review(deal_id):
-    form = ReviewRequestForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: review.request_review(c, current_user, form.note.data),
-                _("City staff have been asked to review the draft."), "review")
+@contract_action("/<int:deal_id>/contract/review-request", forms.ReviewRequestForm, "review")
+def request_review(contract, form):
+    review.request_review(contract, current_user, form.note.data)
+    return _("City staff have been asked to review the draft.")
 
 
-@bp.route("/<int:deal_id>/contract/review", methods=["POST"])
-@login_required
-def review_contract(deal_id):
-    form = ReviewForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda _d, c: review.review(c, current_user, form.comment.data),
-                _("Your review was sent to both sides."), "review")
+@contract_action("/<int:deal_id>/contract/review", forms.ReviewForm, "review")
+def review_contract(contract, form):
+    review.review(contract, current_user, form.comment.data)
+    return _("Your review was sent to both sides.")
 
 
 @bp.route("/<int:deal_id>/contract/<int:contract_id>/pdf")
@@ -369,11 +341,15 @@ def pdf(deal_id, contract_id):
     signed = request.args.get("signed") == "1"
     contract, data, sha = access.pdf_for_download(deal, contract_id, current_user, signed)
     suffix = "-signed" if signed else ""
-    name = f"{contract.contract_no}-v{contract.version}{suffix}.pdf"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _pdf_download(data, f"{contract.contract_no}-v{contract.version}{suffix}.pdf", sha)
+
+
+def _pdf_download(data: bytes, name: str, sha256: str):
+    """A PDF to save as `name`, never cached, with its SHA-256 for the reader to check."""
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-SHA256"] = sha
+    response.headers["X-Content-SHA256"] = sha256
     return response
 
 
@@ -382,7 +358,7 @@ def pdf(deal_id, contract_id):
 def _render_nda(deal, form=None, error=None):
     sha256 = nda.prepare(deal)
     db.session.commit()  # keep a freshly rendered PDF
-    form = form or NdaConfirmForm()
+    form = form or forms.NdaConfirmForm()
     form.sha256.data = sha256
     return render_template("agreements/nda.html", deal=deal, sha256=sha256,
                            values=nda.variables(deal),
@@ -404,11 +380,7 @@ def nda_pdf(deal_id):
     """The NDA PDF, for the parties and the assigned staff (404 for everyone else)."""
     data, sha256 = nda.pdf(_deal(deal_id))
     db.session.commit()
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"TTO-NDA-{deal_id:06d}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-SHA256"] = sha256
-    return response
+    return _pdf_download(data, f"TTO-NDA-{deal_id:06d}.pdf", sha256)
 
 
 @bp.route("/<int:deal_id>/nda/confirm", methods=["POST"])
@@ -416,7 +388,7 @@ def nda_pdf(deal_id):
 @login_required
 def confirm_nda(deal_id):
     deal = _deal(deal_id)
-    form = NdaConfirmForm()
+    form = forms.NdaConfirmForm()
     form.validate_on_submit()
 
     def refused(exc):
@@ -441,7 +413,7 @@ def _admin_only():
 @login_required
 def templates():
     _admin_only()
-    form = TemplateUploadForm()
+    form = forms.TemplateUploadForm()
     keys = library.keys()
     form.key.choices = choices((k, k) for k in keys)
 

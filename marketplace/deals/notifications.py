@@ -10,14 +10,14 @@ staff until one of them claims it).
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
 from ..accounts.models import Role, User
 from ..extensions import db
 from ..mail.models import OutboxMessage
-from ..mail.services import reading_language, send_email
+from ..mail.services import email_in_language
 from ..notifications import notify, register_kind
 from ..notifications.models import Notification
 from ..notifications.services import Rendered, email_notification
@@ -110,16 +110,16 @@ def email_help_request(event_id: int) -> int:
     staff = db.session.scalars(sa.select(User).where(
         User.role.in_((Role.staff, Role.admin)), User.active.is_(True),
         User.email.not_in(told)).order_by(User.id)).all()
+
+    def help_asked(user: User, lang: str) -> tuple[str, str]:
+        return (gettext("[Tech Trade-On] A deal asks for staff help (#%(id)s)", id=event.deal_id),
+                gettext("Hello %(name)s,\n\nA party to deal #%(id)s asked for help from city "
+                        "staff.\nTheir note: %(note)s\n\nClaim it in the help queue: "
+                        "%(link)s\n",
+                        name=user.display_name, id=event.deal_id,
+                        note=(event.payload or {}).get("note") or "—",
+                        link=_link("deals.staff_queue", lang, f"/{lang}/deals/staff/queue")))
+
     for user in staff:
-        lang = reading_language(user)
-        with force_locale(lang):
-            subject = gettext("[Tech Trade-On] A deal asks for staff help (#%(id)s)",
-                              id=event.deal_id)
-            body = gettext(
-                "Hello %(name)s,\n\nA party to deal #%(id)s asked for help from city staff.\n"
-                "Their note: %(note)s\n\nClaim it in the help queue: %(link)s\n",
-                name=user.display_name, id=event.deal_id,
-                note=(event.payload or {}).get("note") or "—",
-                link=_link("deals.staff_queue", lang, f"/{lang}/deals/staff/queue"))
-        send_email(user.email, subject, body, deal_id=event.deal_id)
+        email_in_language(user, help_asked, deal_id=event.deal_id)
     return len(staff)

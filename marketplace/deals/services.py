@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from .. import jobs
 from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
-from ..errors import Conflict, DomainError, NotFound, PermissionDenied
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied, checked_text
 from ..extensions import db
 from ..listings.models import (
     Listing,
@@ -77,13 +77,9 @@ def open_deal(actor: User, offering: Listing, need: Listing | None = None, *,
     if kind in (DealType.investment, DealType.acquisition) and buyer.kind == OrgKind.agency:
         raise DomainError(_l("Agencies cannot open investment or acquisition deals."),
                           {"deal_type": [_l("Choose another deal type.")]})
-    text = (message or "").strip()
-    if not text:
-        raise DomainError(_l("Write a first message to the other side."),
-                          {"message": [_l("This field is required.")]})
-    if len(text) > MAX_MESSAGE:
-        raise DomainError(_l("The message is too long."),
-                          {"message": [_l("Use at most %(n)d characters.", n=MAX_MESSAGE)]})
+    text = checked_text(message, "message", MAX_MESSAGE,
+                        missing=_l("Write a first message to the other side."),
+                        too_long=_l("The message is too long."))
     if initiator == Side.seller:
         _check_proposal(org, need, kind)
     # The need's and the offering's row locks: two requests opening the same deal (or the same

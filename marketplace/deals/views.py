@@ -2,9 +2,10 @@
 DomainError and show its message (with its status: 409 for a stale offer, 404 for a deal the
 viewer may not see)."""
 
+from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,24 +16,11 @@ from ..accounts.models import User
 from ..actions import done, flash_and_redirect, run_action
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import apply_domain_error, choices
+from ..forms import apply_domain_error, choices, show_refusal
 from ..listings.confidential import CONFIDENTIAL_ACCESS_RULES, register_confidential_access
 from ..listings.models import Listing, ListingKind
 from ..notifications import services as notices
-from . import messages, proposals, services, terms
-from .forms import (
-    AcceptInquiryForm,
-    ActionForm,
-    AssignForm,
-    DeclineForm,
-    MessageForm,
-    NoteForm,
-    OpenDealForm,
-    ProposalForm,
-    terms_form,
-    terms_form_data,
-    terms_from_form,
-)
+from . import forms, messages, proposals, services, terms
 from .integrity import verify, verify_all
 from .models import Deal
 from .notifications import for_event
@@ -68,14 +56,37 @@ def _deal(deal_id: int):
     return services.deal_for_viewer_or_404(deal_id, current_user)
 
 
-def _act(deal_id: int, action, success: str, anchor: str | None = None, lookup=None):
-    """Run `action(deal)`, commit, flash `success`; on a DomainError show the deal again with
-    the message and the error's status. `lookup` finds the deal (by default: for a reader of
-    its content)."""
+def _act(deal_id: int, action, success: str | None = None, anchor: str | None = None,
+         lookup=None):
+    """Run `action(deal)`, commit, flash `success` (by default the message `action` returns);
+    on a DomainError show the deal again with the message and the error's status. `lookup`
+    finds the deal (by default: for a reader of its content)."""
     deal = (lookup or _deal)(deal_id)
-    return run_action(lambda: action(deal), on_success=done(success, _detail_url(deal_id, anchor)),
+    url = _detail_url(deal_id, anchor)
+    return run_action(lambda: action(deal),
+                      on_success=lambda message: done(success or message, url)(message),
                       on_error=lambda exc: (_render_detail(deal_id, error=exc.message),
                                             exc.status))
+
+
+def deal_action(rule: str, form=None, anchor: str | None = None, lookup=None):
+    """A signed-in POST page at `rule` running the decorated `action(deal, form, **values)`
+    through `_act`; the action returns what to flash once it is committed.
+
+    `form()` makes the posted form (the domain checks what it holds); `values` are the rule's
+    other parts (a terms version)."""
+    def register(action):
+        @bp.route(rule, methods=["POST"], endpoint=action.__name__)
+        @login_required
+        @wraps(action)
+        def view(deal_id, **values):
+            posted = form() if form else None
+            if posted is not None:
+                posted.validate_on_submit()
+            return _act(deal_id, lambda deal: action(deal, posted, **values), anchor=anchor,
+                        lookup=lookup)
+        return view
+    return register
 
 
 # ---- lists --------------------------------------------------------------------------------
@@ -108,7 +119,7 @@ def new():
     types = [t.value for t in DealType if not offering.deal_types
              or t.value in offering.deal_types or t in (DealType.investment,
                                                         DealType.acquisition)]
-    form = OpenDealForm()
+    form = forms.OpenDealForm()
     form.set_choices(types, needs, need_required=proposing)
     if request.method == "GET" and request.args.get("need"):
         form.need_id.data = request.args["need"]
@@ -136,9 +147,9 @@ def _need_url(need_id: int) -> str:
     return url_for("listings.need", listing_id=need_id, _anchor="proposals")
 
 
-def _proposal_form(need: Listing, bind: bool = True) -> ProposalForm:
+def _proposal_form(need: Listing, bind: bool = True) -> forms.ProposalForm:
     """The proposal form for `need`; `bind`: with what was posted (else empty)."""
-    form = ProposalForm() if bind else ProposalForm(formdata=None)
+    form = forms.ProposalForm() if bind else forms.ProposalForm(formdata=None)
     form.set_choices(proposals.accepted_types(need), proposals.own_offerings(current_user))
     return form
 
@@ -156,8 +167,8 @@ def _need_proposals(listing: Listing) -> dict | None:
     if proposals.can_review(current_user, listing):
         section["deals"] = proposals.proposals_for(listing)
         section["member"] = listing.is_member(current_user)
-        section.update(decline_form=DeclineForm(formdata=None), reasons=DECLINE_REASONS,
-                       action_form=ActionForm(formdata=None))
+        section.update(decline_form=forms.DeclineForm(formdata=None), reasons=DECLINE_REASONS,
+                       action_form=forms.ActionForm(formdata=None))
     if section["form"] is None and section["refusal"] is None and section["deals"] is None:
         return None
     return section
@@ -170,31 +181,26 @@ def propose(need_id):
     if not proposals.need_is_open(need):
         raise NotFound(_l("This need is not available."))
     form = _proposal_form(need)
-    status = 200
+
+    def page(status: int):
+        refusal = proposals.refusal(current_user, need) if proposals.may_propose(current_user) \
+            else _l("Only startups can propose their technology for a need.")
+        return render_template("deals/propose.html", form=form, need=need,
+                               refusal=refusal if status == 200 else None), status
+
     if form.validate_on_submit():
         offering = None
         if form.offering_id.data:
             offering = db.session.get(Listing, int(form.offering_id.data))
-        try:
-            deal = proposals.propose(current_user, need, deal_type=form.deal_type.data,
-                                     message=form.message.data, offering=offering,
-                                     title=form.title.data, summary=form.summary.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                raise
-            apply_domain_error(form, exc)
-            status = exc.status
-        else:
-            flash(_("Your proposal has been sent. The firm will answer here."), "success")
-            return redirect(_detail_url(deal.id), code=303)
-    elif form.errors:
-        status = 400
-    refusal = proposals.refusal(current_user, need) if proposals.may_propose(current_user) \
-        else _l("Only startups can propose their technology for a need.")
-    return render_template("deals/propose.html", form=form, need=need,
-                           refusal=refusal if status == 200 else None), status
+        return run_action(
+            lambda: proposals.propose(current_user, need, deal_type=form.deal_type.data,
+                                      message=form.message.data, offering=offering,
+                                      title=form.title.data, summary=form.summary.data),
+            on_success=lambda deal: done(
+                _("Your proposal has been sent. The firm will answer here."),
+                _detail_url(deal.id))(deal),
+            on_error=show_refusal(form, page))
+    return page(400 if form.errors else 200)
 
 
 @bp.route("/<int:deal_id>/shortlist", methods=["POST"])
@@ -217,7 +223,7 @@ def decline_proposal(deal_id):
     to the need's list."""
     deal = _deal(deal_id)
     back = _need_url(deal.need_id) if deal.need_id else _detail_url(deal_id)
-    form = DeclineForm()
+    form = forms.DeclineForm()
     form.validate_on_submit()
     return run_action(lambda: deal.decline(current_user, form.reason.data, form.note.data),
                       on_success=done(_("You declined the proposal."), back),
@@ -226,8 +232,8 @@ def decline_proposal(deal_id):
 
 # ---- the deal -----------------------------------------------------------------------------
 
-def _assign_form() -> AssignForm:
-    form = AssignForm()
+def _assign_form() -> forms.AssignForm:
+    form = forms.AssignForm()
     form.staff_id.choices = choices((str(u.id), u.display_name)
                                     for u in services.staff_members())
     return form
@@ -241,7 +247,7 @@ def _render_detail(deal_id: int, error=None):
     if not deal.can_view(current_user):  # staff not assigned: the header, no content
         return render_template("deals/summary.html", deal=deal, actions=actions, error=error,
                                Side=Side, chain=chain,
-                               action_form=ActionForm(), assign_form=assign_form)
+                               action_form=forms.ActionForm(), assign_form=assign_form)
     viewer_side = deal.side_of(current_user)
     versions = deal.terms_versions
     if notices.mark_read(current_user, subject=deal):  # reading the deal reads its notices
@@ -252,9 +258,10 @@ def _render_detail(deal_id: int, error=None):
                                  "reject_terms"},
         versions=versions, terms_rows=terms.display_rows, error=error, Side=Side,
         decline_reasons=DECLINE_REASONS, chain=chain,
-        expires_at=services.expires_at(deal), accept_form=AcceptInquiryForm(),
-        decline_form=DeclineForm(), note_form=NoteForm(), message_form=MessageForm(),
-        action_form=ActionForm(), assign_form=assign_form,
+        expires_at=services.expires_at(deal), accept_form=forms.AcceptInquiryForm(),
+        decline_form=forms.DeclineForm(), note_form=forms.NoteForm(),
+        message_form=forms.MessageForm(),
+        action_form=forms.ActionForm(), assign_form=assign_form,
         confidential_ok={side: deal.sees_confidential_of(current_user, side) for side in Side})
 
 
@@ -264,38 +271,28 @@ def detail(deal_id):
     return _render_detail(deal_id)
 
 
-@bp.route("/<int:deal_id>/accept", methods=["POST"])
-@login_required
-def accept(deal_id):
-    form = AcceptInquiryForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda d: d.accept_inquiry(current_user, form.require_nda.data),
-                _("You accepted the inquiry."))
+@deal_action("/<int:deal_id>/accept", forms.AcceptInquiryForm)
+def accept(deal, form):
+    deal.accept_inquiry(current_user, form.require_nda.data)
+    return _("You accepted the inquiry.")
 
 
-@bp.route("/<int:deal_id>/decline", methods=["POST"])
-@login_required
-def decline(deal_id):
-    form = DeclineForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda d: d.decline(current_user, form.reason.data, form.note.data),
-                _("You declined the deal."))
+@deal_action("/<int:deal_id>/decline", forms.DeclineForm)
+def decline(deal, form):
+    deal.decline(current_user, form.reason.data, form.note.data)
+    return _("You declined the deal.")
 
 
-@bp.route("/<int:deal_id>/withdraw", methods=["POST"])
-@login_required
-def withdraw(deal_id):
-    form = NoteForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda d: d.withdraw(current_user, form.note.data),
-                _("You withdrew from the deal."))
+@deal_action("/<int:deal_id>/withdraw", forms.NoteForm)
+def withdraw(deal, form):
+    deal.withdraw(current_user, form.note.data)
+    return _("You withdrew from the deal.")
 
 
-@bp.route("/<int:deal_id>/nda/require", methods=["POST"])
-@login_required
-def require_nda(deal_id):
-    return _act(deal_id, lambda d: d.require_nda(current_user),
-                _("An NDA is now required before confidential details are shared."))
+@deal_action("/<int:deal_id>/nda/require")
+def require_nda(deal, _form):
+    deal.require_nda(current_user)
+    return _("An NDA is now required before confidential details are shared.")
 
 
 # ---- terms --------------------------------------------------------------------------------
@@ -306,55 +303,48 @@ def new_terms(deal_id):
     deal = _deal(deal_id)
     current = deal.current_terms
     if request.method == "GET":
-        data = terms_form_data(deal.deal_type, current.fields) if current else {}
+        data = forms.terms_form_data(deal.deal_type, current.fields) if current else {}
         data.setdefault("vat", terms.usual_vat(deal.buyer.country))
-        form = terms_form(deal.deal_type, data=data)
+        form = forms.terms_form(deal.deal_type, data=data)
         form.based_on_version.data = str(deal.current_version)
     else:
-        form = terms_form(deal.deal_type)
-    status = 200
+        form = forms.terms_form(deal.deal_type)
+
+    def page(status: int, shown=deal):
+        return render_template("deals/terms_form.html", deal=shown, form=form,
+                               current=current, terms_rows=terms.display_rows), status
+
+    def refused(exc: DomainError):
+        apply_domain_error(form, exc)
+        if exc.fields.get("based_on_version"):
+            form.form_errors.append(str(exc.message))
+        return page(exc.status, _deal(deal_id))
+
     if form.validate_on_submit():
-        try:
-            clean = terms_from_form(deal.deal_type, form)
-            version = deal.propose_terms(current_user, int(form.based_on_version.data or 0),
-                                         clean)
-            number = version.version
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                raise
-            apply_domain_error(form, exc)
-            if exc.fields.get("based_on_version"):
-                form.form_errors.append(str(exc.message))
-            status = exc.status
-            deal = _deal(deal_id)
-        else:
-            flash(_("Version %(version)s of the terms was sent to the other side.",
-                    version=number), "success")
-            return redirect(_detail_url(deal_id, "terms"), code=303)
-    elif form.errors:
+        def propose() -> int:
+            clean = forms.terms_from_form(deal.deal_type, form)
+            return deal.propose_terms(current_user, int(form.based_on_version.data or 0),
+                                      clean).version
+
+        return run_action(propose, on_success=lambda number: done(
+            _("Version %(version)s of the terms was sent to the other side.", version=number),
+            _detail_url(deal_id, "terms"))(number), on_error=refused)
+    if form.errors:
         form.form_errors.extend(form.based_on_version.errors)  # a hidden field shows none
-        status = 400
-    return render_template("deals/terms_form.html", deal=deal, form=form, current=current,
-                           terms_rows=terms.display_rows), status
+        return page(400)
+    return page(200)
 
 
-@bp.route("/<int:deal_id>/terms/<int:version>/accept", methods=["POST"])
-@login_required
-def accept_terms(deal_id, version):
-    return _act(deal_id, lambda d: d.accept_terms(current_user, version),
-                _("You accepted version %(version)s. The terms are agreed.", version=version),
-                "terms")
+@deal_action("/<int:deal_id>/terms/<int:version>/accept", anchor="terms")
+def accept_terms(deal, _form, version):
+    deal.accept_terms(current_user, version)
+    return _("You accepted version %(version)s. The terms are agreed.", version=version)
 
 
-@bp.route("/<int:deal_id>/terms/<int:version>/reject", methods=["POST"])
-@login_required
-def reject_terms(deal_id, version):
-    form = NoteForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda d: d.reject_terms(current_user, version, form.note.data),
-                _("You rejected version %(version)s.", version=version), "terms")
+@deal_action("/<int:deal_id>/terms/<int:version>/reject", forms.NoteForm, anchor="terms")
+def reject_terms(deal, form, version):
+    deal.reject_terms(current_user, version, form.note.data)
+    return _("You rejected version %(version)s.", version=version)
 
 
 @bp.route("/<int:deal_id>/terms/compare")
@@ -374,16 +364,12 @@ def compare(deal_id):
 
 # ---- conversation -------------------------------------------------------------------------
 
-@bp.route("/<int:deal_id>/messages", methods=["POST"])
-@login_required
-def post_message(deal_id):
-    form = MessageForm()
-    form.validate_on_submit()
+@deal_action("/<int:deal_id>/messages", forms.MessageForm, anchor="messages")
+def post_message(deal, form):
     upload = form.attachment.data
     files = [(upload.filename, upload.read())] if upload and upload.filename else []
-    return _act(deal_id, lambda d: messages.post_message(d, current_user, form.body.data,
-                                                         files, form.confidential.data),
-                _("Your message was sent."), "messages")
+    messages.post_message(deal, current_user, form.body.data, files, form.confidential.data)
+    return _("Your message was sent.")
 
 
 @bp.route("/<int:deal_id>/attachments/<int:attachment_id>")
@@ -400,13 +386,10 @@ def attachment(deal_id, attachment_id):
 
 # ---- staff --------------------------------------------------------------------------------
 
-@bp.route("/<int:deal_id>/help", methods=["POST"])
-@login_required
-def request_help(deal_id):
-    form = NoteForm()
-    form.validate_on_submit()
-    return _act(deal_id, lambda d: d.request_help(current_user, form.note.data),
-                _("Staff have been asked to help with this deal."))
+@deal_action("/<int:deal_id>/help", forms.NoteForm)
+def request_help(deal, form):
+    deal.request_help(current_user, form.note.data)
+    return _("Staff have been asked to help with this deal.")
 
 
 @bp.route("/<int:deal_id>/claim", methods=["POST"])
@@ -423,21 +406,15 @@ def claim(deal_id):
                       reraise=())
 
 
-@bp.route("/<int:deal_id>/assign", methods=["POST"])
-@login_required
-def assign(deal_id):
-    form = _assign_form()
-    form.validate_on_submit()
-
-    def assign_staff(deal):
-        staff = db.session.get(User, int(form.staff_id.data or 0))
-        if staff is None:
-            raise DomainError(_l("Choose a staff member."))
-        deal.assign_staff(current_user, staff)
-        audit.record(current_user, "deal_assigned", deal, details={"staff_id": staff.id})
-
-    return _act(deal_id, assign_staff, _("The staff member was assigned."),
-                lookup=lambda i: services.deal_header_for_or_404(i, current_user))
+@deal_action("/<int:deal_id>/assign", _assign_form,
+             lookup=lambda deal_id: services.deal_header_for_or_404(deal_id, current_user))
+def assign(deal, form):
+    staff = db.session.get(User, int(form.staff_id.data or 0))
+    if staff is None:
+        raise DomainError(_l("Choose a staff member."))
+    deal.assign_staff(current_user, staff)
+    audit.record(current_user, "deal_assigned", deal, details={"staff_id": staff.id})
+    return _("The staff member was assigned.")
 
 
 @bp.route("/staff/queue")
@@ -445,7 +422,7 @@ def assign(deal_id):
 def staff_queue():
     mine = db.session.scalars(services.deals_for(current_user, "open")).all()
     return render_template("deals/staff_queue.html", waiting=services.help_queue(), mine=mine,
-                           form=ActionForm())
+                           form=forms.ActionForm())
 
 
 @bp.route("/staff/integrity")

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -30,7 +30,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import DocumentError, TemplateInvalid
-from .render import check_signatures, render_html
+from .render import RenderOptions, check_signatures, render_html
 from .templates import BASE_DIR, ContractTemplate
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -102,28 +102,21 @@ class RenderedContract:
     terms: dict[str, Any]
 
 
-def terms_payload(
-    template: ContractTemplate,
-    variables: dict[str, Any],
-    *,
-    lang: str,
-    contract_no: str,
-    contract_version: int,
-    overrides: Mapping[str, Any] | None,
-    signatures: list[dict] | None,
-) -> dict[str, Any]:
-    """What the PDF carries as its JSON attachment (validated, JSON-shaped)."""
+def terms_payload(template: ContractTemplate, variables: dict[str, Any],
+                  options: RenderOptions) -> dict[str, Any]:
+    """What the PDF carries as its JSON attachment (validated, JSON-shaped); `options` as given
+    to `render_pdf`, with `render_html`'s defaults."""
     payload = {
         "template": template.key,
         "template_version": template.version,
-        "language": lang,
-        "contract_no": str(contract_no),
-        "contract_version": int(contract_version),
+        "language": options.get("lang", "ko"),
+        "contract_no": str(options.get("contract_no", "DRAFT")),
+        "contract_version": int(options.get("contract_version", 1)),
         "variables": template.validate(variables),
-        "overrides": dict(overrides or {}),
+        "overrides": dict(options.get("overrides") or {}),
     }
-    if signatures:
-        payload["signatures"] = check_signatures(signatures)
+    if options.get("signatures"):
+        payload["signatures"] = check_signatures(options["signatures"])
     return payload
 
 
@@ -153,40 +146,15 @@ def _styles(folder: Path):
     return fetcher, font_config, counter_style, stylesheets, threading.Lock()
 
 
-def render_pdf(
-    template: ContractTemplate,
-    variables: dict[str, Any],
-    *,
-    lang: str = "ko",
-    overrides: Mapping[str, Any] | None = None,
-    contract_no: str = "DRAFT",
-    contract_version: int = 1,
-    prevailing_language: str = "ko",
-    signatures: list[dict] | None = None,
-) -> RenderedContract:
+def render_pdf(template: ContractTemplate, variables: dict[str, Any],
+               **options: Unpack[RenderOptions]) -> RenderedContract:
     """Render the contract to PDF/A-3b bytes with the Terms embedded; also their SHA-256 hex.
 
-    The same arguments give the same bytes (no clock or random id goes into the file).
+    `options` are `render_html`'s. The same arguments give the same bytes (no clock or random
+    id goes into the file).
     """
-    html = render_html(
-        template,
-        variables,
-        lang=lang,
-        overrides=overrides,
-        contract_no=contract_no,
-        contract_version=contract_version,
-        prevailing_language=prevailing_language,
-        signatures=signatures,
-    )
-    terms = terms_payload(
-        template,
-        variables,
-        lang=lang,
-        contract_no=contract_no,
-        contract_version=contract_version,
-        overrides=overrides,
-        signatures=signatures,
-    )
+    html = render_html(template, variables, **options)
+    terms = terms_payload(template, variables, options)
     stamp = _stamp(terms)
     base_url = template.path.as_uri() + "/"
     try:

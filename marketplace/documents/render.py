@@ -21,7 +21,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -113,6 +113,14 @@ def josa(value, name: str) -> Markup:
         raise TemplateRuntimeError(str(exc)) from exc
 
 
+def _in_document_language(format_value):
+    """A filter giving `format_value(value, lang)` in the language of the text being rendered."""
+    @pass_context
+    def in_language(ctx, value):
+        return format_value(value, _lang(ctx))
+    return in_language
+
+
 def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironment:
     """A sandboxed, autoescaping environment that sees only this template folder and `_base`."""
     env = ImmutableSandboxedEnvironment(
@@ -132,22 +140,6 @@ def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironmen
         spec = fields[name]
         return spec.labels[_lang(ctx)][value]
 
-    @pass_context
-    def money(ctx, value):
-        return format_money(value, _lang(ctx))
-
-    @pass_context
-    def date(ctx, value):
-        return format_date_value(value, _lang(ctx))
-
-    @pass_context
-    def percent(ctx, value):
-        return format_percent_value(value, _lang(ctx))
-
-    @pass_context
-    def number(ctx, value):
-        return format_number(value, _lang(ctx))
-
     def ref(clause_id):
         return Markup(f"<!--ref:{escape(clause_id)}-->")
 
@@ -156,10 +148,10 @@ def make_environment(template: ContractTemplate) -> ImmutableSandboxedEnvironmen
 
     env.filters.update(
         label=label,
-        money=money,
-        date=date,
-        percent=percent,
-        number=number,
+        money=_in_document_language(format_money),
+        date=_in_document_language(format_date_value),
+        percent=_in_document_language(format_percent_value),
+        number=_in_document_language(format_number),
         ref=ref,
         paras=paras,
         times=multiply_money,
@@ -326,6 +318,17 @@ def _certificate_rows(
             row["role"] = template.fields[sig["party"]].label[lang]
         rows.append(row)
     return rows
+
+
+class RenderOptions(TypedDict, total=False):
+    """`render_html`'s keyword arguments, which `render_pdf` takes too."""
+
+    lang: str
+    overrides: Mapping[str, Any] | None
+    contract_no: str
+    contract_version: int
+    prevailing_language: str
+    signatures: list[dict] | None
 
 
 def render_html(

@@ -1,14 +1,15 @@
 """The rules of an introduction: who may ask, answer, arrange it and open a deal from it."""
 
+from functools import partial
+
 import sqlalchemy as sa
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Organisation, OrgKind, User
 from ..clock import utcnow
 from ..deals.services import open_deal
-from ..errors import Conflict, DomainError, NotFound, PermissionDenied
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied, checked_text
 from ..extensions import db
 from ..listings.models import Listing
 from ..notifications import notify, register_kind
@@ -21,14 +22,8 @@ NOT_FOUND = _l("This introduction does not exist.")
 
 
 def _text(name: str, value: str | None, limit: int, required: bool = False) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_l("Write a short note for the startup."),
-                          {name: [_l("This field is required.")]})
-    if len(value) > limit:
-        raise DomainError(_l("Some fields are too long."),
-                          {name: [_l("Use at most %(n)d characters.", n=limit)]})
-    return value or None
+    return checked_text(value, name, limit, missing=_l("Write a short note for the startup.")
+                        if required else None, too_long=_l("Some fields are too long."))
 
 
 def ask(actor: User, startup: Organisation | None, note: str,
@@ -164,35 +159,33 @@ def _intro(notice) -> Introduction | None:
     return db.session.get(Introduction, notice.subject_id)
 
 
+#: Each notice about an introduction: its kind's label, and its sentence (which may name the
+#: investor and the startup).
+SENTENCES = {
+    "introduction_requested": (
+        _l("An investor asks for an introduction"),
+        _l("%(investor)s asks to meet you for a one-to-one introduction.")),
+    "introduction_accepted": (
+        _l("A startup accepted your introduction"),
+        _l("%(startup)s accepted your request for an introduction.")),
+    "introduction_declined": (
+        _l("A startup declined your introduction"),
+        _l("%(startup)s declined your request for an introduction.")),
+    "introduction_arranged": (
+        _l("Staff arranged an introduction"),
+        _l("City staff arranged the introduction of %(investor)s and %(startup)s.")),
+}
+
+
 def _render(notice, sentence) -> Rendered | None:
     intro = _intro(notice)
     if intro is None:
         return None
-    return Rendered(sentence(intro), "introductions.detail", {"intro_id": intro.id},
+    text = str(sentence) % {"investor": intro.investor.name, "startup": intro.startup.name}
+    return Rendered(text, "introductions.detail", {"intro_id": intro.id},
                     detail=intro.note if notice.kind == "introduction_requested" else
                     (intro.meeting or intro.answer or ""))
 
 
-@register_kind("introduction_requested", _l("An investor asks for an introduction"))
-def _requested(notice):
-    return _render(notice, lambda i: gettext(
-        "%(investor)s asks to meet you for a one-to-one introduction.", investor=i.investor.name))
-
-
-@register_kind("introduction_accepted", _l("A startup accepted your introduction"))
-def _accepted(notice):
-    return _render(notice, lambda i: gettext(
-        "%(startup)s accepted your request for an introduction.", startup=i.startup.name))
-
-
-@register_kind("introduction_declined", _l("A startup declined your introduction"))
-def _declined(notice):
-    return _render(notice, lambda i: gettext(
-        "%(startup)s declined your request for an introduction.", startup=i.startup.name))
-
-
-@register_kind("introduction_arranged", _l("Staff arranged an introduction"))
-def _arranged(notice):
-    return _render(notice, lambda i: gettext(
-        "City staff arranged the introduction of %(investor)s and %(startup)s.",
-        investor=i.investor.name, startup=i.startup.name))
+for _kind, (_label, _sentence) in SENTENCES.items():
+    register_kind(_kind, _label)(partial(_render, sentence=_sentence))

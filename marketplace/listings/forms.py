@@ -16,8 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import AmountField, LocalDateField, choices, minor_amounts
-from ..i18n.formatting import minor_to_major
+from ..forms import AmountField, LocalDateField, choices, minor_amounts, show_amounts
 from .challenges import DeclineReason
 from .validation import local_timezone
 from .vocabulary import (
@@ -94,12 +93,7 @@ class _ListingForm(FlaskForm):
         self.deal_types.data = list(listing.deal_types or [])
         trl_field = self.trl_field()
         trl_field.data = str(getattr(listing, trl_field.name) or "")
-        if listing.currency:
-            self.currency.data = listing.currency
-            for name in ("price_min", "price_max"):
-                value = getattr(listing, name)
-                getattr(self, name).data = (minor_to_major(value, listing.currency)
-                                            if value is not None else None)
+        show_amounts(self, listing, ("price_min", "price_max"))
 
     def to_data(self) -> dict | None:
         """The service's input dict, or None after adding field errors (bad amounts)."""

@@ -4,8 +4,10 @@ import logging
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 
 from .. import jobs
 from ..clock import utcnow
@@ -27,6 +29,16 @@ _secret_fillers: dict[str, Callable[[OutboxMessage], str | None]] = {}
 def reading_language(user) -> str:
     """The language e-mail to `user` is written in: their preference, else Korean."""
     return user.preferred_language if user.preferred_language in MAIL_LANGUAGES else "ko"
+
+
+def email_in_language(user, write: Callable[[Any, str], tuple[str, str]], *,
+                      deal_id: int | None = None) -> None:
+    """E-mail `user` the (subject, body) that `write(user, lang)` gives, written in the user's
+    reading language `lang`."""
+    lang = reading_language(user)
+    with force_locale(lang):
+        subject, body = write(user, lang)
+    send_email(user.email, subject, body, deal_id=deal_id)
 
 
 def secret_filler(kind: str):

@@ -7,8 +7,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import AmountField, choices, minor_amounts
-from ..i18n.formatting import minor_to_major
+from ..forms import AmountField, choices, minor_amounts, show_amounts
 from ..listings.vocabulary import CURRENCIES, SECTOR_LABELS, TRL_LABELS
 from .records import REGION_LABELS, InvestorStage
 
@@ -65,12 +64,7 @@ class ProfileForm(FlaskForm):
         for name in ("trl_min", "trl_max"):
             value = getattr(profile, name)
             getattr(self, name).data = str(value) if value else ""
-        if profile.currency:
-            self.currency.data = profile.currency
-            for name in ("ticket_min", "ticket_max"):
-                value = getattr(profile, name)
-                getattr(self, name).data = (minor_to_major(value, profile.currency)
-                                            if value is not None else None)
+        show_amounts(self, profile, ("ticket_min", "ticket_max"))
 
     def to_data(self) -> dict | None:
         """The service's input, or None after adding field errors (bad amounts)."""

@@ -9,7 +9,6 @@ nobody.
 
 import sqlalchemy as sa
 from flask import has_app_context
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import domain_events, jobs
@@ -18,8 +17,6 @@ from ..listings.models import Listing
 from ..listings.vocabulary import ListingStatus
 from .jobs import recompute_listing_job
 from .settings import setting
-
-QUEUED = "matching_queued"
 
 
 def _changed(listing: Listing) -> bool:
@@ -38,19 +35,9 @@ def queue_recompute(listing: Listing, session: Session) -> None:
         return
     if listing.id is None or not _changed(listing):
         return
-    queued = session.info.setdefault(QUEUED, set())
     key = (listing.id, listing.version, str(listing.status), listing.hidden_at is None)
-    if key not in queued:
-        queued.add(key)
-        jobs.enqueue(recompute_listing_job, listing.id)
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop(QUEUED, None)
+    jobs.enqueue_once(key, recompute_listing_job, listing.id)
 
 
 def init_app(app) -> None:
     domain_events.listing_changed.connect(queue_recompute, weak=False)
-    if not event.contains(Session, "after_commit", _forget):
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_soft_rollback", _forget)

@@ -16,7 +16,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..notifications import notify, register_kind
 from ..notifications.models import Notification
-from ..notifications.services import Rendered, email_notification
+from ..notifications.services import Rendered, about, email_notification
 from .explanation_text import explanation_text
 from .records import InvestorMatch, Match
 
@@ -61,10 +61,8 @@ def _reader_org_id(notice: Notification) -> int | None:
 
 
 @register_kind(MATCH, _l("A strong match for one of your listings"))
-def _render_match(notice: Notification) -> Rendered | None:
-    match = db.session.get(Match, notice.subject_id)
-    if match is None:
-        return None
+@about(Match)
+def _render_match(notice: Notification, match: Match) -> Rendered:
     lang = _lang()
     own_is_need = match.need.organisation_id == _reader_org_id(notice)
     own, other = (match.need, match.offering) if own_is_need else (match.offering, match.need)
@@ -77,10 +75,8 @@ def _render_match(notice: Notification) -> Rendered | None:
 
 
 @register_kind(INVESTOR_MATCH, _l("A strong match between an investor and an offering"))
-def _render_investor_match(notice: Notification) -> Rendered | None:
-    match = db.session.get(InvestorMatch, notice.subject_id)
-    if match is None:
-        return None
+@about(InvestorMatch)
+def _render_investor_match(notice: Notification, match: InvestorMatch) -> Rendered:
     lang = _lang()
     offering, score = match.offering.text("title", lang), f"{match.score:.2f}"
     if match.investor_org_id == _reader_org_id(notice):

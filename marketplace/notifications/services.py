@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import wraps
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -50,6 +51,18 @@ def register_kind(name: str, label, default: Delivery = Delivery.email):
         KINDS[name] = Kind(name, label, render, Delivery(default))
         return render
     return register
+
+
+def about(model) -> Callable:
+    """For a renderer of notices about a `model` row: it is called as `render(notice, row)`, and
+    a notice whose row is gone is not shown (None)."""
+    def wrap(render: Callable[[Notification, object], Rendered | None]):
+        @wraps(render)
+        def with_subject(notice: Notification) -> Rendered | None:
+            row = db.session.get(model, notice.subject_id)
+            return None if row is None else render(notice, row)
+        return with_subject
+    return wrap
 
 
 def subject_of(subject) -> tuple[str, int]:

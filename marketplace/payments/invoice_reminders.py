@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from .. import jobs
 from ..extensions import db
 from ..i18n.dates import show_date
 from ..i18n.formatting import money
-from ..mail.services import reading_language, send_email
+from ..mail.services import email_in_language
 from .ledger import balance, lock_deal
 from .models import MONEY_IN, LedgerEntry, PaymentRequest, TaxInvoice, TaxInvoiceReminder
 from .tax_invoices import needs_reminder, paid_on
@@ -28,24 +28,24 @@ def _link(lang: str, deal_id: int) -> str:
 
 def _email(req: PaymentRequest, current) -> None:
     day = paid_on(current)
+
+    def reminder(member, lang: str) -> tuple[str, str]:
+        return (gettext("Record the tax invoice for payment %(reference)s",
+                        reference=req.reference),
+                gettext(
+                    "Hello %(name)s,\n\nThe payment %(reference)s of %(total)s (supply value "
+                    "%(supply)s, VAT %(vat)s) arrived on %(day)s, and no tax invoice has been "
+                    "recorded for it yet. Once you have issued the e-tax invoice, record its "
+                    "approval number and issue date on the deal's payments page:\n\n%(link)s",
+                    name=member.display_name, reference=req.reference,
+                    total=money(req.amount, req.currency),
+                    supply=money(req.supply_value, req.currency),
+                    vat=money(req.vat, req.currency), day=show_date(day),
+                    link=_link(lang, req.deal_id)))
+
     for member in req.payee.members:
-        if not member.active:
-            continue
-        lang = reading_language(member)
-        with force_locale(lang):
-            subject = gettext("Record the tax invoice for payment %(reference)s",
-                              reference=req.reference)
-            body = gettext(
-                "Hello %(name)s,\n\nThe payment %(reference)s of %(total)s (supply value "
-                "%(supply)s, VAT %(vat)s) arrived on %(day)s, and no tax invoice has been "
-                "recorded for it yet. Once you have issued the e-tax invoice, record its "
-                "approval number and issue date on the deal's payments page:\n\n%(link)s",
-                name=member.display_name, reference=req.reference,
-                total=money(req.amount, req.currency),
-                supply=money(req.supply_value, req.currency),
-                vat=money(req.vat, req.currency), day=show_date(day),
-                link=_link(lang, req.deal_id))
-        send_email(member.email, subject, body, deal_id=req.deal_id)
+        if member.active:
+            email_in_language(member, reminder, deal_id=req.deal_id)
 
 
 @jobs.periodic(24 * 3600)

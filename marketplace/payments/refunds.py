@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..deals.models import Deal
-from ..errors import Conflict, DomainError, PermissionDenied
+from ..errors import Conflict, DomainError, PermissionDenied, checked_text
 from ..extensions import db
 from . import stripe_gateway as gateway
 from .card import request_from_metadata
@@ -107,13 +107,8 @@ def refund(entry: LedgerEntry, user, amount: int, reason: str, nonce: str) -> Le
     if not by_transfer and (entry.kind != EntryKind.succeeded
                             or not entry.provider_payment_intent):
         raise Conflict(_l("Only a card payment can be refunded here."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Say why the money is refunded."),
-                          {"reason": [_l("This field is required.")]})
-    if len(reason) > MAX_NOTE:
-        raise DomainError(_l("The reason is too long."),
-                          {"reason": [_l("Use at most %(n)d characters.", n=MAX_NOTE)]})
+    reason = checked_text(reason, "reason", MAX_NOTE, missing=_l("Say why the money is refunded."),
+                          too_long=_l("The reason is too long."))
     if by_transfer:
         return _record_transfer_refund(entry, user, amount, reason, nonce)
     if not gateway.available():

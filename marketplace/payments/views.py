@@ -3,6 +3,7 @@ happens inside the service before anything is written for it; if it fails, the t
 rolled back and the page says so."""
 
 import logging
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -101,19 +102,34 @@ def _render(deal_id: int, error=None, forms: dict | None = None):
         card_available=gateway.available())
 
 
-def _run(deal_id: int, action, success, anchor: str | None = None, forms: dict | None = None,
-         on_success=None):
-    """Run `action()` and commit, then go back to the deal's payments with `success`; a
-    DomainError shows the page again with its message and `forms` (a 404 stays a 404)."""
-    return run_action(
-        action, on_success=on_success or done(success, _deal_url(deal_id, anchor)),
-        on_error=lambda exc: (_render(deal_id, error=exc.message, forms=forms), exc.status))
+def _run(deal_id: int, action, success=None, anchor: str | None = None,
+         forms: dict | None = None, on_success=None):
+    """Run `action()` and commit, then go back to the deal's payments with `success` (by
+    default the message `action` returns); a DomainError shows the page again with its message
+    and `forms` (a 404 stays a 404), and so does a failed call to the card payment service."""
+    url = _deal_url(deal_id, anchor)
+    try:
+        return run_action(
+            action, on_success=on_success or (lambda result: done(success or result, url)(result)),
+            on_error=lambda exc: (_render(deal_id, error=exc.message, forms=forms), exc.status))
+    except gateway.GatewayError as exc:
+        db.session.rollback()
+        log.warning("payment provider call failed: %s", exc)
+        return _render(deal_id, error=GATEWAY_FAILED), 502
 
 
-def _gateway_failed(deal_id: int, exc: gateway.GatewayError):
-    db.session.rollback()
-    log.warning("payment provider call failed: %s", exc)
-    return _render(deal_id, error=GATEWAY_FAILED), 502
+def _button_post(rule: str):
+    """A signed-in POST page at `rule` for a button, whose form carries only the CSRF token."""
+    def register(view):
+        @bp.route(rule, methods=["POST"], endpoint=view.__name__)
+        @login_required
+        @wraps(view)
+        def pressed(**values):
+            if not ActionForm().validate_on_submit():
+                abort(400)
+            return view(**values)
+        return pressed
+    return register
 
 
 @bp.route("/deals/<int:deal_id>")
@@ -122,23 +138,16 @@ def deal_payments(deal_id):
     return _render(deal_id)
 
 
-@bp.route("/requests/<int:request_id>/checkout", methods=["POST"])
-@login_required
+@_button_post("/requests/<int:request_id>/checkout")
 def checkout(request_id):
     req = ledger.request_for_viewer_or_404(request_id, current_user)
-    deal_id = req.deal_id
-    if not ActionForm().validate_on_submit():
-        abort(400)
     # Whatever else the browser sent (an amount, a currency) is not read.
     success = url_for("payments.checkout_success", request_id=req.id, _external=True)
     cancel = url_for("payments.checkout_cancel", request_id=req.id, _external=True)
-    try:
-        return _run(deal_id, lambda: card.start_checkout(
-            req, current_user, lang=_lang(),
-            success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel),
-            None, on_success=lambda checkout_url: redirect(checkout_url, code=303))
-    except gateway.GatewayError as exc:
-        return _gateway_failed(deal_id, exc)
+    return _run(req.deal_id, lambda: card.start_checkout(
+        req, current_user, lang=_lang(),
+        success_url=success + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=cancel),
+        on_success=lambda checkout_url: redirect(checkout_url, code=303))
 
 
 @bp.route("/requests/<int:request_id>/success")
@@ -158,60 +167,60 @@ def checkout_cancel(request_id):
     return render_template("payments/returned.html", req=req, paid=False, cancelled=True)
 
 
-def _submit(deal_id: int, form, key: tuple, check: str, action, success: str, anchor: str):
-    """Validate `form`, run `action()` and commit; otherwise show the page again with `form`."""
-    if not form.validate_on_submit():
-        return _render(deal_id, error=check, forms={key: form}), 400
-    return _run(deal_id, action, success, anchor, {key: form})
+def _form_post(rule: str, form_class, key: str, prefix: str, check):
+    """A signed-in POST page at `rule` about a payment request (`request_id`) or a ledger entry
+    (`entry_id`) the viewer may see, posting the `form_class` form the page shows with
+    `prefix`. A valid form runs the decorated `action(subject, form)` and commits, and the
+    message it returns is flashed; otherwise the page shows the form again (as `key`) with
+    `check` or the refusal."""
+    def register(action):
+        @bp.route(rule, methods=["POST"], endpoint=action.__name__)
+        @login_required
+        @wraps(action)
+        def view(request_id=None, entry_id=None):
+            if entry_id is None:
+                subject = ledger.request_for_viewer_or_404(request_id, current_user)
+                request_id = subject.id
+            else:
+                subject = ledger.entry_for_viewer_or_404(entry_id, current_user)
+                request_id = subject.payment_request_id
+            form = form_class(prefix=f"{prefix}{subject.id}")
+            forms = {(key, subject.id): form}
+            if not form.validate_on_submit():
+                return _render(subject.deal_id, error=check, forms=forms), 400
+            return _run(subject.deal_id, lambda: action(subject, form),
+                        anchor=f"request-{request_id}", forms=forms)
+        return view
+    return register
 
 
-@bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
-@login_required
-def declare_transfer(request_id):
-    req = ledger.request_for_viewer_or_404(request_id, current_user)
-    form = TransferForm(prefix=f"t{req.id}")
-    return _submit(
-        req.deal_id, form, ("transfer", req.id), _("Check the transfer details."),
-        lambda: transfers.declare_transfer(req, current_user, form.reference.data,
-                                          form.value_date.data),
-        _("Your bank transfer was recorded. The other side will confirm when it arrives."),
-        f"request-{req.id}")
+@_form_post("/requests/<int:request_id>/transfer", TransferForm, "transfer", "t",
+            _l("Check the transfer details."))
+def declare_transfer(req, form):
+    transfers.declare_transfer(req, current_user, form.reference.data, form.value_date.data)
+    return _("Your bank transfer was recorded. The other side will confirm when it arrives.")
 
 
-@bp.route("/requests/<int:request_id>/tax-invoice", methods=["POST"])
-@login_required
-def record_tax_invoice(request_id):
-    req = ledger.request_for_viewer_or_404(request_id, current_user)
-    form = TaxInvoiceForm(prefix=f"i{req.id}")
-    return _submit(
-        req.deal_id, form, ("invoice", req.id), _("Check the tax invoice."),
-        lambda: tax_invoices.record(req, current_user, form.approval_no.data,
-                                    form.issued_on.data),
-        _("The tax invoice was recorded."), f"request-{req.id}")
+@_form_post("/requests/<int:request_id>/tax-invoice", TaxInvoiceForm, "invoice", "i",
+            _l("Check the tax invoice."))
+def record_tax_invoice(req, form):
+    tax_invoices.record(req, current_user, form.approval_no.data, form.issued_on.data)
+    return _("The tax invoice was recorded.")
 
 
-@bp.route("/entries/<int:entry_id>/confirm", methods=["POST"])
-@login_required
+@_button_post("/entries/<int:entry_id>/confirm")
 def confirm_transfer(entry_id):
     entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
-    deal_id = entry.deal_id
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _run(deal_id, lambda: transfers.confirm_transfer(entry, current_user),
+    return _run(entry.deal_id, lambda: transfers.confirm_transfer(entry, current_user),
                 _("You confirmed that the transfer arrived."),
                 f"request-{entry.payment_request_id}")
 
 
-@bp.route("/entries/<int:entry_id>/reject", methods=["POST"])
-@login_required
-def reject_transfer(entry_id):
-    entry = ledger.entry_for_viewer_or_404(entry_id, current_user)
-    form = RejectTransferForm(prefix=f"x{entry.id}")
-    return _submit(
-        entry.deal_id, form, ("reject", entry.id), _("Check the note."),
-        lambda: transfers.reject_transfer(entry, current_user, form.note.data),
-        _("You said the transfer has not arrived. The other side can pay again."),
-        f"request-{entry.payment_request_id}")
+@_form_post("/entries/<int:entry_id>/reject", RejectTransferForm, "reject", "x",
+            _l("Check the note."))
+def reject_transfer(entry, form):
+    transfers.reject_transfer(entry, current_user, form.note.data)
+    return _("You said the transfer has not arrived. The other side can pay again.")
 
 
 def _refund_recorded(entry, amount: int, form):
@@ -245,11 +254,8 @@ def refund(entry_id):
     message = _("The refund by bank transfer was recorded.") \
         if entry.kind == EntryKind.transfer_confirmed \
         else _("The refund was sent to the card payment service.")
-    try:
-        return _run(deal_id, lambda: _refund_recorded(entry, amount, form),
-                    message, f"request-{request_id}", {("refund", entry.id): form})
-    except gateway.GatewayError as exc:
-        return _gateway_failed(deal_id, exc)
+    return _run(deal_id, lambda: _refund_recorded(entry, amount, form),
+                message, f"request-{request_id}", {("refund", entry.id): form})
 
 
 @bp.route("/entries/<int:entry_id>/receipt.pdf")
@@ -268,10 +274,7 @@ def receipt(entry_id):
     return response
 
 
-@bp.route("/deals/<int:deal_id>/close", methods=["POST"])
-@login_required
+@_button_post("/deals/<int:deal_id>/close")
 def close(deal_id):
     deal = deal_services.deal_for_viewer_or_404(deal_id, current_user)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     return _run(deal_id, lambda: ledger.close_deal(deal, current_user), _("The deal is closed."))

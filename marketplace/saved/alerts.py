@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
 from .. import domain_events, jobs
@@ -28,7 +27,6 @@ from .models import SavedSearch, SavedSearchHit
 from .searches import candidates, keywords_match
 
 KIND = "saved_search"
-QUEUED = "saved_search_queued"
 
 
 @jobs.job(queue="default", timeout=300, retries=3)
@@ -88,19 +86,9 @@ def queue_announcement(listing: Listing, session: Session) -> None:
         return
     if not _became_public(listing):
         return
-    queued = session.info.setdefault(QUEUED, set())
-    if listing.id not in queued:
-        queued.add(listing.id)
-        jobs.enqueue(announce_listing, listing.id)
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop(QUEUED, None)
+    jobs.enqueue_once(listing.id, announce_listing, listing.id)
 
 
 def init_app(app) -> None:
     domain_events.listing_changed.connect(queue_announcement, weak=False)
-    if not event.contains(Session, "after_commit", _forget):
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_soft_rollback", _forget)
 

@@ -23,6 +23,11 @@ def _browse_url(data) -> str:
     return url_for(endpoint, **{k: data[k] for k in FILTERS if data.get(k)})
 
 
+def _removed(remove, message: str, page: str):
+    """Run `remove()` (one of the user's own things) and commit; back to the list `page`."""
+    return run_action(remove, on_success=done(message, url_for(page)))
+
+
 # -- saved searches ----------------------------------------------------------------------------
 
 
@@ -47,9 +52,8 @@ def save_search():
 @bp.route("/saved-searches/<int:search_id>/delete", methods=["POST"])
 @login_required
 def delete_search(search_id: int):
-    return run_action(lambda: searches.delete_search(current_user, search_id),
-                      on_success=done(_("The saved search is deleted."),
-                                      url_for("saved.searches")))
+    return _removed(lambda: searches.delete_search(current_user, search_id),
+                    _("The saved search is deleted."), "saved.searches")
 
 
 # -- bookmarks ---------------------------------------------------------------------------------
@@ -79,9 +83,8 @@ def bookmarks_page():
 @bp.route("/bookmarks/<int:listing_id>/delete", methods=["POST"])
 @login_required
 def remove_bookmark(listing_id: int):
-    return run_action(lambda: bookmarks.remove_bookmark(current_user, listing_id),
-                      on_success=done(_("The bookmark is removed."),
-                                      url_for("saved.bookmarks")))
+    return _removed(lambda: bookmarks.remove_bookmark(current_user, listing_id),
+                    _("The bookmark is removed."), "saved.bookmarks")
 
 
 @bp.app_context_processor

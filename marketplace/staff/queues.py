@@ -2,17 +2,21 @@
 (a failed job or e-mail is run again from it, audited)."""
 
 from datetime import timedelta
+from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from .. import audit, jobs
 from ..accounts.access import staff_required
+from ..actions import done, flash_and_redirect, run_action
 from ..audit import AuditEntry
 from ..clock import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..jobs import JobOutbox, JobRun
 from ..listings.models import Listing
@@ -86,36 +90,43 @@ def failed():
                            form=ReasonForm(formdata=None))
 
 
-@bp.route("/failed/jobs/<int:run_id>/retry", methods=["POST"])
-@staff_required
-def retry_job(run_id):
-    run = db.session.get(JobRun, run_id)
-    if run is None or run.status != "failed":
-        abort(404)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            fn, _spec = jobs._lookup(run.name)
-        except (ImportError, KeyError):
-            flash(_("This job no longer exists in the code, so it cannot run again."), "danger")
-            return redirect(url_for("staff.failed"), code=303)
-        jobs.enqueue(fn, *run.args.get("args", []), **run.args.get("kwargs", {}))
-        audit.record(current_user, "job_retried", run, form.reason.data)
-        db.session.commit()
-        flash(_("The job will run again."), "success")
-    return redirect(url_for("staff.failed"), code=303)
+def _retry(rule: str, model, status: str):
+    """A staff POST at `rule` running a `model` row again (404 unless its status is `status`):
+    with a reason given, the decorated `retry(row, reason)` queues and audits it in one
+    transaction and returns what to flash; back to the failed list either way."""
+    def register(retry):
+        @bp.route(rule, methods=["POST"], endpoint=retry.__name__)
+        @staff_required
+        @wraps(retry)
+        def view(**ids):
+            row = db.session.get(model, *ids.values())
+            if row is None or row.status != status:
+                abort(404)
+            form = ReasonForm()
+            back = url_for("staff.failed")
+            if not form.validate_on_submit():
+                return redirect(back, code=303)
+            return run_action(lambda: retry(row, form.reason.data),
+                              on_success=lambda message: done(message, back)(row),
+                              on_error=flash_and_redirect(back, code=303), reraise=())
+        return view
+    return register
 
 
-@bp.route("/failed/emails/<int:message_id>/retry", methods=["POST"])
-@staff_required
-def retry_email(message_id):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.status != "queued":
-        abort(404)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        jobs.enqueue(deliver, message.id)
-        audit.record(current_user, "email_retried", message, form.reason.data)
-        db.session.commit()
-        flash(_("The e-mail will be sent again."), "success")
-    return redirect(url_for("staff.failed"), code=303)
+@_retry("/failed/jobs/<int:run_id>/retry", JobRun, "failed")
+def retry_job(run, reason):
+    try:
+        fn, _spec = jobs._lookup(run.name)
+    except (ImportError, KeyError):
+        raise DomainError(_l("This job no longer exists in the code, so it cannot run "
+                             "again.")) from None
+    jobs.enqueue(fn, *run.args.get("args", []), **run.args.get("kwargs", {}))
+    audit.record(current_user, "job_retried", run, reason)
+    return _("The job will run again.")
+
+
+@_retry("/failed/emails/<int:message_id>/retry", OutboxMessage, "queued")
+def retry_email(message, reason):
+    jobs.enqueue(deliver, message.id)
+    audit.record(current_user, "email_retried", message, reason)
+    return _("The e-mail will be sent again.")

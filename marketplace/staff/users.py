@@ -1,13 +1,16 @@
 """Administrators manage accounts: grant and revoke staff, deactivate and reactivate."""
 
+from functools import wraps
+
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..accounts.access import admin_required
 from ..accounts.models import Role, User
+from ..actions import done, run_action
 from ..errors import DomainError
 from ..extensions import db
 from .blueprint import PER_PAGE, bp
@@ -42,42 +45,41 @@ def users():
     return _page()
 
 
-def _change(user_id: int, form, apply, done: str):
-    """Apply an administrator's change with its reason and audit row in one transaction; a
-    refusal shows the page again with the reason and the error's status."""
-    user = db.session.get(User, user_id) or abort(404)
-    if not form.validate_on_submit():
-        return _page(DomainError(_("Check the form.")), 400)
-    try:
-        apply(user, form.reason.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(exc, exc.status)
-    flash(done % {"name": user.display_name}, "success")
-    return redirect(url_for("staff.users", q=request.values.get("q") or None), code=303)
+def _account_change(rule: str, form=ReasonForm):
+    """An administrator's POST at `rule` changing the account `user_id`: the decorated
+    `action(user, form)` runs with its reason and audit row in one transaction and returns what
+    to flash; a refusal shows the page again with the reason and the error's status."""
+    def register(action):
+        @bp.route(rule, methods=["POST"], endpoint=action.__name__)
+        @admin_required
+        @wraps(action)
+        def view(user_id):
+            posted = form()
+            user = db.session.get(User, user_id) or abort(404)
+            if not posted.validate_on_submit():
+                return _page(DomainError(_("Check the form.")), 400)
+            back = url_for("staff.users", q=request.values.get("q") or None)
+            return run_action(lambda: action(user, posted),
+                              on_success=lambda message: done(message, back)(user),
+                              on_error=lambda exc: _page(exc, exc.status), reraise=())
+        return view
+    return register
 
 
-@bp.route("/users/<int:user_id>/role", methods=["POST"])
-@admin_required
-def change_role(user_id):
-    form = RoleForm()
-    return _change(user_id, form,
-                   lambda user, why: user.change_role(current_user, form.role.data, why),
-                   _("The role of %(name)s has been changed."))
+@_account_change("/users/<int:user_id>/role", RoleForm)
+def change_role(user, form):
+    user.change_role(current_user, form.role.data, form.reason.data)
+    return _("The role of %(name)s has been changed.", name=user.display_name)
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
-@admin_required
-def deactivate(user_id):
-    return _change(user_id, ReasonForm(),
-                   lambda user, why: user.deactivate(current_user, why),
-                   _("%(name)s's account is deactivated and signed out everywhere."))
+@_account_change("/users/<int:user_id>/deactivate")
+def deactivate(user, form):
+    user.deactivate(current_user, form.reason.data)
+    return _("%(name)s's account is deactivated and signed out everywhere.",
+             name=user.display_name)
 
 
-@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
-@admin_required
-def reactivate(user_id):
-    return _change(user_id, ReasonForm(),
-                   lambda user, why: user.reactivate(current_user, why),
-                   _("%(name)s's account is active again."))
+@_account_change("/users/<int:user_id>/reactivate")
+def reactivate(user, form):
+    user.reactivate(current_user, form.reason.data)
+    return _("%(name)s's account is active again.", name=user.display_name)
