@@ -1,7 +1,10 @@
 """The engine's index of the public listings of one kind as listing search ranks long queries
 with it: built from the stored embeddings only (a listing not yet embedded is found by its
-keywords until matching stores its vector), kept per process and checked with one aggregate
-query per search.
+keywords until matching stores its vector), kept per process. Each search checks the newest
+stored embedding (one look-up of a primary key): a published or edited listing is embedded by
+matching, and is swapped in then. Listings that left (closed, hidden) are checked for with an
+aggregate query at most every `FULL_CHECK_SECONDS`; until then they stay in the index, and search
+drops them with its filters as it does every listing the index ranks.
 
 Building it reads every stored vector and features (seconds at 100,000 listings), so the web
 process builds it at start (`warmup`); a change in the public listings of the kind or a newly
@@ -13,7 +16,8 @@ once, or when dead rows pass a quarter of it.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlalchemy as sa
@@ -28,6 +32,7 @@ from .records import ListingEmbedding
 
 REBUILD_CHANGED_SHARE = 0.2
 REBUILD_DEAD_SHARE = 0.25
+FULL_CHECK_SECONDS = 10.0
 _CHUNK = 500
 
 _lock = threading.Lock()
@@ -40,6 +45,7 @@ class _Kept:
     included: dict[int, int]  # listing id -> the version whose vector the index holds
     waiting: dict[int, int]  # public listing id -> its version, not embedded when last read
     index: ListingIndex
+    checked: float = 0.0  # time.monotonic() of the last full check
 
 
 def _public(kind: ListingKind):
@@ -86,10 +92,16 @@ def _read(ids: list[int], engine: MatchEngine):
 def search_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
     """The index of the public listings of `kind` that have a stored vector, current with the
     database."""
-    fingerprint = _fingerprint(kind)
     kept = _kept().get(kind)
     if (kept is not None and kept.model_version == engine.model_version
+            and time.monotonic() - kept.checked < FULL_CHECK_SECONDS
+            and db.session.scalar(sa.select(sa.func.max(ListingEmbedding.id)))
+            == kept.fingerprint[-1]):
+        return kept.index
+    fingerprint = _fingerprint(kind)
+    if (kept is not None and kept.model_version == engine.model_version
             and kept.fingerprint == fingerprint):
+        _kept()[kind] = replace(kept, checked=time.monotonic())
         return kept.index
     with _lock:
         kept = _kept().get(kind)
@@ -103,7 +115,8 @@ def search_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
         listings, vectors, features, versions = _read(sorted(public), engine)
         index = engine.build_index(listings, vectors, features)
         waiting = {i: v for i, v in public.items() if i not in versions}
-        _kept()[kind] = _Kept(engine.model_version, fingerprint, versions, waiting, index)
+        _kept()[kind] = _Kept(engine.model_version, fingerprint, versions, waiting, index,
+                              time.monotonic())
         return index
 
 
@@ -137,5 +150,6 @@ def _updated(kind: ListingKind, engine: MatchEngine, kept: _Kept) -> ListingInde
     included = {i: v for i, v in kept.included.items() if i in public and i not in gone}
     included.update(versions)
     waiting = {i: v for i, v in public.items() if i not in included}
-    _kept()[kind] = _Kept(engine.model_version, fingerprint, included, waiting, index)
+    _kept()[kind] = _Kept(engine.model_version, fingerprint, included, waiting, index,
+                          time.monotonic())
     return index
