@@ -188,6 +188,9 @@ class Config:
         self.SEARCH_SEMANTIC = None if semantic is None else semantic not in ("0", "false", "")
         # A listing found only by meaning must be at least this similar to the query (cosine).
         self.SEARCH_SEMANTIC_FLOOR = float(os.environ.get("SEARCH_SEMANTIC_FLOOR", 0.2))
+        # A query of three words or more is ranked by the matching engine when its best listing
+        # scores at least this (below: nothing is related enough to list).
+        self.SEARCH_RANK_FLOOR = float(os.environ.get("SEARCH_RANK_FLOOR", 0.25))
         # Seconds a process keeps its vocabulary of index terms (typo correction) before
         # rereading it.
         self.SEARCH_VOCABULARY_SECONDS = int(os.environ.get("SEARCH_VOCABULARY_SECONDS", 600))

@@ -35,15 +35,22 @@ def _rows(path: str) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _summary(description: str) -> str:
-    """The first sentence, as the one-line summary (as the demo listings have it)."""
-    return re.split(r"(?<=[.다])\s+", description.strip(), maxsplit=1)[0][:300]
+def _summary_and_body(description: str) -> tuple[str, str]:
+    """The first sentence as the one-line summary and the rest as the description, so that
+    the offering's text is the sample's, each sentence once (matching embeds the title,
+    summary and description together: a summary repeated in the description would weigh its
+    sentence twice, and the offerings would not be the ones `flask matching eval` ranks)."""
+    first, *rest = re.split(r"(?<=[.다])\s+", description.strip(), maxsplit=1)
+    if len(first) > 300 or not rest:
+        return first[:300], description.strip()
+    return first, rest[0]
 
 
 def _offering_data(row: dict) -> dict:
     lang = row["lang"]
-    return {f"title_{lang}": row["title"], f"summary_{lang}": _summary(row["description"]),
-            f"description_{lang}": row["description"], "sector": row["sector"],
+    summary, body = _summary_and_body(row["description"])
+    return {f"title_{lang}": row["title"], f"summary_{lang}": summary,
+            f"description_{lang}": body, "sector": row["sector"],
             "trl": row["trl"], "deal_types": row["deal_types"],
             "keywords": row.get("keywords", [])}
 

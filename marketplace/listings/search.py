@@ -13,6 +13,12 @@ each translation and the nearest listings are then fused by reciprocal rank: a l
 several ways ranks first, an exact keyword hit stays in, and nothing unrelated is added (the
 nearest listings are only those above a similarity floor). Without an answer (no matching, or
 its model not loaded in this process) search is keyword search alone.
+
+A query of `LONG_QUERY` words or more reads as a statement of what is sought (a need's title
+typed in): matching then ranks the listings with its engine, as it would rank them for a listing
+with that title (`ranked` in the answer: its shortlist, when the best of it scores at least
+`SEARCH_RANK_FLOOR`), and the listings holding every word of the query follow them. Its typos
+are not corrected (the engine reads meaning).
 """
 
 import json
@@ -46,8 +52,11 @@ SEMANTIC_LIST_WEIGHT = 1.0
 TRANSLATION_LIST_WEIGHT = 1.0
 KEYWORD_LIST_WEIGHT = 1.0
 MAX_TRANSLATIONS = 4
+# From this many words a query is ranked by the matching engine (see the module's docstring).
+LONG_QUERY = 3
 
-# Asked with (kind, query=<the corrected query text>); an answer is a `SemanticAnswer`.
+# Asked with (kind, query=<the corrected query text>, rank=<a long query>); an answer is a
+# `SemanticAnswer`.
 semantic_asked = Namespace().signal("listing-search-semantic")
 
 
@@ -57,6 +66,7 @@ class SemanticAnswer:
 
     translations: list[str]  # the query's concepts in the other language, as query texts
     nearest: list[int]  # ids of the listings nearest in meaning, above the floor, best first
+    ranked: list[int] | None = None  # asked to rank: the listings in the engine's order
 
 
 @dataclass
@@ -198,8 +208,8 @@ def _by_weight(found: dict[int, int]) -> list[int]:
     return sorted(found, key=lambda i: (found[i], i), reverse=True)
 
 
-def ask_semantic(kind: ListingKind, query: str) -> SemanticAnswer | None:
-    for _receiver, answer in semantic_asked.send(str(kind), query=query):
+def ask_semantic(kind: ListingKind, query: str, rank: bool = False) -> SemanticAnswer | None:
+    for _receiver, answer in semantic_asked.send(str(kind), query=query, rank=rank):
         if answer is not None:
             return answer
     return None
@@ -217,6 +227,10 @@ def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
     translations' keyword hits and the nearest listings by meaning."""
     query = p.q
     terms = text.query_terms(query)
+    if len(query.split()) >= LONG_QUERY:
+        answer = ask_semantic(kind, query, rank=True)
+        if answer is not None and answer.ranked is not None:
+            return _engine_relevance(answer.ranked, terms, kind, p, query)
     found = _keyword_hits(terms, kind, p) if terms else None
     if terms and found is None:  # a word no listing has: a typo?
         corrected = fuzzy.correct(query)
@@ -248,6 +262,16 @@ def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
             scores[listing_id] = scores.get(listing_id, 0.0) + weight / (RRF_K + rank)
     unchecked = [i for i in answer.nearest if i not in keyword_found]
     return _Relevance(scores, unchecked, query)
+
+
+def _engine_relevance(ranked: list[int], terms: list[str], kind: ListingKind,
+                      p: SearchParams, query: str) -> _Relevance:
+    """The engine's order first, then the listings holding every word that it left out."""
+    found = (_keyword_hits(terms, kind, p) if terms else None) or {}
+    scores = {i: 2.0 - rank / (len(ranked) + 1) for rank, i in enumerate(ranked, 1)}
+    for rank, listing_id in enumerate(_by_weight(found), 1):
+        scores.setdefault(listing_id, 1.0 / (1 + rank))
+    return _Relevance(scores, [i for i in ranked if i not in found], query)
 
 
 def search_listings(kind: str, params: Mapping | SearchParams | None = None,

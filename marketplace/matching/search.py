@@ -21,13 +21,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..listings.models import Listing
+from ..listings.models import Listing, ListingKind
 from ..listings.search import SemanticAnswer, semantic_asked
 from .embeddings import blas_threads, loaded_model
 from .glossary import load_glossary
 from .lexical import has_hangul
+from .listing_data import Listing as EngineListing
 from .listing_index import top_k_indices
 from .records import ListingEmbedding
+from .search_index import search_index
+from .settings import get_engine
 
 NEAREST = 200  # listings by meaning handed to the fusion, at most
 FORMS_PER_CONCEPT = 2  # translations per concept: its label and its first other form
@@ -149,14 +152,36 @@ def _embed_query(model, query: str) -> np.ndarray:
         return model.embed([query])[0]
 
 
-def answer(kind: str, query: str) -> SemanticAnswer | None:
-    """Receiver of `semantic_asked`: translations and the nearest listings of `kind`."""
+def ranked(kind: str, query: str, model) -> list[int]:
+    """The public listings of `kind` as the matching engine ranks them for the query typed as
+    a listing of the other kind with only a title (what `flask matching eval --title-only`
+    ranks): its shortlist, when the best of them scores at least `SEARCH_RANK_FLOOR` (a query
+    about nothing listed finds nothing)."""
+    engine = get_engine()
+    index = search_index(ListingKind(kind), engine)
+    if not len(index):
+        return []
+    other = "need" if kind == "offering" else "offering"
+    typed = EngineListing(id="query", kind=other, lang="ko" if has_hangul(query) else "en",
+                          title=query)
+    pool = engine.candidate_pool + engine.concept_pool
+    matches = engine.rank(typed, index, top_k=pool, query_vector=_embed_query(model, typed.text))
+    if not matches or matches[0].score < float(current_app.config["SEARCH_RANK_FLOOR"]):
+        return []
+    return [int(m.listing_id) for m in matches if m.score > 0]
+
+
+def answer(kind: str, query: str, rank: bool = False) -> SemanticAnswer | None:
+    """Receiver of `semantic_asked`: translations and the nearest listings of `kind`, or with
+    `rank`, the listings in the engine's order."""
     enabled = current_app.config["SEARCH_SEMANTIC"]
     if enabled is None:
         enabled = not current_app.testing
     model = loaded_model(current_app.config["MATCHING_MODEL"]) if enabled else None
     if model is None or not query.strip():
         return None
+    if rank:
+        return SemanticAnswer([], [], ranked(kind, query, model))
     stored = vectors(kind, model.version, model.dim)
     nearest: list[int] = []
     if len(stored.ids):
@@ -169,8 +194,8 @@ def answer(kind: str, query: str) -> SemanticAnswer | None:
     return SemanticAnswer(translations(query), nearest)
 
 
-def _answer(kind, query: str = "", **_ignored):
-    return answer(str(kind), query)
+def _answer(kind, query: str = "", rank: bool = False, **_ignored):
+    return answer(str(kind), query, rank)
 
 
 def init_app(app) -> None:

@@ -13,7 +13,7 @@ from marketplace.listings.search import browse, parse_params, search_listings
 from marketplace.matching import get_model
 from marketplace.matching.embedding_store import listing_embeddings
 
-from .helpers import make_listing
+from .helpers import make_listing, user
 
 BLANK = {"summary_ko": None, "description_ko": None, "summary_en": None,
          "description_en": None, "keywords": [], "evidence": None}
@@ -33,6 +33,7 @@ def _reset_caches(app):
     app.extensions.pop("search_vectors", None)
     app.extensions.pop("search_vocabulary", None)
     app.extensions.pop("search_facets", None)
+    app.extensions.pop("search_index", None)
 
 
 @pytest.fixture
@@ -191,3 +192,50 @@ def test_labelled_queries_over_the_demo_data(app, model, monkeypatch):
     _reset_caches(app)
     assert result["recall"] >= 0.85, result
     assert all(total <= 3 for total in result["unrelated"].values()), result
+
+
+def _engine_order(app, kind, query):
+    """The public listings as the matching engine ranks them for a listing titled `query`."""
+    from marketplace.listings.models import ListingKind
+    from marketplace.matching.listing_data import Listing as EngineListing
+    from marketplace.matching.search_index import search_index
+    from marketplace.matching.settings import get_engine
+
+    with app.test_request_context():
+        engine = get_engine()
+        typed = EngineListing(id="q", kind="need" if kind == "offering" else "offering",
+                              lang="en", title=query)
+        index = search_index(ListingKind(kind), engine)
+        return [int(m.listing_id) for m in engine.rank(typed, index, top_k=50) if m.score > 0]
+
+
+def test_a_long_query_is_ranked_as_the_engine_ranks_it(app, semantic):
+    query = "predict battery wear from charging data"
+    found = _ids(app, q=query)
+    assert found == _engine_order(app, "offering", query)
+    assert set(found[:2]) == {semantic["battery_ko"], semantic["battery_en"]}
+    assert semantic["draft"] not in found
+    # the filters apply to what the engine ranks
+    ready = _ids(app, q=query, trl_min="7")
+    assert ready[0] == semantic["battery_ko"] and semantic["battery_en"] not in ready
+    assert _ids(app, q=query, lang="en")[0] == semantic["battery_en"]
+
+
+def test_the_index_for_long_queries_follows_the_listings(app, semantic, make_user):
+    query = "remote proctoring of online exams"
+    assert _ids(app, q=query)[0] == semantic["exam_en"]  # the index is built here
+    startup = make_user(kind="startup")
+    with app.test_request_context():
+        new = make_listing(startup, **_en(
+            "Online exam proctoring with webcam gaze tracking",
+            "Watches exam takers through their webcam.",
+            "Flags candidates who look away from the online exam for human review.",
+            sector="edutech", trl=7, deal_types=["license"]))
+        listing_embeddings([db.session.get(Listing, new)])
+        db.session.commit()
+    assert new in _ids(app, q=query)[:2]
+    staff = make_user(role="staff")
+    with app.test_request_context():
+        db.session.get(Listing, semantic["exam_en"]).hide(user(staff.id), "Misleading claims.")
+        db.session.commit()
+    assert semantic["exam_en"] not in _ids(app, q=query)

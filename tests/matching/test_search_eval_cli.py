@@ -76,3 +76,22 @@ def test_matching_eval_on_titles_only(app, subset, engine):
     assert all(v > 0 for v in metrics.values())
     # the description, tags and constraints are gone: the ranking is not the full need's
     assert titles.output.splitlines()[1:] != full.output.splitlines()[1:]
+
+
+def test_search_ranks_need_titles_as_well_as_the_engine(app, sample_dir, engine):
+    """Typed as a query, a need's title (three words or more) is ranked as the engine ranks
+    the need with only that title: on the whole sample search reaches the engine's figures."""
+    files = [arg for name in ("needs", "offerings", "qrels")
+             for arg in (f"--{name}", str(sample_dir / f"{name}.jsonl"))]
+    runner = app.test_cli_runner()
+    searched = runner.invoke(args=["search", "eval", *files])
+    ranked = runner.invoke(args=["matching", "eval", *files, "--title-only"])
+    assert searched.exit_code == 0 and ranked.exit_code == 0, searched.output + ranked.output
+    _header, search_metrics = _metrics(searched.output)
+    _header, engine_metrics = _metrics(ranked.output)
+    assert list(search_metrics) == list(engine_metrics)
+    for name, value in engine_metrics.items():
+        if "queries" in name:
+            assert search_metrics[name] == value
+        else:
+            assert search_metrics[name] >= value - 1e-9, (name, search_metrics, engine_metrics)
