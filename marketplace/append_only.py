@@ -29,3 +29,11 @@ def guard(table: sa.Table) -> None:
     for statement in (FUNCTION, trigger(table.name)):
         sa.event.listen(table, "after_create",
                         sa.DDL(statement).execute_if(dialect="postgresql"))
+
+
+def refuse_orm_changes(refuse, *models) -> None:
+    """Run ``refuse`` (a mapper listener that raises) before any ORM update or delete of a row
+    of ``models``."""
+    for model in models:
+        for when in ("before_update", "before_delete"):
+            sa.event.listen(model, when, refuse)

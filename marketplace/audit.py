@@ -93,8 +93,7 @@ def _refuse_change(mapper, connection, target):
     raise DomainError(_l("The audit trail cannot be changed."))
 
 
-sa.event.listen(AuditEntry, "before_update", _refuse_change)
-sa.event.listen(AuditEntry, "before_delete", _refuse_change)
+append_only.refuse_orm_changes(_refuse_change, AuditEntry)
 append_only.guard(AuditEntry.__table__)
 
 

@@ -1,8 +1,9 @@
-"""Column types shared by every feature's models."""
+"""Column types and columns shared by every feature's models."""
 
 from datetime import UTC
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 class AwareDateTime(sa.types.TypeDecorator):
@@ -27,3 +28,11 @@ class AwareDateTime(sa.types.TypeDecorator):
 def enum_column(cls, length: int = 20) -> sa.Enum:
     """An enum stored as its string value (no native database enum), checked on write."""
     return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class DealRecord:
+    """Columns of a row that belongs to one deal, which keeps the deal from being deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
+                                         index=True)

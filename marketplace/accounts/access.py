@@ -6,25 +6,22 @@ from flask import abort
 from flask_login import current_user
 
 
-def staff_required(view):
-    """Staff and admins only; everyone else gets a 404."""
+def _only_if(allowed):
+    """A view decorator that answers 404 unless ``allowed(current_user)`` holds."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not (current_user.is_authenticated and current_user.is_staff):
-            abort(404)
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not (current_user.is_authenticated and allowed(current_user)):
+                abort(404)
+            return view(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
-def admin_required(view):
-    """Admins only; everyone else, staff included, gets a 404."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not (current_user.is_authenticated and current_user.is_admin):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
+#: Staff and admins only; everyone else gets a 404.
+staff_required = _only_if(lambda user: user.is_staff)
+#: Admins only; everyone else, staff included, gets a 404.
+admin_required = _only_if(lambda user: user.is_admin)

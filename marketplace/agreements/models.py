@@ -21,11 +21,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from .. import append_only
 from ..accounts.models import User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, enum_column
+from ..db_types import AwareDateTime, DealRecord, enum_column
 from ..deals.models import Deal
 from ..deals.states import EVENT_LABELS, Side
 from ..errors import Conflict
@@ -70,12 +71,9 @@ EVENT_LABELS.update({
 })
 
 
-class Contract(db.Model):
+class Contract(DealRecord, db.Model):
     __tablename__ = "contracts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
-                                         index=True)
     version: Mapped[int]
     contract_no: Mapped[str] = mapped_column(sa.String(20), index=True)
     status: Mapped[ContractStatus] = mapped_column(enum_column(ContractStatus),
@@ -185,62 +183,61 @@ class Contract(db.Model):
         return None
 
 
+class ContractRecord:
+    """What every record about one contract version carries: the version and who acted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
+                                             index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return relationship()
+
+
 class EditKind(enum.StrEnum):
     clause = "clause"
     variable = "variable"
     settings = "settings"
 
 
-class ContractEdit(db.Model):
+class ContractEdit(ContractRecord, db.Model):
     """One tracked change to a draft: who, when, what it was before and after."""
 
     __tablename__ = "contract_edits"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
-                                             index=True)
     kind: Mapped[EditKind] = mapped_column(enum_column(EditKind, 10))
     #: The clause id, the variable path, or the setting's name.
     target: Mapped[str] = mapped_column(sa.String(100))
     lang: Mapped[str | None] = mapped_column(sa.String(2))
     before: Mapped[str | None] = mapped_column(sa.Text)
     after: Mapped[str | None] = mapped_column(sa.Text)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     side: Mapped[Side | None] = mapped_column(enum_column(Side, 10))  # None: staff
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     contract: Mapped[Contract] = relationship(back_populates="edits")
-    user: Mapped[User] = relationship()
 
 
-class ContractApproval(db.Model):
+class ContractApproval(ContractRecord, db.Model):
     """A side's approval of a draft as it stood (`digest`); cleared by any later change."""
 
     __tablename__ = "contract_approvals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
-                                             index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 10))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     digest: Mapped[str] = mapped_column(sa.String(64))
     approved_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     contract: Mapped[Contract] = relationship(back_populates="approvals")
-    user: Mapped[User] = relationship()
 
 
-class ContractSignature(db.Model):
+class ContractSignature(ContractRecord, db.Model):
     """A side's signature on one PDF, named by the SHA-256 the signer was shown."""
 
     __tablename__ = "contract_signatures"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"),
-                                             index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 10))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     typed_name: Mapped[str] = mapped_column(sa.String(100))
     organisation_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))
@@ -251,7 +248,6 @@ class ContractSignature(db.Model):
     voided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     contract: Mapped[Contract] = relationship(back_populates="signatures")
-    user: Mapped[User] = relationship()
 
 
 class ContractFile(db.Model):
@@ -325,7 +321,4 @@ def _refuse_change(mapper, connection, target):
 
 sa_event.listen(Contract, "before_update", _refuse_text_change)
 sa_event.listen(Contract, "before_delete", _refuse_change)
-sa_event.listen(ContractFile, "before_update", _refuse_change)
-sa_event.listen(ContractFile, "before_delete", _refuse_change)
-sa_event.listen(ContractEdit, "before_update", _refuse_change)
-sa_event.listen(ContractEdit, "before_delete", _refuse_change)
+append_only.refuse_orm_changes(_refuse_change, ContractFile, ContractEdit)

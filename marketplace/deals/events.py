@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import append_only
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
-from ..db_types import AwareDateTime
+from ..db_types import AwareDateTime, DealRecord
 from ..errors import DomainError
 from ..extensions import db
 from .states import EVENT_LABELS, DealState, SystemActor
@@ -104,14 +103,11 @@ def append(deal, kind: str, actor, payload: dict, *, source: DealState | None = 
 
 
 
-class DealEvent(db.Model):
+class DealEvent(DealRecord, db.Model):
     """An append-only record: `hash = SHA-256(prev_hash + canonical content)` per deal."""
 
     __tablename__ = "deal_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
-                                         index=True)
     seq: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(40))
     actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
@@ -153,6 +149,5 @@ def refuse_change(mapper, connection, target):
     raise DomainError(_l("Recorded deal history cannot be changed."))
 
 
-sa_event.listen(DealEvent, "before_update", refuse_change)
-sa_event.listen(DealEvent, "before_delete", refuse_change)
+append_only.refuse_orm_changes(refuse_change, DealEvent)
 append_only.guard(DealEvent.__table__)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, enum_column
+from ..db_types import AwareDateTime, DealRecord, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..filestore import FileStore
@@ -21,12 +21,9 @@ from .states import Side
 MAX_MESSAGE = 10_000
 
 
-class DealMessage(db.Model):
+class DealMessage(DealRecord, db.Model):
     __tablename__ = "deal_messages"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
-                                         index=True)
     author_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     author_side: Mapped[Side | None] = mapped_column(enum_column(Side, 10))  # None: staff
     body: Mapped[str] = mapped_column(sa.Text)
@@ -42,14 +39,11 @@ class DealMessage(db.Model):
         return self.author_side is None
 
 
-class DealAttachment(db.Model):
+class DealAttachment(DealRecord, db.Model):
     """A file sent in a deal's conversation, stored outside `static/` under a random name."""
 
     __tablename__ = "deal_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
-                                         index=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("deal_messages.id",
                                                           ondelete="RESTRICT"), index=True)
     uploader_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id",

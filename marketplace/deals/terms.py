@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import append_only
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
@@ -64,8 +64,7 @@ class DealTerms(db.Model):
         return digest({"deal_id": self.deal_id, "version": self.version, "fields": self.fields})
 
 
-sa_event.listen(DealTerms, "before_update", refuse_change)
-sa_event.listen(DealTerms, "before_delete", refuse_change)
+append_only.refuse_orm_changes(refuse_change, DealTerms)
 
 
 def stale_version(current: int | None) -> Conflict:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import append_only
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, enum_column
+from ..db_types import AwareDateTime, DealRecord, enum_column
 from ..deals.models import Deal
 from ..errors import DomainError
 from ..extensions import db
@@ -76,14 +76,11 @@ class Method(LabelledEnum):
     bank_transfer = "bank_transfer", _l("Bank transfer")
 
 
-class PaymentRequest(db.Model):
+class PaymentRequest(DealRecord, db.Model):
     """One payment the signed Terms call for. Immutable once written."""
 
     __tablename__ = "payment_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"),
-                                         index=True)
     terms_version: Mapped[int]
     seq: Mapped[int]                    # 1..count within the deal's signed Terms
     count: Mapped[int]                  # how many requests the Terms made
@@ -259,9 +256,8 @@ def _refuse_change(mapper, connection, target):
     raise DomainError(_l("Recorded payments cannot be changed."))
 
 
-for _model in (PaymentRequest, LedgerEntry, StoredReceipt, TaxInvoice):
-    sa_event.listen(_model, "before_update", _refuse_change)
-    sa_event.listen(_model, "before_delete", _refuse_change)
+append_only.refuse_orm_changes(_refuse_change, PaymentRequest, LedgerEntry, StoredReceipt,
+                               TaxInvoice)
 # An event's outcome is set in the transaction that records it; the row is never deleted.
 sa_event.listen(ProviderEvent, "before_delete", _refuse_change)
 
