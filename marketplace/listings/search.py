@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
 
 from ..accounts.models import Organisation, Verification
 from ..clock import utcnow
@@ -284,14 +284,34 @@ def search_listings(kind: str, params: Mapping | SearchParams | None = None,
     return items, total
 
 
+# What a browse card reads (`cards.card_key` and the card macro), so browse loads narrow rows.
+CARD_COLUMNS = (Listing.id, Listing.kind, Listing.status, Listing.hidden_at, Listing.title_ko,
+                Listing.title_en, Listing.summary_ko, Listing.summary_en, Listing.sector,
+                Listing.trl, Listing.min_trl, Listing.deal_types, Listing.price_min,
+                Listing.price_max, Listing.currency, Listing.deadline, Listing.published_at,
+                Listing.organisation_id)
+CARD_ORGANISATION_COLUMNS = (Organisation.id, Organisation.name_ko, Organisation.name_en,
+                             Organisation.verification)
+
+
+def _card_options():
+    """Listings with just the card's columns, their organisation and challenge joined in the
+    same query (no query per card, no wide text columns)."""
+    return (load_only(*CARD_COLUMNS),
+            contains_eager(Listing.organisation).load_only(*CARD_ORGANISATION_COLUMNS),
+            contains_eager(Listing.challenge))
+
+
 def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
     """(one page of items, total, the ids matching the query before the filters the index
     does not carry, or None without a query, the query as searched). `for_facets`: the ids
-    are found without any filter, so that they can be counted per filter value."""
+    are found without any filter, so that they can be counted per filter value, and the
+    listings are loaded for browse cards only."""
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
     conditions = _filters(kind, p)
-    load = (contains_eager(Listing.organisation), selectinload(Listing.challenge))
+    load = (_card_options() if for_facets else
+            (contains_eager(Listing.organisation), selectinload(Listing.challenge)))
 
     if p.q:
         index_filters = bool(p.sector or p.trl_min or p.trl_max)
@@ -312,7 +332,8 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
         if not unfiltered and not relevance.unchecked and not _needs_listing_rows(kind, p):
             # Everything asked is in the index: rank by relevance, newer listing first on a tie.
             ranked = sorted(found, key=lambda i: (found[i], i), reverse=True)
-            return (_load(ranked[offset:offset + p.per_page], load), len(ranked), list(found),
+            return (_load(ranked[offset:offset + p.per_page], load, for_facets), len(ranked),
+                    list(found),
                     relevance.query)
         # Filter the hits in one query that takes their ids as a single parameter, then rank
         # here: the planner sees a known id set and uses the primary key.
@@ -327,7 +348,7 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
         else:
             rows.sort(key=lambda r: (0 if p.sort == "newest" else found[r.id],
                                      r.published_at, r.id), reverse=True)
-        items = _load([r.id for r in rows[offset:offset + p.per_page]], load)
+        items = _load([r.id for r in rows[offset:offset + p.per_page]], load, for_facets)
         return items, len(rows), list(found), relevance.query
 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
@@ -336,9 +357,14 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
         return [], total or 0, None, ""
     order = _deadline_order(newest) if (p.sort == "deadline"
                                         and kind == ListingKind.need) else newest
-    stmt = (sa.select(Listing).join(Listing.organisation).where(*conditions).options(*load)
+    stmt = (_listings_query(for_facets).where(*conditions).options(*load)
             .order_by(*order).limit(p.per_page).offset(offset))
     return list(db.session.scalars(stmt).unique()), total, None, ""
+
+
+def _listings_query(cards: bool):
+    stmt = sa.select(Listing).join(Listing.organisation)
+    return stmt.outerjoin(Listing.challenge) if cards else stmt
 
 
 # -- facets -----------------------------------------------------------------------------------
@@ -457,11 +483,11 @@ def _catalogue_facets(kind: ListingKind, p: SearchParams) -> dict[str, dict[str,
     return out
 
 
-def _load(ids: list[int], options) -> list[Listing]:
+def _load(ids: list[int], options, cards: bool = False) -> list[Listing]:
     """The listings with these ids, in this order, with their organisations."""
     if not ids:
         return []
-    listings = db.session.scalars(sa.select(Listing).join(Listing.organisation)
+    listings = db.session.scalars(_listings_query(cards)
                                   .where(Listing.id.in_(ids)).options(*options)).unique()
     by_id = {listing.id: listing for listing in listings}
     return [by_id[i] for i in ids if i in by_id]

@@ -126,9 +126,10 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
         "listings/detail.html", listing=listing, is_owner=is_owner, confidential=confidential,
         confidential_form=confidential_form, staff_until=staff_until,
         window_minutes=STAFF_CONFIDENTIAL_MINUTES, attachments=attachments, challenge=challenge,
-        submission_form=submission_form,
-        close_form=CloseForm(formdata=None), hide_form=HideForm(formdata=None),
-        attachment_form=AttachmentForm(formdata=None))
+        submission_form=submission_form,  # the owner's and staff's forms only for them
+        close_form=CloseForm(formdata=None) if is_owner else None,
+        hide_form=HideForm(formdata=None) if getattr(viewer, "is_staff", False) else None,
+        attachment_form=AttachmentForm(formdata=None) if is_owner else None)
     if counted:  # after rendering, so the commit reloads nothing the page reads
         db.session.commit()
     return page
