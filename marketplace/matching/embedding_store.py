@@ -53,7 +53,7 @@ def _features_to_json(f: ListingFeatures) -> dict:
             "expanded": sorted(f.expanded)}
 
 
-def _features_from_json(data: dict) -> ListingFeatures:
+def features_from_json(data: dict) -> ListingFeatures:
     return ListingFeatures(tuple(data.get("tokens") or ()), frozenset(data.get("concepts") or ()),
                            frozenset(data.get("expanded") or ()))
 
@@ -78,7 +78,7 @@ def listing_embeddings(listings: Sequence[Listing]) -> dict[int, Stored]:
             ListingEmbedding.model_version == version))
         for row in rows:
             if (row.listing_id, row.listing_version) in wanted:
-                out[row.listing_id] = Stored(row.array, _features_from_json(row.features))
+                out[row.listing_id] = Stored(row.array, features_from_json(row.features))
     missing = [x for x in listings if x.id not in out]
     if missing:
         plain = [engine_listing(x) for x in missing]
@@ -99,7 +99,7 @@ def profile_embedding(profile: InvestorProfile) -> Stored:
                model_version=engine.model_version)
     row = db.session.scalar(sa.select(ProfileEmbedding).filter_by(**key))
     if row is not None:
-        return Stored(row.array, _features_from_json(row.features))
+        return Stored(row.array, features_from_json(row.features))
     plain = profile_listing(profile)
     vector = engine.embed([plain])[0]
     features = engine.features(plain)

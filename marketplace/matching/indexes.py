@@ -39,13 +39,14 @@ class _Kept:
     index: ListingIndex
 
 
-def _public(kind: ListingKind):
+def public_where(kind: ListingKind):
+    """The conditions for a listing of the kind that anyone may see."""
     return (Listing.kind == kind, Listing.status == ListingStatus.published,
             Listing.hidden_at.is_(None))
 
 
 def public_listings(kind: ListingKind, ids: list[int] | None = None) -> list[Listing]:
-    query = sa.select(Listing).where(*_public(kind)).order_by(Listing.id)
+    query = sa.select(Listing).where(*public_where(kind)).order_by(Listing.id)
     if ids is not None:
         query = query.where(Listing.id.in_(ids))
     return list(db.session.scalars(query))
@@ -53,7 +54,7 @@ def public_listings(kind: ListingKind, ids: list[int] | None = None) -> list[Lis
 
 def _signature(kind: ListingKind) -> dict[int, tuple[int, datetime]]:
     rows = db.session.execute(sa.select(Listing.id, Listing.version, Listing.updated_at)
-                              .where(*_public(kind)))
+                              .where(*public_where(kind)))
     return {listing_id: (version, updated) for listing_id, version, updated in rows}
 
 

@@ -24,14 +24,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..listings.models import Listing, ListingKind, ListingStatus
-from .embedding_store import _features_from_json, engine_listing
+from ..listings.models import Listing, ListingKind
+from .embedding_store import engine_listing, features_from_json
 from .engine import MatchEngine
+from .indexes import REBUILD_CHANGED_SHARE, REBUILD_DEAD_SHARE, public_where
 from .listing_index import ListingIndex
 from .records import ListingEmbedding
 
-REBUILD_CHANGED_SHARE = 0.2
-REBUILD_DEAD_SHARE = 0.25
 FULL_CHECK_SECONDS = 10.0
 _CHUNK = 500
 
@@ -48,10 +47,6 @@ class _Kept:
     checked: float = 0.0  # time.monotonic() of the last full check
 
 
-def _public(kind: ListingKind):
-    return (Listing.kind == kind, Listing.status == ListingStatus.published,
-            Listing.hidden_at.is_(None))
-
 
 def _fingerprint(kind: ListingKind) -> tuple:
     """Changes when a listing of the kind is published, edited or removed, or an embedding is
@@ -59,7 +54,7 @@ def _fingerprint(kind: ListingKind) -> tuple:
     the newest stored embedding."""
     row = db.session.execute(sa.select(sa.func.count(), sa.func.sum(Listing.id),
                                        sa.func.max(Listing.updated_at))
-                             .where(*_public(kind))).one()
+                             .where(*public_where(kind))).one()
     last = db.session.scalar(sa.select(sa.func.max(ListingEmbedding.id)))
     return (*row, last)
 
@@ -83,7 +78,7 @@ def _read(ids: list[int], engine: MatchEngine):
         for listing, blob, stored in rows:
             listings.append(engine_listing(listing))
             vectors.append(np.frombuffer(blob, dtype="<f4"))
-            features.append(_features_from_json(stored))
+            features.append(features_from_json(stored))
             versions[listing.id] = listing.version
     matrix = np.vstack(vectors) if vectors else np.zeros((0, engine.model.dim), np.float32)
     return listings, matrix, features, versions
@@ -122,7 +117,7 @@ def search_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
 
 def _versions(kind: ListingKind) -> dict[int, int]:
     return dict(db.session.execute(sa.select(Listing.id, Listing.version)
-                                   .where(*_public(kind))).all())
+                                   .where(*public_where(kind))).all())
 
 
 def _updated(kind: ListingKind, engine: MatchEngine, kept: _Kept) -> ListingIndex | None:
