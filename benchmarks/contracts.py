@@ -14,6 +14,7 @@ deal moved to signing, events and notices written, commit).
 """
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -99,6 +100,8 @@ def main():
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
 
     p50, p95 = percentile(times, 0.50), percentile(times, 0.95)
+    load = os.getloadavg()
+    print(f"machine load      {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min; 2 CPUs)")
     print(f"contract          {args.key} v{template.version}, {args.lang}")
     print(f"pages             {doc.pages}")
     print(f"pdf size          {len(doc.pdf) / 1024:.0f} KiB")
