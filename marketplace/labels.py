@@ -37,3 +37,8 @@ class LabelledEnum(enum.StrEnum):
     def labels(cls) -> dict:
         """{member: label}, for templates that look a label up by value."""
         return {member: member.label for member in cls}
+
+
+def label_of(attribute: str) -> property:
+    """A read-only property: the label of the enum member held in `attribute`."""
+    return property(lambda self: getattr(self, attribute).label)

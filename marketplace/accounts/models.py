@@ -21,7 +21,7 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..labels import LabelledEnum
+from ..labels import LabelledEnum, label_of
 
 
 class OrgKind(LabelledEnum):
@@ -115,13 +115,8 @@ class Organisation(db.Model):
     def is_verified(self) -> bool:
         return self.verification == Verification.verified
 
-    @property
-    def kind_label(self):
-        return self.kind.label
-
-    @property
-    def verification_label(self):
-        return self.verification.label
+    kind_label = label_of("kind")
+    verification_label = label_of("verification")
 
     @property
     def has_details(self) -> bool:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Organisation
 from ..extensions import db
+from ..labels import label_of
 from .states import (
     BUYER,
     INITIATOR,
@@ -33,13 +34,8 @@ class DealRoles:
 
     # ---- who is who --------------------------------------------------------------------
 
-    @property
-    def state_label(self):
-        return self.state.label
-
-    @property
-    def deal_type_label(self):
-        return self.deal_type.label
+    state_label = label_of("state")
+    deal_type_label = label_of("deal_type")
 
     @property
     def title(self) -> str:

@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
-from ..labels import LabelledEnum
+from ..labels import LabelledEnum, label_of
 from .attachments import ATTACHMENTS, new_attachment
 from .models import Attachment, Listing
 from .validation import FIELD_REQUIRED, MAX_TEXT, FieldErrors, clean_int, clean_text, parse_deadline
@@ -91,9 +91,7 @@ class Submission(db.Model):
     __table_args__ = (sa.UniqueConstraint("challenge_id", "offering_id",
                                           name="uq_challenge_submissions_offering"),)
 
-    @property
-    def status_label(self):
-        return self.status.label
+    status_label = label_of("status")
 
     @property
     def decline_reason_label(self):

@@ -19,6 +19,7 @@ from ..db_types import AwareDateTime, enum_column
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..extensions import db
 from ..filestore import TYPES as FILE_TYPES
+from ..labels import label_of
 from .validation import check_complete
 from .vocabulary import (
     DEAL_TYPE_LABELS,
@@ -160,13 +161,8 @@ class Listing(Versioned, db.Model):
     def description(self) -> str:
         return self.text("description")
 
-    @property
-    def kind_label(self):
-        return self.kind.label
-
-    @property
-    def status_label(self):
-        return self.status.label
+    kind_label = label_of("kind")
+    status_label = label_of("status")
 
     @property
     def sector_label(self):

@@ -402,6 +402,11 @@ def programme_counts() -> dict:
     return {"firms": firms, "startups": startups, "matches": pairs + investors}
 
 
+def _figure(compute) -> cached_property:
+    """A figure of `Figures`: `compute(filters)`, run once per instance."""
+    return cached_property(lambda self: compute(self.filters))
+
+
 class Figures:
     """Every figure for one set of filters, each query run at most once however many tables
     show it (the pages, the API, the downloads and the monthly report read these)."""
@@ -409,33 +414,13 @@ class Figures:
     def __init__(self, filters: Filters):
         self.filters = filters
 
-    @cached_property
-    def listings(self) -> list[dict]:
-        return listings_by_sector_month(self.filters)
-
-    @cached_property
-    def matches(self) -> dict:
-        return matches(self.filters)
-
-    @cached_property
-    def deals(self) -> dict:
-        return deals_by_state_and_type(self.filters)
-
-    @cached_property
-    def stages(self) -> dict:
-        return deal_stages(self.filters)
-
-    @cached_property
-    def contracts(self) -> dict:
-        return contracts_signed(self.filters)
-
-    @cached_property
-    def organisations(self) -> dict:
-        return organisations(self.filters)
-
-    @cached_property
-    def english_users(self) -> int:
-        return english_users(self.filters)
+    listings = _figure(listings_by_sector_month)
+    matches = _figure(matches)
+    deals = _figure(deals_by_state_and_type)
+    stages = _figure(deal_stages)
+    contracts = _figure(contracts_signed)
+    organisations = _figure(organisations)
+    english_users = _figure(english_users)
 
     @cached_property
     def programme(self) -> dict:
