@@ -105,10 +105,13 @@ def offerings():
 # -- detail -----------------------------------------------------------------------------------
 
 
+#: The listing page shows the attachments and the challenge: loaded with the listing, in one
+#: query (the options are built once; they hold no state of a request).
+_DETAIL_LOADS = (joinedload(Listing.attachments), joinedload(Listing.challenge))
+
+
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
-    # The page shows the attachments and the challenge: loaded with the listing, one query.
-    listing = get_listing_or_404(listing_id, _viewer(), kind, options=(
-        joinedload(Listing.attachments), joinedload(Listing.challenge)))
+    listing = get_listing_or_404(listing_id, _viewer(), kind, options=_DETAIL_LOADS)
     viewer = _viewer()
     counted = request.method == "GET" and visits.record_view(listing, viewer)
     is_owner = listing.can_edit(viewer)
