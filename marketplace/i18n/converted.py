@@ -5,6 +5,7 @@ rate (USD_KRW_RATE, taken on USD_KRW_RATE_DATE) and always marked as approximate
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 from flask import current_app
@@ -68,9 +69,20 @@ def rate_note() -> str:
 def money_with_approximate(amount_minor: int | None, currency: str) -> Markup:
     """The `money` filter for pages: the amount, then its approximate figure in the reader's
     currency with the rate and its date for pointers and screen readers."""
-    text = money(amount_minor, currency)
     if amount_minor is None:
         return Markup("")
+    config = current_app.config
+    return _with_approximate(int(amount_minor), currency, get_locale(),
+                             str(config["USD_KRW_RATE"]), config["USD_KRW_RATE_DATE"])
+
+
+# Formatting an amount, its approximate figure and the rate's note takes Babel most of a
+# millisecond; a page shows the same few prices, so each is remembered per locale and rate
+# (the rate and its date are in the key, so a changed setting shows at once).
+@lru_cache(maxsize=4096)
+def _with_approximate(amount_minor: int, currency: str, locale, _rate: str,
+                      _rate_date: str) -> Markup:
+    text = money(amount_minor, currency)
     approx = approximate(amount_minor, currency)
     if approx is None:
         return escape(text)

@@ -400,10 +400,12 @@ class Attachment(db.Model):
         return FILE_TYPES[self.file_type].content_type
 
 
-def get_listing_or_404(listing_id: int, user, kind: str | None = None) -> Listing:
+def get_listing_or_404(listing_id: int, user, kind: str | None = None,
+                       options=()) -> Listing:
     """The listing if `user` may see it (and it is of `kind`), else NotFound — drafts and
-    hidden listings of other organisations do not exist for the viewer."""
-    listing = db.session.get(Listing, listing_id)
+    hidden listings of other organisations do not exist for the viewer. `options` are loader
+    options for the one query (e.g. the relations the page shows)."""
+    listing = db.session.get(Listing, listing_id, options=options)
     if listing is None or (kind and listing.kind != kind) or not listing.is_visible_to(user):
         raise NotFound(_l("This listing does not exist or is not visible to you."))
     return listing

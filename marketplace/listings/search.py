@@ -26,6 +26,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -294,12 +295,19 @@ CARD_ORGANISATION_COLUMNS = (Organisation.id, Organisation.name_ko, Organisation
                              Organisation.verification)
 
 
+@cache  # loader options hold no request state; building them took a tenth of a browse request
 def _card_options():
     """Listings with just the card's columns, their organisation and challenge joined in the
     same query (no query per card, no wide text columns)."""
     return (load_only(*CARD_COLUMNS),
             contains_eager(Listing.organisation).load_only(*CARD_ORGANISATION_COLUMNS),
             contains_eager(Listing.challenge))
+
+
+@cache
+def _full_options():
+    """Whole listings with their organisation joined and their challenge loaded after."""
+    return contains_eager(Listing.organisation), selectinload(Listing.challenge)
 
 
 def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
@@ -310,8 +318,7 @@ def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
     conditions = _filters(kind, p)
-    load = (_card_options() if for_facets else
-            (contains_eager(Listing.organisation), selectinload(Listing.challenge)))
+    load = _card_options() if for_facets else _full_options()
 
     if p.q:
         index_filters = bool(p.sector or p.trl_min or p.trl_max)

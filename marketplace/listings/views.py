@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from ..accounts.access import staff_required
 from ..actions import done, flash_and_redirect, run_action
@@ -104,8 +105,13 @@ def offerings():
 # -- detail -----------------------------------------------------------------------------------
 
 
+#: The listing page shows the attachments and the challenge: loaded with the listing, in one
+#: query (the options are built once; they hold no state of a request).
+_DETAIL_LOADS = (joinedload(Listing.attachments), joinedload(Listing.challenge))
+
+
 def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
-    listing = get_listing_or_404(listing_id, _viewer(), kind)
+    listing = get_listing_or_404(listing_id, _viewer(), kind, options=_DETAIL_LOADS)
     viewer = _viewer()
     counted = request.method == "GET" and visits.record_view(listing, viewer)
     is_owner = listing.can_edit(viewer)
