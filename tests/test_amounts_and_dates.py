@@ -174,3 +174,16 @@ def test_dollar_amounts_show_about_how_many_won_on_korean_pages(app, ctx):
             assert money_with_approximate(125_050, "USD") == "US$1,250.50"
     finally:
         app.config["USD_KRW_RATE"] = "1400"
+    # a new rate or rate date shows at once, though the figure was formatted before
+    rate_date, app.config["USD_KRW_RATE_DATE"] = app.config["USD_KRW_RATE_DATE"], "2026-12-01"
+    try:
+        with force_locale("ko"):
+            assert "2026. 12. 1. 기준" in money_with_approximate(125_050, "USD")
+    finally:
+        app.config["USD_KRW_RATE_DATE"] = rate_date
+    app.config["USD_KRW_RATE"] = "1500"
+    try:
+        with force_locale("ko"):
+            assert "≈ ₩1,880,000" in money_with_approximate(125_050, "USD")
+    finally:
+        app.config["USD_KRW_RATE"] = "1400"

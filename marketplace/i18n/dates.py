@@ -10,6 +10,7 @@ Typed: a plain text field with the language's pattern as its hint, read lenientl
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date as babel_date
@@ -41,7 +42,13 @@ def show_date(value, format: str = "medium", locale=None) -> str:
         return ""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return babel_date(value, "medium" if format == "short" else format, locale=_locale(locale))
+    return _day(value, "medium" if format == "short" else format, _locale(locale))
+
+
+# Babel takes a tenth of a millisecond per date; a page shows the same few days again and again.
+@lru_cache(maxsize=8192)
+def _day(value: date, format: str, locale: Locale) -> str:
+    return babel_date(value, format, locale=locale)
 
 
 def show_time(value: datetime, locale=None) -> str:
