@@ -43,8 +43,9 @@ from benchmarks.server import get, start_server  # noqa: E402
 from marketplace import create_app, korean  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.listings import fuzzy, text  # noqa: E402
+from marketplace.listings.browse import browse  # noqa: E402
 from marketplace.listings.models import Listing, ListingKind, ListingTerm  # noqa: E402
-from marketplace.listings.search import browse, search_listings  # noqa: E402
+from marketplace.listings.search import search_listings  # noqa: E402
 from marketplace.listings.vocabulary import DEAL_TYPES, SECTORS  # noqa: E402
 from marketplace.matching import get_model  # noqa: E402
 from marketplace.matching.records import ListingEmbedding, vector_to_bytes  # noqa: E402

@@ -19,6 +19,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..forms import apply_domain_error
 from . import attachments, challenges, moderation, search, services, visits
+from .browse import browse
 from .cards import card_key
 from .challenges import DeclineReason
 from .confidential import (
@@ -82,7 +83,7 @@ def _helpers():
 
 def _browse(kind: ListingKind):
     params = search.parse_params(request.args)
-    found = search.browse(kind, params)
+    found = browse(kind, params)
     pages = max(1, math.ceil(found.total / params.per_page))
     args = {k: v for k, v in request.args.items(multi=False) if k != "page" and v}
     facet_key = json.dumps(found.facets, sort_keys=True)  # the cached filter form shows them

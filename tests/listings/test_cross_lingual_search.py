@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.listings import fuzzy
+from marketplace.listings.browse import browse
 from marketplace.listings.models import Listing
-from marketplace.listings.search import browse, parse_params, search_listings
+from marketplace.listings.search import parse_params, search_listings
 from marketplace.matching import get_model
 from marketplace.matching.embedding_store import listing_embeddings
 
