@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import OrgKind
 from ..labels import LabelledEnum
-from ..listings.vocabulary import DealType
+from ..listings.models import DEAL_TYPE_LABELS as LISTING_DEAL_TYPE_LABELS
 
 
 class DealState(LabelledEnum):
@@ -41,6 +41,19 @@ AGREED_STATES = (DealState.agreed, DealState.drafting, DealState.signing, DealSt
                  DealState.refunded, DealState.closed)
 # Paid states a refund moves between: all received back is `refunded`, some `partially_refunded`.
 REFUND_STATES = (DealState.paid, DealState.partially_refunded, DealState.refunded)
+
+
+class DealType(LabelledEnum):
+    """Listings name the deal types they are open to (with these labels); deals add
+    acquisition."""
+
+    license = "license", LISTING_DEAL_TYPE_LABELS["license"]
+    transfer = "transfer", LISTING_DEAL_TYPE_LABELS["transfer"]
+    joint_development = "joint_development", LISTING_DEAL_TYPE_LABELS["joint_development"]
+    poc = "poc", LISTING_DEAL_TYPE_LABELS["poc"]
+    supply = "supply", LISTING_DEAL_TYPE_LABELS["supply"]
+    investment = "investment", LISTING_DEAL_TYPE_LABELS["investment"]
+    acquisition = "acquisition", _l("Acquisition")
 
 
 class Side(LabelledEnum):

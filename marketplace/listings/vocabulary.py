@@ -50,20 +50,14 @@ SECTOR_LABELS = {
 }
 SECTORS = tuple(SECTOR_LABELS)
 
-class DealType(LabelledEnum):
-    """What a deal is. A listing names the types it is open to: all but acquisition."""
-
-    license = "license", _l("Licence")
-    transfer = "transfer", _l("Technology transfer")
-    joint_development = "joint_development", _l("Joint development")
-    poc = "poc", _l("Proof of concept (PoC)")
-    supply = "supply", _l("Supply")
-    investment = "investment", _l("Investment")
-    acquisition = "acquisition", _l("Acquisition")
-
-
-# A listing's deal types, by their stored value.
-DEAL_TYPE_LABELS = {t.value: t.label for t in DealType if t is not DealType.acquisition}
+DEAL_TYPE_LABELS = {
+    "license": _l("Licence"),
+    "transfer": _l("Technology transfer"),
+    "joint_development": _l("Joint development"),
+    "poc": _l("Proof of concept (PoC)"),
+    "supply": _l("Supply"),
+    "investment": _l("Investment"),
+}
 DEAL_TYPES = tuple(DEAL_TYPE_LABELS)
 
 TRL_LABELS = {
