@@ -3,7 +3,7 @@
 from datetime import UTC
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
 class AwareDateTime(sa.types.TypeDecorator):
@@ -28,6 +28,17 @@ class AwareDateTime(sa.types.TypeDecorator):
 def enum_column(cls, length: int = 20) -> sa.Enum:
     """An enum stored as its string value (no native database enum), checked on write."""
     return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+def listing_id_column(**options):
+    """A listing's id: the row goes with the listing when the listing is deleted."""
+    return mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"), **options)
+
+
+def child_rows(back_populates: str, order_by: str):
+    """The rows written under this one, in order. Read-only from this side: each row is added
+    on its own (most of them are append-only)."""
+    return relationship(back_populates=back_populates, order_by=order_by, viewonly=True)
 
 
 class DealRecord:

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from .. import append_only
 from ..accounts.models import User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, DealRecord, enum_column
+from ..db_types import AwareDateTime, DealRecord, child_rows, enum_column
 from ..deals.models import Deal
 from ..deals.states import EVENT_LABELS, Side
 from ..errors import Conflict
 from ..extensions import db
-from ..labels import LabelledEnum
+from ..labels import LabelledEnum, label_of
 
 
 class ContractStatus(LabelledEnum):
@@ -113,12 +113,9 @@ class Contract(DealRecord, db.Model):
     deal: Mapped[Deal] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
-    edits: Mapped[list[ContractEdit]] = relationship(
-        back_populates="contract", order_by="ContractEdit.id", viewonly=True)
-    approvals: Mapped[list[ContractApproval]] = relationship(
-        back_populates="contract", order_by="ContractApproval.id", viewonly=True)
-    signatures: Mapped[list[ContractSignature]] = relationship(
-        back_populates="contract", order_by="ContractSignature.id", viewonly=True)
+    edits: Mapped[list[ContractEdit]] = child_rows("contract", "ContractEdit.id")
+    approvals: Mapped[list[ContractApproval]] = child_rows("contract", "ContractApproval.id")
+    signatures: Mapped[list[ContractSignature]] = child_rows("contract", "ContractSignature.id")
 
     __table_args__ = (
         sa.UniqueConstraint("deal_id", "version", name="uq_contracts_deal_id_version"),
@@ -137,9 +134,7 @@ class Contract(DealRecord, db.Model):
         return self.review_requested_at is not None and (
             self.reviewed_at is None or self.reviewed_at < self.review_requested_at)
 
-    @property
-    def status_label(self):
-        return self.status.label
+    status_label = label_of("status")
 
     @property
     def language_label(self):

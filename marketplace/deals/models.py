@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import domain_events
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, enum_column
+from ..db_types import AwareDateTime, child_rows, enum_column
 from ..errors import Conflict, DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Listing
@@ -124,12 +124,9 @@ class Deal(DealRoles, db.Model):
     need: Mapped[Listing | None] = relationship(foreign_keys=[need_id])
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     assigned_staff: Mapped[User | None] = relationship(foreign_keys=[assigned_staff_id])
-    terms_versions: Mapped[list[DealTerms]] = relationship(
-        back_populates="deal", order_by="DealTerms.version", viewonly=True)
-    events: Mapped[list[DealEvent]] = relationship(
-        back_populates="deal", order_by="DealEvent.seq", viewonly=True)
-    messages: Mapped[list[DealMessage]] = relationship(
-        back_populates="deal", order_by="DealMessage.id", viewonly=True)
+    terms_versions: Mapped[list[DealTerms]] = child_rows("deal", "DealTerms.version")
+    events: Mapped[list[DealEvent]] = child_rows("deal", "DealEvent.seq")
+    messages: Mapped[list[DealMessage]] = child_rows("deal", "DealMessage.id")
 
     __table_args__ = (
         sa.CheckConstraint("buyer_org_id <> seller_org_id", name="distinct_parties"),

@@ -55,6 +55,12 @@ def _text(ko: str, en: str) -> dict:
     return {"ko": ko, "en": en}
 
 
+def _supply(quantity: int, unit_price: int, delivery_ko: str, delivery_en: str) -> dict:
+    """Supply terms in won, with the standard VAT."""
+    return {"currency": "KRW", "quantity": quantity, "unit_price": unit_price,
+            "delivery": _text(delivery_ko, delivery_en), "vat": "standard"}
+
+
 DEALS = (
     DemoDeal("garam", "visionmarket-scale-camera", "garam-fresh-checkout", "poc", "inquiry",
              "안녕하세요, 가람유통 셀프계산대 운영팀입니다. 저울 일체형 인식 모듈을 수도권 5개 "
@@ -105,11 +111,10 @@ DEALS = (
     DemoDeal("cheongram", "bioscan-epidermis", "cheongram-skin-testing", "supply", "offer",
              "청람제약 비임상팀입니다. 신규 외용제 원료 20종의 피부 자극성 시험을 OECD TG 439 "
              "방법으로 진행하고 싶습니다. 시험 키트 공급 조건을 알려 주세요.",
-             terms={"currency": "KRW", "quantity": 60, "unit_price": 480_000,
-                    "delivery": _text("주문 후 2주 이내 냉장 배송, 시험 기술 교육 1회 포함",
-                                      "Chilled delivery within 2 weeks of the order, with one "
-                                      "training session on the test method"),
-                    "vat": "standard"},
+             terms=_supply(60, 480_000,
+                           "주문 후 2주 이내 냉장 배송, 시험 기술 교육 1회 포함",
+                           "Chilled delivery within 2 weeks of the order, with one "
+                           "training session on the test method"),
              reply="바이오스캔입니다. 키트는 오송 센터에서 냉장 배송합니다. 원료 20종을 "
                    "3반복으로 시험할 수 있는 60개 공급 조건을 보내 드리겠습니다."),
     DemoDeal("nuri", "aerofarm-spraying", "nuri-island-drone", "supply", "declined",
@@ -126,11 +131,10 @@ DEALS = (
              "다온식품 품질관리팀입니다. 냉동만두 포장 라인 2개에 X선 이물 검사기 도입을 "
              "검토하고 있습니다. 분당 120팩 속도에서 뼈와 플라스틱 검출 사례가 있는지, 공급 "
              "조건은 어떤지 알고 싶습니다.",
-             terms={"currency": "KRW", "quantity": 2, "unit_price": 145_000_000,
-                    "delivery": _text("발주 후 10주 이내 음성 공장 설치 및 시운전",
-                                      "Installed and commissioned at the Eumseong plant within "
-                                      "10 weeks of the order"),
-                    "vat": "standard"},
+             terms=_supply(2, 145_000_000,
+                           "발주 후 10주 이내 음성 공장 설치 및 시운전",
+                           "Installed and commissioned at the Eumseong plant within "
+                           "10 weeks of the order"),
              reply="문의 감사합니다. 저희 이중 에너지 X선 검사기는 냉동만두 라인에서 분당 "
                    "120팩 속도로 운영되고 있습니다. 2대 공급 조건을 제안드리겠습니다."),
     DemoDeal("pacificbridge", "cleanair-dust-fog", None, "investment", "offer",
@@ -146,21 +150,19 @@ DEALS = (
              "countered",
              "대성모빌리티 디지털마케팅팀입니다. 내년 3월 신형 전기 SUV 출시에 맞춰 3D "
              "컨피규레이터 구축을 의뢰하고 싶습니다. 견적을 부탁드립니다.",
-             terms={"currency": "KRW", "quantity": 1, "unit_price": 380_000_000,
-                    "delivery": _text("계약 후 8주 이내 구축, 출시 후 12개월 운영 포함",
-                                      "Built within 8 weeks of signing, 12 months of operation "
-                                      "after launch included"),
-                    "vat": "standard"},
+             terms=_supply(1, 380_000_000,
+                           "계약 후 8주 이내 구축, 출시 후 12개월 운영 포함",
+                           "Built within 8 weeks of signing, 12 months of operation "
+                           "after launch included"),
              reject_note="예산 범위를 넘습니다. 운영 기간을 6개월로 줄인 조건으로 다시 "
                          "제안해 주시겠어요?"),
     DemoDeal("mirae", "thermalmind-panel-thermal", "mirae-electrical-fire", "supply", "signing",
              "미래건설 자산관리팀입니다. 관리 중인 노후 빌딩 60개 동의 분전반에 열화상 감시 "
              "장치를 설치하고 싶습니다.",
-             terms={"currency": "KRW", "quantity": 240, "unit_price": 650_000,
-                    "delivery": _text("계약 후 6주 안에 60개 동 분전반 240면 설치",
-                                      "240 panels in 60 buildings fitted within 6 weeks of "
-                                      "signing"),
-                    "vat": "standard"}),
+             terms=_supply(240, 650_000,
+                           "계약 후 6주 안에 60개 동 분전반 240면 설치",
+                           "240 panels in 60 buildings fitted within 6 weeks of "
+                           "signing")),
     DemoDeal("yeonhui", "securedot-id-check", "yeonhui-mobile-id", "license", "payment_pending",
              "연희증권 디지털채널부입니다. 비대면 계좌 개설에 신분증 진위 확인과 얼굴 대조를 "
              "도입하려고 합니다. 라이선스 조건을 협의하고 싶습니다.",

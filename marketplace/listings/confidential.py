@@ -50,8 +50,7 @@ def _refuse_access_change(mapper, connection, target):
     raise DomainError(_l("The record of confidential access cannot be changed."))
 
 
-sa.event.listen(ConfidentialAccess, "before_update", _refuse_access_change)
-sa.event.listen(ConfidentialAccess, "before_delete", _refuse_access_change)
+append_only.refuse_orm_changes(_refuse_access_change, ConfidentialAccess)
 append_only.guard(ConfidentialAccess.__table__)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation
 from ..clock import utcnow
-from ..db_types import AwareDateTime
+from ..db_types import AwareDateTime, listing_id_column
 from ..extensions import db
 from ..labels import LabelledEnum
 from ..listings.models import Listing, Versioned
@@ -50,8 +50,7 @@ class ListingEmbedding(_StoredVector, db.Model):
     __tablename__ = "listing_embeddings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
-                                            index=True)
+    listing_id: Mapped[int] = listing_id_column(index=True)
     listing_version: Mapped[int]
 
     __table_args__ = (sa.UniqueConstraint("listing_id", "listing_version", "model_version",
@@ -175,6 +174,15 @@ class _Scored:
     computed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
+    #: The columns that record a dismissal.
+    dismissals: tuple[str, ...] = ()
+
+    @property
+    def is_sticky(self) -> bool:
+        """Kept when it leaves every top list, so a recompute cannot undo what it records: a
+        dismissal, or both sides already told."""
+        return bool(self.notified_at or any(getattr(self, name) for name in self.dismissals))
+
 
 class Match(_Scored, db.Model):
     """A need and an offering that fit, with the last computed score and why."""
@@ -182,13 +190,13 @@ class Match(_Scored, db.Model):
     __tablename__ = "matches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"))
-    offering_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
-                                             index=True)
+    need_id: Mapped[int] = listing_id_column()
+    offering_id: Mapped[int] = listing_id_column(index=True)
     need_rank: Mapped[int | None] = mapped_column(sa.SmallInteger)  # place in the need's list
     offering_rank: Mapped[int | None] = mapped_column(sa.SmallInteger)
     need_dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     offering_dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    dismissals = ("need_dismissed_at", "offering_dismissed_at")
 
     need: Mapped[Listing] = relationship(foreign_keys=[need_id])
     offering: Mapped[Listing] = relationship(foreign_keys=[offering_id])
@@ -200,11 +208,6 @@ class Match(_Scored, db.Model):
     def is_ranked(self) -> bool:
         return self.need_rank is not None or self.offering_rank is not None
 
-    @property
-    def is_sticky(self) -> bool:
-        """Kept when it leaves both top lists, so a recompute cannot undo what it records."""
-        return bool(self.notified_at or self.need_dismissed_at or self.offering_dismissed_at)
-
 
 class InvestorMatch(_Scored, db.Model):
     """An investor (by its profile) and a startup's offering that fit."""
@@ -214,12 +217,12 @@ class InvestorMatch(_Scored, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     investor_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"))
-    offering_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
-                                             index=True)
+    offering_id: Mapped[int] = listing_id_column(index=True)
     startup_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int | None] = mapped_column(sa.SmallInteger)  # place in the investor's list
     dismissed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    dismissals = ("dismissed_at",)
 
     investor: Mapped[Organisation] = relationship(foreign_keys=[investor_org_id])
     offering: Mapped[Listing] = relationship(foreign_keys=[offering_id])
@@ -227,10 +230,6 @@ class InvestorMatch(_Scored, db.Model):
 
     __table_args__ = (sa.UniqueConstraint("investor_org_id", "offering_id",
                                           name="uq_investor_matches_investor_offering"),)
-
-    @property
-    def is_sticky(self) -> bool:
-        return bool(self.notified_at or self.dismissed_at)
 
 
 def side_columns(kind: ListingKind):

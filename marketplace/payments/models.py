@@ -27,11 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import append_only
 from ..accounts.models import Organisation, User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, DealRecord, enum_column
+from ..db_types import AwareDateTime, DealRecord, child_rows, enum_column
 from ..deals.models import Deal
 from ..errors import DomainError
 from ..extensions import db
-from ..labels import LabelledEnum
+from ..labels import LabelledEnum, label_of
 
 
 class Purpose(LabelledEnum):
@@ -76,6 +76,12 @@ class Method(LabelledEnum):
     bank_transfer = "bank_transfer", _l("Bank transfer")
 
 
+def _money_checks() -> tuple[sa.CheckConstraint, ...]:
+    """A sum of money is positive, in integer minor units of a three-letter currency."""
+    return (sa.CheckConstraint("amount > 0", name="amount_positive"),
+            sa.CheckConstraint("length(currency) = 3", name="currency_code"))
+
+
 class PaymentRequest(DealRecord, db.Model):
     """One payment the signed Terms call for. Immutable once written."""
 
@@ -102,24 +108,20 @@ class PaymentRequest(DealRecord, db.Model):
     deal: Mapped[Deal] = relationship()
     payer: Mapped[Organisation] = relationship(foreign_keys=[payer_org_id])
     payee: Mapped[Organisation] = relationship(foreign_keys=[payee_org_id])
-    entries: Mapped[list[LedgerEntry]] = relationship(
-        back_populates="payment_request", order_by="LedgerEntry.id", viewonly=True)
+    entries: Mapped[list[LedgerEntry]] = child_rows("payment_request", "LedgerEntry.id")
 
     __table_args__ = (
         sa.UniqueConstraint("deal_id", "terms_version", "seq",
                             name="uq_payment_requests_deal_id_terms_version_seq"),
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        *_money_checks(),
         sa.CheckConstraint("vat >= 0 AND supply_value + vat = amount", name="total_of_vat"),
         sa.CheckConstraint("fee_amount >= 0 AND fee_amount < amount", name="fee_in_range"),
         sa.CheckConstraint("fee_percent >= 0 AND fee_percent < 100", name="fee_percent_range"),
         sa.CheckConstraint("seq >= 1 AND seq <= count", name="seq_in_range"),
-        sa.CheckConstraint("length(currency) = 3", name="currency_code"),
         sa.CheckConstraint("payer_org_id <> payee_org_id", name="distinct_parties"),
     )
 
-    @property
-    def purpose_label(self):
-        return self.purpose.label
+    purpose_label = label_of("purpose")
 
     @property
     def net_amount(self) -> int:
@@ -192,14 +194,9 @@ class LedgerEntry(db.Model):
     actor: Mapped[User | None] = relationship()
     related: Mapped[LedgerEntry | None] = relationship(remote_side=[id])
 
-    __table_args__ = (
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.CheckConstraint("length(currency) = 3", name="currency_code"),
-    )
+    __table_args__ = _money_checks()
 
-    @property
-    def label(self):
-        return self.kind.label
+    label = label_of("kind")
 
     @property
     def method_label(self):

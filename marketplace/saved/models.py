@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..clock import utcnow
-from ..db_types import AwareDateTime, enum_column
+from ..db_types import AwareDateTime, enum_column, listing_id_column
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.vocabulary import ListingKind
@@ -62,8 +62,7 @@ class SavedSearchHit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     saved_search_id: Mapped[int] = mapped_column(
         sa.ForeignKey("saved_searches.id", ondelete="CASCADE"))
-    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
-                                            index=True)
+    listing_id: Mapped[int] = listing_id_column(index=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("saved_search_id", "listing_id",
@@ -77,7 +76,7 @@ class Bookmark(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"))
+    listing_id: Mapped[int] = listing_id_column()
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     listing: Mapped[Listing] = relationship()
