@@ -68,6 +68,13 @@ def test_a_startup_proposes_and_the_firm_shortlists_and_accepts(app, live_server
     step = buyer.locator(f"[data-action=answer_inquiry][data-deal='{deal_id}']")
     expect(step).to_be_visible()
     expect(buyer.locator("[data-news] a").first).to_contain_text("로보핸즈")
+    # On a phone the menu is folded, and the count shows beside its button.
+    expect(buyer.locator("[data-unread-phone]")).to_be_hidden()
+    buyer.set_viewport_size({"width": 390, "height": 844})
+    expect(buyer.locator("[data-unread-phone]")).to_be_visible()
+    expect(buyer.locator("[data-unread-phone]")).to_contain_text("1")
+    expect(buyer.locator("[data-unread-badge]")).to_be_hidden()
+    buyer.set_viewport_size({"width": 1280, "height": 800})
     buyer.locator("#nav-notifications").click()
     notice = buyer.locator("[data-kind=proposal_received] a")
     expect(notice).to_have_text("로보핸즈에서 귀사의 수요 “도장 불량 자동 검사”에 "

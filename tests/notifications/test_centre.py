@@ -43,13 +43,16 @@ def test_a_verified_organisation_sees_the_badge_the_notice_and_gets_an_email(app
     login(client, member, lang="en")
     home = client.get("/en/offerings").get_data(as_text=True)
     assert "data-unread-badge>1<" in home
+    # on a phone the menu is folded: the count shows beside the menu button too
+    assert 'data-unread-phone><span class="visually-hidden">Notifications </span>1<' in home
     page = client.get("/en/notifications/").get_data(as_text=True)
     assert "is verified: you can now post listings and open deals." in page
     with app.app_context():
         notice_id = db.session.scalar(sa.select(Notification.id))
     opened = client.get(f"/en/notifications/{notice_id}")
     assert opened.status_code == 303 and opened.location.endswith("/en/profile")
-    assert "data-unread-badge" not in client.get("/en/offerings").get_data(as_text=True)
+    read = client.get("/en/offerings").get_data(as_text=True)
+    assert "data-unread-badge" not in read and "data-unread-phone" not in read
 
 
 def test_a_rejection_gives_the_reason_in_the_readers_language(app, client, make_user):
