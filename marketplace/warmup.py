@@ -23,16 +23,14 @@ def warm_up(app: Flask, matching: bool | None = None) -> float:
 
     from . import korean
     from .matching import get_model
+    from .matching.search import semantic_search
 
     started = time.perf_counter()
-    semantic = app.config["SEARCH_SEMANTIC"]
-    searches = semantic if semantic is not None else not app.testing
+    # a job worker (told whether it matches) does not search; a web process does
+    searching = matching is None and semantic_search(app)
     if matching is None:
         # listing search embeds queries in every web process (SEARCH_SEMANTIC)
-        matching = not app.config["REDIS_URL"] or searches
-        searching = searches
-    else:
-        searching = False  # a job worker does not search
+        matching = not app.config["REDIS_URL"] or searching
     korean.tokenize("기술 거래 준비")
     if matching:
         get_model(app.config["MATCHING_MODEL"]).embed(["기술 거래 준비", "ready to trade"])

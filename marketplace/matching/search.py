@@ -171,12 +171,16 @@ def ranked(kind: str, query: str, model) -> list[int]:
     return [int(m.listing_id) for m in matches if m.score > 0]
 
 
+def semantic_search(app) -> bool:
+    """Whether this app searches by meaning (`SEARCH_SEMANTIC`; unset: yes, except in tests)."""
+    enabled = app.config["SEARCH_SEMANTIC"]
+    return enabled if enabled is not None else not app.testing
+
+
 def answer(kind: str, query: str, rank: bool = False) -> SemanticAnswer | None:
     """Receiver of `semantic_asked`: translations and the nearest listings of `kind`, or with
     `rank`, the listings in the engine's order."""
-    enabled = current_app.config["SEARCH_SEMANTIC"]
-    if enabled is None:
-        enabled = not current_app.testing
+    enabled = semantic_search(current_app)
     model = loaded_model(current_app.config["MATCHING_MODEL"]) if enabled else None
     if model is None or not query.strip():
         return None

@@ -47,7 +47,6 @@ class _Kept:
     checked: float = 0.0  # time.monotonic() of the last full check
 
 
-
 def _fingerprint(kind: ListingKind) -> tuple:
     """Changes when a listing of the kind is published, edited or removed, or an embedding is
     stored: how many public listings, the sum of their ids, the latest change among them, and
@@ -103,7 +102,7 @@ def search_index(kind: ListingKind, engine: MatchEngine) -> ListingIndex:
         if kept is not None and kept.model_version == engine.model_version:
             if kept.fingerprint == fingerprint:
                 return kept.index
-            index = _updated(kind, engine, kept)
+            index = _updated(kind, engine, kept, fingerprint)
             if index is not None:
                 return index
         public = _versions(kind)
@@ -120,10 +119,10 @@ def _versions(kind: ListingKind) -> dict[int, int]:
                                    .where(*public_where(kind))).all())
 
 
-def _updated(kind: ListingKind, engine: MatchEngine, kept: _Kept) -> ListingIndex | None:
-    """The kept index with the changes since it was built swapped in; None when too much
-    changed for that to pay."""
-    fingerprint = _fingerprint(kind)
+def _updated(kind: ListingKind, engine: MatchEngine, kept: _Kept,
+             fingerprint: tuple) -> ListingIndex | None:
+    """The kept index with the changes since it was built swapped in (`fingerprint`: the
+    database's now); None when too much changed for that to pay."""
     public = _versions(kind)
     changed = {i for i, version in public.items()
                if kept.included.get(i) != version and kept.waiting.get(i) != version}
