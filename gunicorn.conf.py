@@ -34,18 +34,12 @@ logger_class = "marketplace.access_log.AccessLogger"
 
 
 def when_ready(server):
-    """Warm the preloaded app in the master before the first worker is forked, then move what
-    it loaded out of the garbage collector's sight: the workers' collections no longer walk
-    those objects (each walk cost every request that triggered one), nor write to their pages,
-    which stay shared."""
+    """Warm the preloaded app in the master before the first worker is forked (warm-up also
+    moves what it loaded out of the garbage collector's sight, so the pages stay shared)."""
     if server.cfg.preload_app:
-        import gc
-
         from marketplace.warmup import warm_up
 
         server.log.info("warmed up in %.1f s", warm_up(server.app.wsgi()))
-        gc.collect()
-        gc.freeze()
 
 
 def post_fork(server, worker):

@@ -52,6 +52,7 @@ from marketplace.matching.records import ListingEmbedding, vector_to_bytes  # no
 from marketplace.matching.search import vectors  # noqa: E402
 from marketplace.matching.search_index import search_index  # noqa: E402
 from marketplace.matching.settings import get_engine  # noqa: E402
+from marketplace.warmup import warm_up  # noqa: E402
 
 DATA = ROOT / "marketplace" / "listings" / "demo_data"
 SENTENCE = re.compile(r"(?<=[.다])\s+")
@@ -296,6 +297,7 @@ def measure_function(url: str, rounds: int) -> list[float]:
                  "at start)"] = time.perf_counter() - start
         print("  first search in a process reads: " + ", ".join(
             f"{name} {seconds:.2f} s" for name, seconds in cold.items()))
+        warm_up(app)  # what every serving process does before its first request
         for kind, params in QUERIES:  # warm caches and connection pool
             search_listings(kind, params)
         for _ in range(rounds):

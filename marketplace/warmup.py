@@ -7,6 +7,7 @@ warms the app in its master before it forks the workers (`gunicorn.conf.py`), so
 share these pages copy-on-write; an RQ worker warms up before it takes its first job.
 """
 
+import gc
 import logging
 import time
 
@@ -42,6 +43,11 @@ def warm_up(app: Flask, matching: bool | None = None) -> float:
         for lang in app.config["LANGUAGES"]:
             with force_locale(lang):
                 gettext("Tech Trade-On")
+    # What was loaded lives as long as the process: the collector need not walk it again (a
+    # full collection over the model and the search index took longer than a broad search,
+    # and came every few searches), nor write to its pages, which stay shared after a fork.
+    gc.collect()
+    gc.freeze()
     seconds = time.perf_counter() - started
     log.info("warmed up in %.1f s", seconds)
     return seconds

@@ -2,6 +2,7 @@
 values would give (the counts beside the filters)."""
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -10,7 +11,7 @@ from flask import current_app
 
 from ..extensions import db
 from .models import Listing
-from .search import SearchParams, _filters, _id_in, _search, parse_params
+from .search import SearchParams, _filters, _search, parse_params
 from .vocabulary import DEAL_TYPES, ListingKind
 
 FACETS = ("sector", "trl", "deal_type", "lang")
@@ -26,22 +27,22 @@ class Browse:
 
 def browse(kind: str, params: Mapping | SearchParams | None = None) -> Browse:
     """A page of `search_listings` and, per filter, how many listings each of its values
-    would give with the other filters as they are (one grouped query per filter)."""
+    would give with the other filters as they are (`facet_counts`)."""
     kind, p = ListingKind(kind), parse_params(params)
-    items, total, candidates, searched = _search(kind, p, for_facets=True)
+    items, total, candidates, searched = _search(kind, p, cards=True)
     corrected = searched if searched and searched != p.q else None
-    if p.q and not candidates:
+    if p.q and candidates is None:
         return Browse(items, total, {facet: {} for facet in FACETS}, corrected)
     return Browse(items, total, facet_counts(kind, p, candidates), corrected)
 
 
 def facet_counts(kind: ListingKind, p: SearchParams,
-                 candidates: list[int] | None = None) -> dict[str, dict[str, int]]:
+                 candidates=None) -> dict[str, dict[str, int]]:
     """{facet: {value: count}} over the listings matching `p` with that facet's own filter
-    left out; `candidates`: the ids the query matched (None: no query).
+    left out; `candidates`: a select of the ids the query found (None: no query).
 
-    With a query the candidates' rows are read once and counted here; without one, one
-    grouped query per facet counts the whole catalogue, and the counts are kept for
+    With a query the candidates' values are read in one query and counted here; without
+    one, one grouped query per facet counts the whole catalogue, and the counts are kept for
     `SEARCH_FACETS_SECONDS` per kind and filters (they move slowly, and cost the most)."""
     if candidates is not None:
         return _candidate_facets(kind, p, candidates)
@@ -61,44 +62,37 @@ def facet_counts(kind: ListingKind, p: SearchParams,
 
 
 def _candidate_facets(kind: ListingKind, p: SearchParams,
-                      candidates: list[int]) -> dict[str, dict[str, int]]:
+                      candidates) -> dict[str, dict[str, int]]:
     trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(Listing.sector, trl, sa.cast(Listing.deal_types, sa.Text),
                   Listing.title_ko.is_not(None), Listing.title_en.is_not(None))
-        .where(_id_in(candidates), *_filters(kind, replace(
+        .where(Listing.id.in_(candidates), *_filters(kind, replace(
             p, sector=None, trl_min=None, trl_max=None, deal_type=None, lang=None)))).all()
-    out: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-
-    def count(facet, value):
-        out[facet][value] = out[facet].get(value, 0) + 1
-
-    quoted = {code: f'"{code}"' for code in DEAL_TYPES}  # no code is part of another quoted
+    sectors, levels, deals, langs = Counter(), Counter(), Counter(), Counter()
+    codes_of: dict[str | None, tuple[str, ...]] = {}
     for sector, level, deal_text, has_ko, has_en in rows:
-        deal_types = [code for code, q in quoted.items() if q in (deal_text or "")]
-        passes = {
-            "sector": not p.sector or sector == p.sector,
-            "trl": ((not p.trl_min or (level or 0) >= p.trl_min)
-                    and (not p.trl_max or (level is not None and level <= p.trl_max))),
-            "deal_type": not p.deal_type or p.deal_type in deal_types,
-            "lang": not p.lang or (has_ko if p.lang == "ko" else has_en),
-        }
-
-        def others(facet, passes=passes):
-            return all(ok for name, ok in passes.items() if name != facet)
-
-        if sector and others("sector"):
-            count("sector", sector)
-        if level is not None and others("trl"):
-            count("trl", str(level))
-        if others("deal_type"):
-            for code in deal_types:
-                count("deal_type", code)
-        if others("lang"):
-            for lang, has in (("ko", has_ko), ("en", has_en)):
-                if has:
-                    count("lang", lang)
-    return out
+        codes = codes_of.get(deal_text)
+        if codes is None:  # no code is part of another once quoted
+            codes = codes_of[deal_text] = tuple(
+                code for code in DEAL_TYPES if f'"{code}"' in (deal_text or ""))
+        s_ok = not p.sector or sector == p.sector
+        t_ok = ((not p.trl_min or (level or 0) >= p.trl_min)
+                and (not p.trl_max or (level is not None and level <= p.trl_max)))
+        d_ok = not p.deal_type or p.deal_type in codes
+        l_ok = not p.lang or (has_ko if p.lang == "ko" else has_en)
+        if sector and t_ok and d_ok and l_ok:
+            sectors[sector] += 1
+        if level is not None and s_ok and d_ok and l_ok:
+            levels[str(level)] += 1
+        if s_ok and t_ok and l_ok:
+            for code in codes:
+                deals[code] += 1
+        if s_ok and t_ok and d_ok:
+            langs["ko"] += bool(has_ko)
+            langs["en"] += bool(has_en)
+    return {"sector": dict(sectors), "trl": dict(levels), "deal_type": dict(deals),
+            "lang": {lang: n for lang, n in langs.items() if n}}
 
 
 def _catalogue_facets(kind: ListingKind, p: SearchParams) -> dict[str, dict[str, int]]:

@@ -21,10 +21,10 @@ with that title (`ranked` in the answer: its shortlist, when the best of it scor
 are not corrected (the engine reads meaning).
 """
 
+import heapq
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from functools import cache
 
 import sqlalchemy as sa
@@ -53,6 +53,9 @@ KEYWORD_LIST_WEIGHT = 1.0
 MAX_TRANSLATIONS = 4
 # From this many words a query is ranked by the matching engine (see the module's docstring).
 LONG_QUERY = 3
+# Each list of a query's candidates is read this deep to rank them (one further down would add
+# less than 1/1060 to a fused score); a page beyond it reads the lists whole.
+RANK_DEPTH = 1000
 
 # Asked with (kind, query=<the corrected query text>, rank=<a long query>); an answer is a
 # `SemanticAnswer`.
@@ -148,63 +151,52 @@ def _filters(kind: ListingKind, p: SearchParams) -> list:
     return conditions
 
 
-def _id_in(ids: list[int]):
-    """`listings.id IN ids` with the ids as one parameter: an array on PostgreSQL, a JSON
-    array read by json_each on SQLite (no limit on the number of bound variables)."""
+def _ids(ids: list[int]):
+    """A select of these ids, passed as one parameter: an array on PostgreSQL, a JSON array
+    read by json_each on SQLite (no limit on the number of bound variables)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return Listing.id == sa.func.any(sa.bindparam("hit_ids", ids,
-                                                      type_=postgresql.ARRAY(sa.Integer)))
-    table = sa.func.json_each(sa.bindparam("hit_ids", json.dumps(ids))).table_valued("value")
-    return Listing.id.in_(sa.select(table.c.value))
+        return sa.select(sa.func.unnest(sa.bindparam("ids", ids, unique=True,
+                                                     type_=postgresql.ARRAY(sa.Integer))))
+    table = sa.func.json_each(sa.bindparam("ids", json.dumps(ids), unique=True))
+    return sa.select(table.table_valued("value").c.value)
+
+
+def _id_in(ids: list[int]):
+    return Listing.id.in_(_ids(ids))
+
+
+def _rows(stmt) -> list:
+    """The rows of a select of plain columns, read without the ORM's per-row work."""
+    return db.session.connection().execute(stmt).all()
 
 
 def _document_frequencies(terms: list[str]) -> dict[str, int]:
-    rows = db.session.execute(sa.select(ListingTerm.term, sa.func.count())
-                              .where(ListingTerm.term.in_(terms)).group_by(ListingTerm.term))
-    return dict(rows.all())
+    return dict(_rows(sa.select(ListingTerm.term, sa.func.count())
+                      .where(ListingTerm.term.in_(terms)).group_by(ListingTerm.term)))
 
 
-def _hits(terms: list[str], kind: ListingKind, p: SearchParams) -> list[tuple[int, int]]:
-    """(listing id, summed weight) of every public listing of `kind` holding all the terms and
-    passing the filters the index carries (sector, TRL): a self-join of the inverted index,
-    rarest term first, read from the index alone."""
+def _hits(terms: list[str], frequencies: dict[str, int], kind: ListingKind,
+          p: SearchParams | None = None, ids_only: bool = False):
+    """A select of (listing id, summed weight) of the public listings of `kind` holding all
+    the terms, best first, and, given `p`, passing the filters the index carries (sector,
+    TRL); `ids_only`: of their ids, unordered. A self-join of the inverted index, rarest term
+    first, read from the index alone."""
+    terms = sorted(terms, key=frequencies.get)
     aliases = [aliased(ListingTerm, name=f"t{i}") for i in range(len(terms))]
     first = aliases[0]
     score = sum((a.weight for a in aliases[1:]), first.weight)
-    stmt = sa.select(first.listing_id, score).where(
-        first.term == terms[0], first.kind == kind, first.public.is_(True))
-    if p.sector:
+    stmt = sa.select(first.listing_id) if ids_only else sa.select(first.listing_id, score)
+    stmt = stmt.where(first.term == terms[0], first.kind == kind, first.public.is_(True))
+    if p is not None and p.sector:
         stmt = stmt.where(first.sector == p.sector)
-    if p.trl_min:
+    if p is not None and p.trl_min:
         stmt = stmt.where(first.trl >= p.trl_min)
-    if p.trl_max:
+    if p is not None and p.trl_max:
         stmt = stmt.where(first.trl <= p.trl_max)
     for alias, term in zip(aliases[1:], terms[1:], strict=True):
         stmt = stmt.join(alias, sa.and_(alias.listing_id == first.listing_id,
                                         alias.term == term))
-    return [(row[0], row[1]) for row in db.session.execute(stmt)]
-
-
-def _needs_listing_rows(kind: ListingKind, p: SearchParams) -> bool:
-    """Whether a keyword search must also read `listings` (a filter or an order the index
-    does not carry)."""
-    return bool(p.deal_type or p.lang or p.verified or (p.challenge and kind == "need")
-                or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
-
-
-def _keyword_hits(terms: list[str], kind: ListingKind, p: SearchParams,
-                  frequencies: dict[str, int] | None = None) -> dict[int, int] | None:
-    """{listing id: summed weight} of the listings holding every term (index filters applied);
-    None when a term is in no listing at all."""
-    if frequencies is None:
-        frequencies = _document_frequencies(terms)
-    if any(t not in frequencies for t in terms):
-        return None
-    return dict(_hits(sorted(terms, key=frequencies.get), kind, p))
-
-
-def _by_weight(found: dict[int, int]) -> list[int]:
-    return sorted(found, key=lambda i: (found[i], i), reverse=True)
+    return stmt if ids_only else stmt.order_by(score.desc(), first.listing_id.desc())
 
 
 def ask_semantic(kind: ListingKind, query: str, rank: bool = False) -> SemanticAnswer | None:
@@ -216,30 +208,79 @@ def ask_semantic(kind: ListingKind, query: str, rank: bool = False) -> SemanticA
 
 @dataclass
 class _Relevance:
-    scores: dict[int, float]  # candidate id -> relevance (higher first)
-    unchecked: list[int]  # candidates found by meaning only: the index filters not applied
+    """A query's candidates: all of them as SQL, the best of them with their relevance.
+
+    Each list (a keyword search's hits, the nearest listings by meaning) is read only to a
+    depth to rank: a broad word such as 드론 is in a fifth of the listings, and reading all of
+    them took most of a search's time. Counting and filtering run in SQL on the whole lists."""
+
     query: str  # the query as searched (typos corrected)
+    frequencies: dict[str, int] = field(default_factory=dict)
+    keyword: list[list[str]] = field(default_factory=list)  # each list's terms (all required)
+    extra: list[int] = field(default_factory=list)  # candidates handed over by id
+    scores: dict[int, float] = field(default_factory=dict)  # the best candidates -> relevance
+    listed: set[int] = field(default_factory=set)  # scored ids that passed the index filters
+    whole: bool = True  # whether `scores` holds every candidate (no list was cut)
+
+    def candidates(self, kind: ListingKind, p: SearchParams | None = None):
+        """A select of every candidate's id; None when there is none. Given `p` (whose filters
+        the index carries, `_index_only`), only of those passing its filters, counted from the
+        index without reading the listings found by keywords."""
+        selects = [_hits(terms, self.frequencies, kind, p, ids_only=True)
+                   for terms in self.keyword]
+        if self.extra:
+            selects.append(_ids(self.extra) if p is None else sa.select(Listing.id).where(
+                _id_in(self.extra), *_filters(kind, p)))
+        if not selects:
+            return None
+        return sa.union(*selects) if len(selects) > 1 else selects[0]
+
+    def read(self, terms: list[str], kind: ListingKind, p: SearchParams,
+             depth: int | None) -> list:
+        """(id, weight) of the top `depth` (None: all) hits of a keyword list, best first."""
+        stmt = _hits(terms, self.frequencies, kind, p)
+        rows = _rows(stmt if depth is None else stmt.limit(depth))
+        if depth is not None and len(rows) >= depth:
+            self.whole = False
+        self.listed.update(row[0] for row in rows)
+        return rows
 
 
-def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
+def _index_only(kind: ListingKind, p: SearchParams) -> bool:
+    """Whether every filter of `p` is one the index carries (sector, TRL) and the order is
+    relevance: a search then reads `listings` only for the page's items."""
+    return not (p.deal_type or p.lang or p.verified or (p.challenge and kind == "need")
+                or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
+
+
+def _known(terms: list[str], frequencies: dict[str, int]) -> bool:
+    return bool(terms) and all(t in frequencies for t in terms)
+
+
+def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Relevance:
     """Candidates of a query with their relevance: keyword hits alone, or fused with the
     translations' keyword hits and the nearest listings by meaning."""
     query = p.q
     terms = text.query_terms(query)
+    frequencies = _document_frequencies(terms) if terms else {}
     if len(query.split()) >= LONG_QUERY:
         answer = ask_semantic(kind, query, rank=True)
         if answer is not None and answer.ranked is not None:
-            return _engine_relevance(answer.ranked, terms, kind, p, query)
-    found = _keyword_hits(terms, kind, p) if terms else None
-    if terms and found is None:  # a word no listing has: a typo?
+            return _engine_relevance(answer.ranked, terms, frequencies, kind, p, query, depth)
+    if terms and not _known(terms, frequencies):  # a word no listing has: a typo?
         corrected = fuzzy.correct(query)
         if corrected != query:
             query, terms = corrected, text.query_terms(corrected)
-            found = _keyword_hits(terms, kind, p) if terms else None
+            frequencies = _document_frequencies(terms) if terms else {}
+    found = _Relevance(query, frequencies)
+    rankings = []
+    if _known(terms, frequencies):
+        found.keyword.append(terms)
+        rankings.append((KEYWORD_LIST_WEIGHT, found.read(terms, kind, p, depth)))
     answer = ask_semantic(kind, query)
     if answer is None:
-        return _Relevance({i: float(w) for i, w in (found or {}).items()}, [], query)
-    rankings = [(KEYWORD_LIST_WEIGHT, _by_weight(found))] if found else []
+        found.scores = {i: float(w) for i, w in rankings[0][1]} if rankings else {}
+        return found
     seen, translated = {tuple(sorted(terms))}, []
     for translation in answer.translations:
         t_terms = text.query_terms(translation)
@@ -247,30 +288,36 @@ def _relevance(kind: ListingKind, p: SearchParams) -> _Relevance:
             seen.add(tuple(sorted(t_terms)))
             translated.append(t_terms)
     if translated:  # one look-up of the document frequencies for every translation
-        frequencies = _document_frequencies(sorted({t for ts in translated for t in ts}))
+        found.frequencies |= _document_frequencies(sorted({t for ts in translated for t in ts}))
         for t_terms in translated:
-            hits = _keyword_hits(t_terms, kind, p, frequencies)
-            if hits:
-                rankings.append((TRANSLATION_LIST_WEIGHT, _by_weight(hits)))
-    keyword_found = {i for _, ranking in rankings for i in ranking}
+            if _known(t_terms, found.frequencies):
+                found.keyword.append(t_terms)
+                rankings.append((TRANSLATION_LIST_WEIGHT, found.read(t_terms, kind, p, depth)))
+    rankings = [(weight, [row[0] for row in rows]) for weight, rows in rankings if rows]
     if answer.nearest:
+        found.extra = list(answer.nearest)
         rankings.append((SEMANTIC_LIST_WEIGHT, answer.nearest))
-    scores: dict[int, float] = {}
     for weight, ranking in rankings:
-        for rank, listing_id in enumerate(ranking, 1):
-            scores[listing_id] = scores.get(listing_id, 0.0) + weight / (RRF_K + rank)
-    unchecked = [i for i in answer.nearest if i not in keyword_found]
-    return _Relevance(scores, unchecked, query)
+        shares = [weight / (RRF_K + rank) for rank in range(1, len(ranking) + 1)]
+        if not found.scores:
+            found.scores = dict(zip(ranking, shares, strict=True))
+            continue
+        for listing_id, share in zip(ranking, shares, strict=True):
+            found.scores[listing_id] = found.scores.get(listing_id, 0.0) + share
+    return found
 
 
-def _engine_relevance(ranked: list[int], terms: list[str], kind: ListingKind,
-                      p: SearchParams, query: str) -> _Relevance:
+def _engine_relevance(ranked: list[int], terms: list[str], frequencies: dict[str, int],
+                      kind: ListingKind, p: SearchParams, query: str,
+                      depth: int | None) -> _Relevance:
     """The engine's order first, then the listings holding every word that it left out."""
-    found = (_keyword_hits(terms, kind, p) if terms else None) or {}
-    scores = {i: 2.0 - rank / (len(ranked) + 1) for rank, i in enumerate(ranked, 1)}
-    for rank, listing_id in enumerate(_by_weight(found), 1):
-        scores.setdefault(listing_id, 1.0 / (1 + rank))
-    return _Relevance(scores, [i for i in ranked if i not in found], query)
+    found = _Relevance(query, frequencies, extra=list(ranked))
+    found.scores = {i: 2.0 - rank / (len(ranked) + 1) for rank, i in enumerate(ranked, 1)}
+    if _known(terms, frequencies):
+        found.keyword.append(terms)
+        for rank, (listing_id, _weight) in enumerate(found.read(terms, kind, p, depth), 1):
+            found.scores.setdefault(listing_id, 1.0 / (1 + rank))
+    return found
 
 
 def search_listings(kind: str, params: Mapping | SearchParams | None = None,
@@ -308,63 +355,61 @@ def _full_options():
     return contains_eager(Listing.organisation), selectinload(Listing.challenge)
 
 
-def _search(kind: ListingKind, p: SearchParams, for_facets: bool = False):
-    """(one page of items, total, the ids matching the query before the filters the index
-    does not carry, or None without a query, the query as searched). `for_facets`: the ids
-    are found without any filter, so that they can be counted per filter value, and the
-    listings are loaded for browse cards only."""
+def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
+    """(one page of items, total, a select of the ids the query found before any filter, or
+    None without a query or without a hit, the query as searched). `cards`: the listings are
+    loaded for browse cards only."""
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
-    conditions = _filters(kind, p)
-    load = _card_options() if for_facets else _full_options()
+    filters = _filters(kind, p)
+    conditions = list(filters)
+    load = _card_options() if cards else _full_options()
+    deadline_sort = p.sort == "deadline" and kind == ListingKind.need
+    order = _deadline_order(newest) if deadline_sort else newest
 
+    found = candidates = None
+    index_only = _index_only(kind, p)
     if p.q:
-        index_filters = bool(p.sector or p.trl_min or p.trl_max)
-        unfiltered = for_facets and index_filters
-        relevance = _relevance(kind, replace(p, sector=None, trl_min=None, trl_max=None)
-                               if unfiltered else p)
-        found = relevance.scores
-        if not found:
-            return [], 0, [], relevance.query
-        if relevance.unchecked and not unfiltered and not _needs_listing_rows(kind, p):
-            # the listings found by meaning alone pass the filters the index would have applied
-            passed = set(db.session.scalars(sa.select(Listing.id).where(
-                _id_in(relevance.unchecked), *conditions)))
-            unchecked = set(relevance.unchecked)
-            found = {i: score for i, score in found.items()
-                     if i in passed or i not in unchecked}
-            relevance.unchecked = []
-        if not unfiltered and not relevance.unchecked and not _needs_listing_rows(kind, p):
-            # Everything asked is in the index: rank by relevance, newer listing first on a tie.
-            ranked = sorted(found, key=lambda i: (found[i], i), reverse=True)
-            return (_load(ranked[offset:offset + p.per_page], load, for_facets), len(ranked),
-                    list(found),
-                    relevance.query)
-        # Filter the hits in one query that takes their ids as a single parameter, then rank
-        # here: the planner sees a known id set and uses the primary key.
-        deadline_sort = p.sort == "deadline" and kind == ListingKind.need
-        rows = db.session.execute(
-            sa.select(Listing.id, Listing.published_at, Listing.deadline)
-            .where(_id_in(list(found)), *conditions)).all()
-        if deadline_sort:
-            far = datetime.max.replace(tzinfo=UTC)
-            rows.sort(key=lambda r: (r.published_at or far, r.id), reverse=True)
-            rows.sort(key=lambda r: r.deadline or far)
+        found = _relevance(kind, p, max(RANK_DEPTH, 2 * (offset + p.per_page)))
+        candidates = found.candidates(kind)
+        if candidates is None:
+            return [], 0, None, found.query
+        if index_only:
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(
+                found.candidates(kind, p).subquery()))
         else:
-            rows.sort(key=lambda r: (0 if p.sort == "newest" else found[r.id],
-                                     r.published_at, r.id), reverse=True)
-        items = _load([r.id for r in rows[offset:offset + p.per_page]], load, for_facets)
-        return items, len(rows), list(found), relevance.query
-
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
-                              .where(*conditions))
+            conditions.append(Listing.id.in_(candidates))
+    if not (p.q and index_only):
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
+                                  .where(*conditions))
+    searched = found.query if found else ""
     if not total or offset >= total:
-        return [], total or 0, None, ""
-    order = _deadline_order(newest) if (p.sort == "deadline"
-                                        and kind == ListingKind.need) else newest
-    stmt = (_listings_query(for_facets).where(*conditions).options(*load)
+        return [], total or 0, candidates, searched
+    if found and p.sort != "newest" and not deadline_sort:  # by relevance, newer on a tie
+        ranked = _passing(found, filters, index_only)
+        if len(ranked) < min(total, offset + p.per_page) and not found.whole:
+            found = _relevance(kind, p, None)  # a page deeper than the lists were read
+            ranked = _passing(found, filters, index_only)
+        ids = _best_first(ranked, offset + p.per_page)[offset:]
+        return _load(ids, load, cards), total, candidates, searched
+    stmt = (_listings_query(cards).where(*conditions).options(*load)
             .order_by(*order).limit(p.per_page).offset(offset))
-    return list(db.session.scalars(stmt).unique()), total, None, ""
+    return list(db.session.scalars(stmt).unique()), total, candidates, searched
+
+
+def _passing(found: _Relevance, conditions: list, index_only: bool) -> dict[int, float]:
+    """The scored candidates that pass the conditions, with their scores. With `index_only`
+    conditions those read from the index passed already; the others are looked up."""
+    listed = found.listed if index_only else set()
+    others = [i for i in found.scores if i not in listed]
+    passed = set(db.session.scalars(sa.select(Listing.id).where(_id_in(others), *conditions))
+                 ) if others else set()
+    return {i: score for i, score in found.scores.items() if i in listed or i in passed}
+
+
+def _best_first(scores: dict[int, float], n: int) -> list[int]:
+    """The `n` ids of the highest scores, the newer listing (higher id) first on a tie."""
+    return [i for _, i in heapq.nlargest(n, zip(scores.values(), scores, strict=True))]
 
 
 def _listings_query(cards: bool):
