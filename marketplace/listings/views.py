@@ -20,7 +20,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from . import attachments, challenges, moderation, search, services, visits
 from .browse import browse
-from .cards import card_key
+from .cards import card_key, detail_key
 from .challenges import DeclineReason
 from .confidential import (
     STAFF_CONFIDENTIAL_MINUTES,
@@ -74,7 +74,8 @@ def lang_attr(listing) -> Markup:
 
 @bp.app_context_processor
 def _helpers():
-    return {"listing_url": listing_url, "listing_card_key": card_key, "trl_labels": TRL_LABELS,
+    return {"listing_url": listing_url, "listing_card_key": card_key,
+            "listing_detail_key": detail_key, "trl_labels": TRL_LABELS,
             "language_names": LANGUAGE_NAMES, "lang_attr": lang_attr}
 
 

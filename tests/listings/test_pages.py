@@ -3,12 +3,14 @@ from datetime import timedelta
 
 import pytest
 
+from marketplace.accounts.models import Organisation, Verification
 from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.listings import services
 from marketplace.listings.models import Attachment, Listing, ListingStatus
 from marketplace.mail.models import OutboxMessage
 
-from .helpers import EXE, JPEG, PDF, PNG, make_listing
+from .helpers import EXE, JPEG, PDF, PNG, make_listing, user
 
 
 @pytest.fixture(autouse=True)
@@ -337,3 +339,33 @@ def test_no_submissions_after_the_deadline(app, ctx, make_user):
     with pytest.raises(DomainError):
         challenges.submit_proposal(challenge, user(startup.id), {
             "offering_id": offering_id, "pitch": "마감 이후에 보내는 제안서입니다."})
+
+
+def test_a_listing_page_shows_each_change_at_once(app, client, make_user):
+    """The page's header, texts and facts are kept rendered between requests; every change
+    they show must still appear on the next view."""
+    owner = make_user(kind="startup")
+    listing_id = _create(app, owner, title_ko="배터리관리시스템 진단", currency="KRW",
+                         price_min=50_000_000, price_max=None)
+    page = f"/en/offerings/{listing_id}"
+    first = client.get(page).get_data(as_text=True)
+    assert "배터리관리시스템 진단" in first and "Verified" in first
+    with app.test_request_context():
+        services.update_listing(db.session.get(Listing, listing_id), user(owner.id), {
+            "title_en": "Battery diagnostics", "summary_en": "Finds weak cells.",
+            "description_en": "Reads cell data."})
+        db.session.commit()
+    shown = client.get(page).get_data(as_text=True)
+    assert "Battery diagnostics" in shown and "Reads cell data." in shown
+    with app.app_context():
+        org = db.session.get(Organisation, owner.organisation_id)
+        org.name_en, org.verification = "Cell Labs", Verification.pending
+        db.session.commit()
+    shown = client.get(page).get_data(as_text=True)
+    assert "Cell Labs" in shown and ">Verified<" not in shown
+    before = app.config["USD_KRW_RATE"]
+    app.config["USD_KRW_RATE"] = "1000"
+    try:
+        assert "US$50,000" in client.get(page).get_data(as_text=True)
+    finally:
+        app.config["USD_KRW_RATE"] = before
