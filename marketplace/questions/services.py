@@ -1,6 +1,8 @@
 """Asking, answering and moderating questions on listings, each telling the other side through
 the notification centre in the same transaction. The caller commits (`actions.run_action`)."""
 
+from functools import cache
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -89,21 +91,32 @@ def get_question_or_404(question_id: int, user) -> ListingQuestion:
 
 def questions_for(listing: Listing, user) -> list[ListingQuestion]:
     """The listing's questions `user` may see, oldest first."""
-    query = sa.select(ListingQuestion).where(ListingQuestion.listing_id == listing.id)
-    is_staff = bool(getattr(user, "is_authenticated", False) and user.is_staff)
-    if not is_staff:
-        public = sa.and_(ListingQuestion.answered_at.is_not(None),
-                         ListingQuestion.private.is_(False))
-        org_id = user.organisation_id if getattr(user, "is_authenticated", False) else None
-        if org_id is None:
-            seen = public
-        elif org_id == listing.organisation_id:
-            seen = sa.true()
-        else:
-            seen = sa.or_(public, ListingQuestion.asker_org_id == org_id)
-        query = query.where(ListingQuestion.hidden_at.is_(None), seen)
-    return list(db.session.scalars(query.order_by(ListingQuestion.created_at,
-                                                  ListingQuestion.id)))
+    signed_in = getattr(user, "is_authenticated", False)
+    org_id = user.organisation_id if signed_in else None
+    if signed_in and user.is_staff:
+        seen = "all"
+    elif org_id is None:
+        seen = "public"
+    else:
+        seen = "all unhidden" if org_id == listing.organisation_id else "public or own"
+    return list(db.session.scalars(_questions_seen(seen),
+                                   {"listing_id": listing.id, "org_id": org_id}))
+
+
+@cache  # built once per kind of viewer: building it took longer than running it
+def _questions_seen(seen: str):
+    query = sa.select(ListingQuestion).where(
+        ListingQuestion.listing_id == sa.bindparam("listing_id"))
+    public = sa.and_(ListingQuestion.answered_at.is_not(None),
+                     ListingQuestion.private.is_(False))
+    if seen != "all":
+        query = query.where(ListingQuestion.hidden_at.is_(None), {
+            "public": public,
+            "all unhidden": sa.true(),
+            "public or own": sa.or_(public,
+                                    ListingQuestion.asker_org_id == sa.bindparam("org_id")),
+        }[seen])
+    return query.order_by(ListingQuestion.created_at, ListingQuestion.id)
 
 
 def hidden_count() -> int:
