@@ -25,7 +25,7 @@ import heapq
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -367,6 +367,14 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     deadline_sort = p.sort == "deadline" and kind == ListingKind.need
     order = _deadline_order(newest) if deadline_sort else newest
 
+    if not p.q and not p.challenge:  # a browse without keywords: statements built once
+        count, listed = _browse_statements(kind, p.sector, p.trl_min, p.trl_max, p.deal_type,
+                                           p.lang, p.verified, deadline_sort, cards)
+        total = db.session.scalar(count)
+        if not total or offset >= total:
+            return [], total or 0, None, ""
+        return (list(db.session.scalars(listed, {"limit": p.per_page, "offset": offset})
+                     .unique()), total, None, "")
     found = candidates = None
     index_only = _index_only(kind, p)
     if p.q:
@@ -395,6 +403,24 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     stmt = (_listings_query(cards).where(*conditions).options(*load)
             .order_by(*order).limit(p.per_page).offset(offset))
     return list(db.session.scalars(stmt).unique()), total, candidates, searched
+
+
+@lru_cache(maxsize=512)
+def _browse_statements(kind: ListingKind, sector, trl_min, trl_max, deal_type, lang,
+                       verified: bool, deadline_sort: bool, cards: bool):
+    """(count, one page) of a browse without keywords with these filters: the page's limit
+    and offset are parameters. (The challenge filter compares with the time of the request,
+    so it is never built ahead.)"""
+    p = SearchParams(sector=sector, trl_min=trl_min, trl_max=trl_max, deal_type=deal_type,
+                     lang=lang, verified=verified)
+    conditions = _filters(kind, p)
+    newest = (Listing.published_at.desc(), Listing.id.desc())
+    order = _deadline_order(newest) if deadline_sort else newest
+    count = sa.select(sa.func.count()).select_from(Listing).where(*conditions)
+    listed = (_listings_query(cards).where(*conditions)
+              .options(*(_card_options() if cards else _full_options())).order_by(*order)
+              .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+    return count, listed
 
 
 def _passing(found: _Relevance, conditions: list, index_only: bool) -> dict[int, float]:
