@@ -38,7 +38,6 @@ class _ClauseParser(HTMLParser):
         self.lang = lang
         self.clauses: dict[str, dict] = {}
         self.current: dict | None = None
-        self.span: str | None = None
         self.lists: list[int] = []
         self.buffer: list[str] = []
         self.in_body = False
@@ -59,8 +58,9 @@ class _ClauseParser(HTMLParser):
             self.in_body = False
         elif self.current is None:
             return
-        elif tag == "span" and attrs.get("class") in ("art-no", "art-title"):
-            self.span = attrs["class"]
+        elif tag == "h3" and "data-number" in attrs:
+            self.current["number"] = attrs["data-number"] or ""
+            self.current["title"] = attrs.get("data-title") or ""
         elif tag == "div" and "clause-body" in (attrs.get("class") or ""):
             self.in_body = True
         elif not self.in_body:
@@ -83,9 +83,7 @@ class _ClauseParser(HTMLParser):
     def handle_endtag(self, tag):
         if self.current is None:
             return
-        if tag == "span":
-            self.span = None
-        elif tag in ("ol", "ul") and self.in_body:
+        if tag in ("ol", "ul") and self.in_body:
             self._flush()
             if self.lists:
                 self.lists.pop()
@@ -99,11 +97,7 @@ class _ClauseParser(HTMLParser):
     def handle_data(self, data):
         if self.current is None:
             return
-        if self.span == "art-no":
-            self.current["number"] += data
-        elif self.span == "art-title":
-            self.current["title"] += data
-        elif self.in_body:
+        if self.in_body:
             self.buffer.append(data.replace("\n", " "))
 
 
