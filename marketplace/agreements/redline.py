@@ -66,6 +66,8 @@ class _ClauseParser(HTMLParser):
             return
         if (tag in ("ol", "ul") or tag in self.BLOCKS) and self.in_body:
             self._flush()
+        elif tag == "h3":
+            self.in_body = True  # the body follows the heading (in a div when it was edited)
         elif tag == "section":
             self._flush()
             self.current = None
