@@ -1,9 +1,10 @@
 """Clause text as people edit it, and the redline of an edit against the template's text.
 
 A clause's text is what the contract says, as plain paragraphs: the rendered clause body with
-its values filled in, paragraphs and list items separated by a blank line (list items keep their
-marker: ① in Korean, 1. in English). That is what the clause editor starts from, and what an
-edit is compared with. An edit replaces the whole clause body (the renderer's ``overrides``).
+its values filled in, paragraphs and list items separated by a blank line (list items keep the
+number the renderer writes into them: ① in Korean, 1. in English; 가. and 1. one level down).
+That is what the clause editor starts from, and what an edit is compared with. An edit replaces
+the whole clause body (the renderer's ``overrides``).
 """
 
 from __future__ import annotations
@@ -14,18 +15,7 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup, escape
 
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
-GANADA = "가나다라마바사아자차카타파하"
 _TOKEN_RE = re.compile(r"\s+|[^\s]+")
-
-
-def _marker(lang: str, depth: int, index: int) -> str:
-    if depth <= 1:
-        return (CIRCLED[index - 1] + " ") if lang == "ko" and index <= len(CIRCLED) \
-            else f"{index}. "
-    if lang == "ko" and index <= len(GANADA):
-        return f"{GANADA[index - 1]}. "
-    return f"({chr(ord('a') + (index - 1) % 26)}) "
 
 
 class _ClauseParser(HTMLParser):
@@ -38,8 +28,6 @@ class _ClauseParser(HTMLParser):
         self.lang = lang
         self.clauses: dict[str, dict] = {}
         self.current: dict | None = None
-        self.span: str | None = None
-        self.lists: list[int] = []
         self.buffer: list[str] = []
         self.in_body = False
 
@@ -59,21 +47,14 @@ class _ClauseParser(HTMLParser):
             self.in_body = False
         elif self.current is None:
             return
-        elif tag == "span" and attrs.get("class") in ("art-no", "art-title"):
-            self.span = attrs["class"]
+        elif tag == "h3" and "data-number" in attrs:
+            self.current["number"] = attrs["data-number"] or ""
+            self.current["title"] = attrs.get("data-title") or ""
         elif tag == "div" and "clause-body" in (attrs.get("class") or ""):
             self.in_body = True
         elif not self.in_body:
             return
-        elif tag == "ol" or tag == "ul":
-            self._flush()
-            self.lists.append(0)
-        elif tag == "li":
-            self._flush()
-            if self.lists:
-                self.lists[-1] += 1
-                self.buffer.append(_marker(self.lang, len(self.lists), self.lists[-1]))
-        elif tag in self.BLOCKS:
+        elif tag in ("ol", "ul") or tag in self.BLOCKS:
             self._flush()
         elif tag == "br":
             self.buffer.append("\n")
@@ -83,14 +64,10 @@ class _ClauseParser(HTMLParser):
     def handle_endtag(self, tag):
         if self.current is None:
             return
-        if tag == "span":
-            self.span = None
-        elif tag in ("ol", "ul") and self.in_body:
+        if (tag in ("ol", "ul") or tag in self.BLOCKS) and self.in_body:
             self._flush()
-            if self.lists:
-                self.lists.pop()
-        elif tag in self.BLOCKS and self.in_body:
-            self._flush()
+        elif tag == "h3":
+            self.in_body = True  # the body follows the heading (in a div when it was edited)
         elif tag == "section":
             self._flush()
             self.current = None
@@ -99,11 +76,7 @@ class _ClauseParser(HTMLParser):
     def handle_data(self, data):
         if self.current is None:
             return
-        if self.span == "art-no":
-            self.current["number"] += data
-        elif self.span == "art-title":
-            self.current["title"] += data
-        elif self.in_body:
+        if self.in_body:
             self.buffer.append(data.replace("\n", " "))
 
 

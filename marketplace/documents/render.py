@@ -61,6 +61,9 @@ _CLAUSE_RE = re.compile(r"<!--clause:([a-z0-9_]+)-->(.*?)<!--/clause-->", re.S)
 _REF_RE = re.compile(r"<!--ref:([a-z0-9_]+)-->")
 _ARTNO = "<!--artno-->"
 _ARTICLE_LABEL = {"ko": "제{n}조", "en": "Article {n}"}
+_LIST_TAG_RE = re.compile(r"<(/?)(ol|li)\b[^>]*>")
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
+GANADA = "가나다라마바사아자차카타파하"
 #: Signature times on the certificate page: Korean law and both parties read them in Seoul time.
 CERTIFICATE_TZ = ZoneInfo("Asia/Seoul")
 
@@ -205,6 +208,40 @@ def _render_overrides(overrides: dict, lang: str) -> dict[str, Markup]:
     }
 
 
+def list_marker(lang: str, depth: int, index: int) -> str:
+    """The number of item `index` (from 1) of a list nested `depth` deep (from 1), with the space
+    after it: ① in Korean and 1. in English, 가. and 1. one level down."""
+    if lang == "ko" and depth <= 1 and index <= len(CIRCLED):
+        return f"{CIRCLED[index - 1]} "
+    if lang == "ko" and depth > 1 and index <= len(GANADA):
+        return f"{GANADA[index - 1]}. "
+    return f"{index}. "
+
+
+def _number_list_items(html: str, lang: str) -> str:
+    """Write each list item's number into its text, as the first words of the item.
+
+    The stylesheet hangs the number in the list's padding; numbering with CSS (outside markers
+    or a ::before) made WeasyPrint build, style and lay out an extra box for every item, a good
+    part of a contract's render.
+    """
+    counts: list[int] = []
+
+    def number(match):
+        closing, tag = match.group(1), match.group(2)
+        if tag == "ol":
+            if closing:
+                counts.pop()
+            else:
+                counts.append(0)
+        elif not closing and counts:
+            counts[-1] += 1
+            return match.group(0) + list_marker(lang, len(counts), counts[-1])
+        return match.group(0)
+
+    return _LIST_TAG_RE.sub(number, html)
+
+
 def _number_articles(html: str, lang: str) -> list[tuple[str, Markup]]:
     clauses = _CLAUSE_RE.findall(html)
     numbers = {clause_id: index for index, (clause_id, _) in enumerate(clauses, start=1)}
@@ -243,7 +280,7 @@ def _language_parts(
         ) from exc
     except TemplateError as exc:
         raise TemplateInvalid("template does not render", {template.key: str(exc)}) from exc
-    parts["articles"] = _number_articles(parts["articles"], lang)
+    parts["articles"] = _number_articles(_number_list_items(parts["articles"], lang), lang)
     parts["articles_html"] = Markup("").join(body for _, body in parts["articles"])
     parts["vars"] = context
     return parts

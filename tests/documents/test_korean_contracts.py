@@ -86,7 +86,7 @@ def test_particles_after_amounts_and_names_agree(tmp_path, key, changes, expecte
 
 def _articles(html: str) -> list[tuple[int, str]]:
     found = re.findall(
-        r'<span class="art-no">제(\d+)조</span> <span class="art-title">([^<]+)</span>', html
+        r'<h3 class="clause-title"[^>]*>제(\d+)조 ([^<]+)</h3>', html
     )
     return [(int(number), title) for number, title in found]
 
