@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..extensions import db
 from .models import Listing
-from .search import SearchParams, _filters, _search, parse_params
+from .search import SearchParams, _filters, _id_in, _search, parse_params
 from .vocabulary import DEAL_TYPES, ListingKind
 
 FACETS = ("sector", "trl", "deal_type", "lang")
@@ -37,9 +37,9 @@ def browse(kind: str, params: Mapping | SearchParams | None = None) -> Browse:
 
 
 def facet_counts(kind: ListingKind, p: SearchParams,
-                 candidates=None) -> dict[str, dict[str, int]]:
+                 candidates: list[int] | None = None) -> dict[str, dict[str, int]]:
     """{facet: {value: count}} over the listings matching `p` with that facet's own filter
-    left out; `candidates`: a select of the ids the query found (None: no query).
+    left out; `candidates`: the ids the query found (None: no query).
 
     With a query the candidates' values are read in one query and counted here; without
     one, one grouped query per facet counts the whole catalogue, and the counts are kept for
@@ -62,12 +62,12 @@ def facet_counts(kind: ListingKind, p: SearchParams,
 
 
 def _candidate_facets(kind: ListingKind, p: SearchParams,
-                      candidates) -> dict[str, dict[str, int]]:
+                      candidates: list[int]) -> dict[str, dict[str, int]]:
     trl = Listing.trl if kind == ListingKind.offering else Listing.min_trl
     rows = db.session.connection().execute(
         sa.select(Listing.sector, trl, sa.cast(Listing.deal_types, sa.Text),
                   Listing.title_ko.is_not(None), Listing.title_en.is_not(None))
-        .where(Listing.id.in_(candidates), *_filters(kind, replace(
+        .where(_id_in(candidates), *_filters(kind, replace(
             p, sector=None, trl_min=None, trl_max=None, deal_type=None, lang=None)))).all()
     sectors, levels, deals, langs = Counter(), Counter(), Counter(), Counter()
     codes_of: dict[str | None, tuple[str, ...]] = {}

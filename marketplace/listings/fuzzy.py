@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from ..extensions import db
 from . import text
@@ -130,13 +130,24 @@ def vocabulary() -> Vocabulary:
     return kept
 
 
-def _frequencies(terms: set[str]) -> dict[str, int]:
-    if not terms:
-        return {}
-    rows = db.session.execute(sa.select(ListingTerm.term, sa.func.count())
-                              .where(ListingTerm.term.in_(sorted(terms)))
-                              .group_by(ListingTerm.term))
-    return dict(rows.all())
+def document_frequencies(terms) -> dict[str, int]:
+    """{term: how many index rows hold it} for those of `terms` the index has. Remembered for
+    the rest of the request (correcting a typo and then searching ask for the same terms)
+    until `forget_frequencies`."""
+    known = g.setdefault("term_frequencies", {})
+    asked = sorted(set(terms) - known.keys())
+    if asked:
+        rows = db.session.connection().execute(
+            sa.select(ListingTerm.term, sa.func.count())
+            .where(ListingTerm.term.in_(asked)).group_by(ListingTerm.term))
+        known.update(dict.fromkeys(asked, 0))
+        known.update(dict(rows.all()))
+    return {t: known[t] for t in terms if known.get(t)}
+
+
+def forget_frequencies() -> None:
+    """The index changed: the frequencies remembered in this request are wrong."""
+    g.pop("term_frequencies", None)
 
 
 def typo_cost(typed: str, candidate: str) -> float:
@@ -155,7 +166,7 @@ def _best(options: list[tuple[str, list[str], float]]) -> str | None:
     whose rarest term most listings have."""
     if not options:
         return None
-    frequencies = _frequencies({t for _, needed, _ in options for t in needed})
+    frequencies = document_frequencies({t for _, needed, _ in options for t in needed})
     scored = [(-cost, min(frequencies.get(t, 0) for t in needed), -i, replacement)
               for i, (replacement, needed, cost) in enumerate(options)]
     scored = [s for s in scored if s[1] > 0]

@@ -162,17 +162,16 @@ def _ids(ids: list[int]):
 
 
 def _id_in(ids: list[int]):
+    """`listings.id IN ids`, the ids as one parameter."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Listing.id == sa.func.any(sa.bindparam("ids", ids, unique=True,
+                                                      type_=postgresql.ARRAY(sa.Integer)))
     return Listing.id.in_(_ids(ids))
 
 
 def _rows(stmt) -> list:
     """The rows of a select of plain columns, read without the ORM's per-row work."""
     return db.session.connection().execute(stmt).all()
-
-
-def _document_frequencies(terms: list[str]) -> dict[str, int]:
-    return dict(_rows(sa.select(ListingTerm.term, sa.func.count())
-                      .where(ListingTerm.term.in_(terms)).group_by(ListingTerm.term)))
 
 
 def _hits(terms: list[str], frequencies: dict[str, int], kind: ListingKind,
@@ -262,7 +261,7 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
     translations' keyword hits and the nearest listings by meaning."""
     query = p.q
     terms = text.query_terms(query)
-    frequencies = _document_frequencies(terms) if terms else {}
+    frequencies = fuzzy.document_frequencies(terms) if terms else {}
     if len(query.split()) >= LONG_QUERY:
         answer = ask_semantic(kind, query, rank=True)
         if answer is not None and answer.ranked is not None:
@@ -271,7 +270,7 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
         corrected = fuzzy.correct(query)
         if corrected != query:
             query, terms = corrected, text.query_terms(corrected)
-            frequencies = _document_frequencies(terms) if terms else {}
+            frequencies = fuzzy.document_frequencies(terms) if terms else {}
     found = _Relevance(query, frequencies)
     rankings = []
     if _known(terms, frequencies):
@@ -288,7 +287,7 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
             seen.add(tuple(sorted(t_terms)))
             translated.append(t_terms)
     if translated:  # one look-up of the document frequencies for every translation
-        found.frequencies |= _document_frequencies(sorted({t for ts in translated for t in ts}))
+        found.frequencies |= fuzzy.document_frequencies({t for ts in translated for t in ts})
         for t_terms in translated:
             if _known(t_terms, found.frequencies):
                 found.keyword.append(t_terms)
@@ -356,9 +355,8 @@ def _full_options():
 
 
 def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
-    """(one page of items, total, a select of the ids the query found before any filter, or
-    None without a query or without a hit, the query as searched). `cards`: the listings are
-    loaded for browse cards only."""
+    """(one page of items, total, the ids the query found before any filter (with `cards`, or
+    None), the query as searched). `cards`: the listings are loaded for browse cards only."""
     newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
     filters = _filters(kind, p)
@@ -379,14 +377,21 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     index_only = _index_only(kind, p)
     if p.q:
         found = _relevance(kind, p, max(RANK_DEPTH, 2 * (offset + p.per_page)))
-        candidates = found.candidates(kind)
-        if candidates is None:
+        every = found.candidates(kind)
+        if every is None:
             return [], 0, None, found.query
+        # The ids themselves, when the listings must be read for them: PostgreSQL then looks
+        # each up by key (given the subquery, it read the whole table to join it).
+        if (cards or not index_only) and found.whole and not (p.sector or p.trl_min
+                                                              or p.trl_max):
+            candidates = list(found.scores)  # every list was read whole, without a filter
+        elif cards or not index_only:
+            candidates = [row[0] for row in _rows(every)]
         if index_only:
             total = db.session.scalar(sa.select(sa.func.count()).select_from(
                 found.candidates(kind, p).subquery()))
         else:
-            conditions.append(Listing.id.in_(candidates))
+            conditions.append(_id_in(candidates))
     if not (p.q and index_only):
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
                                   .where(*conditions))
@@ -474,6 +479,7 @@ def listing_terms(listing) -> dict[str, int]:
 
 def index_listing(listing: Listing) -> None:
     """Replace the listing's rows in `listing_terms`."""
+    fuzzy.forget_frequencies()
     db.session.execute(sa.delete(ListingTerm).where(ListingTerm.listing_id == listing.id))
     common = {"listing_id": listing.id, "kind": listing.kind, "public": listing.is_public,
               "sector": listing.sector, "trl": listing.trl_value}
