@@ -373,7 +373,7 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
             return [], total or 0, None, ""
         return (list(db.session.scalars(listed, {"limit": p.per_page, "offset": offset})
                      .unique()), total, None, "")
-    found = candidates = None
+    found = candidates = ranked = None
     index_only = _index_only(kind, p)
     if p.q:
         found = _relevance(kind, p, max(RANK_DEPTH, 2 * (offset + p.per_page)))
@@ -387,7 +387,10 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
             candidates = list(found.scores)  # every list was read whole, without a filter
         elif cards or not index_only:
             candidates = [row[0] for row in _rows(every)]
-        if index_only:
+        if index_only and found.whole:  # every candidate is scored: count those passing
+            ranked = _passing(found, filters, index_only)
+            total = len(ranked)
+        elif index_only:
             total = db.session.scalar(sa.select(sa.func.count()).select_from(
                 found.candidates(kind, p).subquery()))
         else:
@@ -399,7 +402,8 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     if not total or offset >= total:
         return [], total or 0, candidates, searched
     if found and p.sort != "newest" and not deadline_sort:  # by relevance, newer on a tie
-        ranked = _passing(found, filters, index_only)
+        if ranked is None:
+            ranked = _passing(found, filters, index_only)
         if len(ranked) < min(total, offset + p.per_page) and not found.whole:
             found = _relevance(kind, p, None)  # a page deeper than the lists were read
             ranked = _passing(found, filters, index_only)
