@@ -174,13 +174,13 @@ def _rows(stmt) -> list:
     return db.session.connection().execute(stmt).all()
 
 
-def _hits(terms: list[str], frequencies: dict[str, int], kind: ListingKind,
-          p: SearchParams | None = None, ids_only: bool = False):
+def _hits(terms: list[str], kind: ListingKind, p: SearchParams | None = None,
+          ids_only: bool = False):
     """A select of (listing id, summed weight) of the public listings of `kind` holding all
     the terms, best first, and, given `p`, passing the filters the index carries (sector,
     TRL); `ids_only`: of their ids, unordered. A self-join of the inverted index, rarest term
     first, read from the index alone."""
-    terms = sorted(terms, key=frequencies.get)
+    terms = sorted(terms, key=fuzzy.document_frequencies(terms).get)
     aliases = [aliased(ListingTerm, name=f"t{i}") for i in range(len(terms))]
     first = aliases[0]
     score = sum((a.weight for a in aliases[1:]), first.weight)
@@ -214,7 +214,6 @@ class _Relevance:
     them took most of a search's time. Counting and filtering run in SQL on the whole lists."""
 
     query: str  # the query as searched (typos corrected)
-    frequencies: dict[str, int] = field(default_factory=dict)
     keyword: list[list[str]] = field(default_factory=list)  # each list's terms (all required)
     extra: list[int] = field(default_factory=list)  # candidates handed over by id
     scores: dict[int, float] = field(default_factory=dict)  # the best candidates -> relevance
@@ -225,8 +224,7 @@ class _Relevance:
         """A select of every candidate's id; None when there is none. Given `p` (whose filters
         the index carries, `_index_only`), only of those passing its filters, counted from the
         index without reading the listings found by keywords."""
-        selects = [_hits(terms, self.frequencies, kind, p, ids_only=True)
-                   for terms in self.keyword]
+        selects = [_hits(terms, kind, p, ids_only=True) for terms in self.keyword]
         if self.extra:
             selects.append(_ids(self.extra) if p is None else sa.select(Listing.id).where(
                 _id_in(self.extra), *_filters(kind, p)))
@@ -237,7 +235,7 @@ class _Relevance:
     def read(self, terms: list[str], kind: ListingKind, p: SearchParams,
              depth: int | None) -> list:
         """(id, weight) of the top `depth` (None: all) hits of a keyword list, best first."""
-        stmt = _hits(terms, self.frequencies, kind, p)
+        stmt = _hits(terms, kind, p)
         rows = _rows(stmt if depth is None else stmt.limit(depth))
         if depth is not None and len(rows) >= depth:
             self.whole = False
@@ -252,7 +250,10 @@ def _index_only(kind: ListingKind, p: SearchParams) -> bool:
                 or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
 
 
-def _known(terms: list[str], frequencies: dict[str, int]) -> bool:
+def _known(terms: list[str]) -> bool:
+    """Whether every term is in some listing (a query with a word no listing has finds
+    nothing by keywords)."""
+    frequencies = fuzzy.document_frequencies(terms)
     return bool(terms) and all(t in frequencies for t in terms)
 
 
@@ -261,19 +262,17 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
     translations' keyword hits and the nearest listings by meaning."""
     query = p.q
     terms = text.query_terms(query)
-    frequencies = fuzzy.document_frequencies(terms) if terms else {}
     if len(query.split()) >= LONG_QUERY:
         answer = ask_semantic(kind, query, rank=True)
         if answer is not None and answer.ranked is not None:
-            return _engine_relevance(answer.ranked, terms, frequencies, kind, p, query, depth)
-    if terms and not _known(terms, frequencies):  # a word no listing has: a typo?
+            return _engine_relevance(answer.ranked, terms, kind, p, query, depth)
+    if terms and not _known(terms):  # a word no listing has: a typo?
         corrected = fuzzy.correct(query)
         if corrected != query:
             query, terms = corrected, text.query_terms(corrected)
-            frequencies = fuzzy.document_frequencies(terms) if terms else {}
-    found = _Relevance(query, frequencies)
+    found = _Relevance(query)
     rankings = []
-    if _known(terms, frequencies):
+    if _known(terms):
         found.keyword.append(terms)
         rankings.append((KEYWORD_LIST_WEIGHT, found.read(terms, kind, p, depth)))
     answer = ask_semantic(kind, query)
@@ -287,9 +286,9 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
             seen.add(tuple(sorted(t_terms)))
             translated.append(t_terms)
     if translated:  # one look-up of the document frequencies for every translation
-        found.frequencies |= fuzzy.document_frequencies({t for ts in translated for t in ts})
+        fuzzy.document_frequencies({t for ts in translated for t in ts})
         for t_terms in translated:
-            if _known(t_terms, found.frequencies):
+            if _known(t_terms):
                 found.keyword.append(t_terms)
                 rankings.append((TRANSLATION_LIST_WEIGHT, found.read(t_terms, kind, p, depth)))
     rankings = [(weight, [row[0] for row in rows]) for weight, rows in rankings if rows]
@@ -306,13 +305,12 @@ def _relevance(kind: ListingKind, p: SearchParams, depth: int | None) -> _Releva
     return found
 
 
-def _engine_relevance(ranked: list[int], terms: list[str], frequencies: dict[str, int],
-                      kind: ListingKind, p: SearchParams, query: str,
-                      depth: int | None) -> _Relevance:
+def _engine_relevance(ranked: list[int], terms: list[str], kind: ListingKind,
+                      p: SearchParams, query: str, depth: int | None) -> _Relevance:
     """The engine's order first, then the listings holding every word that it left out."""
-    found = _Relevance(query, frequencies, extra=list(ranked))
+    found = _Relevance(query, extra=list(ranked))
     found.scores = {i: 2.0 - rank / (len(ranked) + 1) for rank, i in enumerate(ranked, 1)}
-    if _known(terms, frequencies):
+    if _known(terms):
         found.keyword.append(terms)
         for rank, (listing_id, _weight) in enumerate(found.read(terms, kind, p, depth), 1):
             found.scores.setdefault(listing_id, 1.0 / (1 + rank))
