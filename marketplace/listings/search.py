@@ -151,22 +151,28 @@ def _filters(kind: ListingKind, p: SearchParams) -> list:
     return conditions
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _id_array(ids: list[int]):
+    return sa.bindparam("ids", ids, unique=True, type_=postgresql.ARRAY(sa.Integer))
+
+
 def _ids(ids: list[int]):
     """A select of these ids, passed as one parameter: an array on PostgreSQL, a JSON array
     read by json_each on SQLite (no limit on the number of bound variables)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.select(sa.func.unnest(sa.bindparam("ids", ids, unique=True,
-                                                     type_=postgresql.ARRAY(sa.Integer))))
+    if _postgresql():
+        return sa.select(sa.func.unnest(_id_array(ids)))
     table = sa.func.json_each(sa.bindparam("ids", json.dumps(ids), unique=True))
     return sa.select(table.table_valued("value").c.value)
 
 
 def _id_in(ids: list[int]):
-    """`listings.id IN ids`, the ids as one parameter."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return Listing.id == sa.func.any(sa.bindparam("ids", ids, unique=True,
-                                                      type_=postgresql.ARRAY(sa.Integer)))
-    return Listing.id.in_(_ids(ids))
+    """`listings.id IN ids`, the ids as one parameter (on PostgreSQL `= ANY(array)`, which it
+    looks up by key)."""
+    return Listing.id == sa.func.any(_id_array(ids)) if _postgresql() else Listing.id.in_(
+        _ids(ids))
 
 
 def _rows(stmt) -> list:
@@ -355,79 +361,80 @@ def _full_options():
 def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     """(one page of items, total, the ids the query found before any filter (with `cards`, or
     None), the query as searched). `cards`: the listings are loaded for browse cards only."""
-    newest = (Listing.published_at.desc(), Listing.id.desc())
     offset = (p.page - 1) * p.per_page
-    filters = _filters(kind, p)
-    conditions = list(filters)
-    load = _card_options() if cards else _full_options()
     deadline_sort = p.sort == "deadline" and kind == ListingKind.need
-    order = _deadline_order(newest) if deadline_sort else newest
+    if not p.q:  # built once per filter set, except the challenge filter's (it reads the time)
+        statements = (_paged(_filters(kind, p), deadline_sort, cards) if p.challenge else
+                      _browse_statements(kind, p.sector, p.trl_min, p.trl_max, p.deal_type,
+                                         p.lang, p.verified, deadline_sort, cards))
+        return (*_page(statements, offset, p.per_page), None, "")
 
-    if not p.q and not p.challenge:  # a browse without keywords: statements built once
-        count, listed = _browse_statements(kind, p.sector, p.trl_min, p.trl_max, p.deal_type,
-                                           p.lang, p.verified, deadline_sort, cards)
-        total = db.session.scalar(count)
-        if not total or offset >= total:
-            return [], total or 0, None, ""
-        return (list(db.session.scalars(listed, {"limit": p.per_page, "offset": offset})
-                     .unique()), total, None, "")
-    found = candidates = ranked = None
+    filters = _filters(kind, p)
     index_only = _index_only(kind, p)
-    if p.q:
-        found = _relevance(kind, p, max(RANK_DEPTH, 2 * (offset + p.per_page)))
-        every = found.candidates(kind)
-        if every is None:
-            return [], 0, None, found.query
+    found = _relevance(kind, p, max(RANK_DEPTH, 2 * (offset + p.per_page)))
+    every = found.candidates(kind)
+    if every is None:
+        return [], 0, None, found.query
+    candidates = ranked = None
+    if cards or not index_only:
         # The ids themselves, when the listings must be read for them: PostgreSQL then looks
         # each up by key (given the subquery, it read the whole table to join it).
-        if (cards or not index_only) and found.whole and not (p.sector or p.trl_min
-                                                              or p.trl_max):
-            candidates = list(found.scores)  # every list was read whole, without a filter
-        elif cards or not index_only:
-            candidates = [row[0] for row in _rows(every)]
-        if index_only and found.whole:  # every candidate is scored: count those passing
-            ranked = _passing(found, filters, index_only)
-            total = len(ranked)
-        elif index_only:
-            total = db.session.scalar(sa.select(sa.func.count()).select_from(
-                found.candidates(kind, p).subquery()))
-        else:
-            conditions.append(_id_in(candidates))
-    if not (p.q and index_only):
+        index_filters = p.sector or p.trl_min or p.trl_max
+        candidates = (list(found.scores) if found.whole and not index_filters
+                      else [row[0] for row in _rows(every)])
+    if not index_only:
+        filtered = [*filters, _id_in(candidates)]
+        if p.sort == "newest" or deadline_sort:
+            return (*_page(_paged(filtered, deadline_sort, cards), offset, p.per_page),
+                    candidates, found.query)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing)
-                                  .where(*conditions))
-    searched = found.query if found else ""
+                                  .where(*filtered))
+    elif found.whole:  # every candidate is scored: count those passing
+        ranked = _passing(found, filters, index_only)
+        total = len(ranked)
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(
+            found.candidates(kind, p).subquery()))
     if not total or offset >= total:
-        return [], total or 0, candidates, searched
-    if found and p.sort != "newest" and not deadline_sort:  # by relevance, newer on a tie
-        if ranked is None:
-            ranked = _passing(found, filters, index_only)
-        if len(ranked) < min(total, offset + p.per_page) and not found.whole:
-            found = _relevance(kind, p, None)  # a page deeper than the lists were read
-            ranked = _passing(found, filters, index_only)
-        ids = _best_first(ranked, offset + p.per_page)[offset:]
-        return _load(ids, load, cards), total, candidates, searched
-    stmt = (_listings_query(cards).where(*conditions).options(*load)
-            .order_by(*order).limit(p.per_page).offset(offset))
-    return list(db.session.scalars(stmt).unique()), total, candidates, searched
+        return [], total or 0, candidates, found.query
+    # by relevance, the newer listing first on a tie
+    if ranked is None:
+        ranked = _passing(found, filters, index_only)
+    if len(ranked) < min(total, offset + p.per_page) and not found.whole:
+        found = _relevance(kind, p, None)  # a page deeper than the lists were read
+        ranked = _passing(found, filters, index_only)
+    ids = _best_first(ranked, offset + p.per_page)[offset:]
+    return _load(ids, cards), total, candidates, found.query
+
+
+def _page(statements, offset: int, per_page: int) -> tuple[list[Listing], int]:
+    """(one page of listings, total) from `_paged` statements."""
+    count, listed = statements
+    total = db.session.scalar(count)
+    if not total or offset >= total:
+        return [], total or 0
+    return (list(db.session.scalars(listed, {"limit": per_page, "offset": offset}).unique()),
+            total)
+
+
+def _paged(conditions: list, deadline_sort: bool, cards: bool):
+    """(count, one page) of the listings passing `conditions`, newest first or by deadline;
+    the page's limit and offset are parameters."""
+    newest = (Listing.published_at.desc(), Listing.id.desc())
+    order = _deadline_order(newest) if deadline_sort else newest
+    count = sa.select(sa.func.count()).select_from(Listing).where(*conditions)
+    listed = (_listings_query(cards).where(*conditions).options(*_options(cards))
+              .order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+    return count, listed
 
 
 @lru_cache(maxsize=512)
 def _browse_statements(kind: ListingKind, sector, trl_min, trl_max, deal_type, lang,
                        verified: bool, deadline_sort: bool, cards: bool):
-    """(count, one page) of a browse without keywords with these filters: the page's limit
-    and offset are parameters. (The challenge filter compares with the time of the request,
-    so it is never built ahead.)"""
-    p = SearchParams(sector=sector, trl_min=trl_min, trl_max=trl_max, deal_type=deal_type,
-                     lang=lang, verified=verified)
-    conditions = _filters(kind, p)
-    newest = (Listing.published_at.desc(), Listing.id.desc())
-    order = _deadline_order(newest) if deadline_sort else newest
-    count = sa.select(sa.func.count()).select_from(Listing).where(*conditions)
-    listed = (_listings_query(cards).where(*conditions)
-              .options(*(_card_options() if cards else _full_options())).order_by(*order)
-              .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
-    return count, listed
+    """`_paged` for a browse without keywords with these filters, built once."""
+    return _paged(_filters(kind, SearchParams(sector=sector, trl_min=trl_min, trl_max=trl_max,
+                                              deal_type=deal_type, lang=lang,
+                                              verified=verified)), deadline_sort, cards)
 
 
 def _passing(found: _Relevance, conditions: list, index_only: bool) -> dict[int, float]:
@@ -445,17 +452,21 @@ def _best_first(scores: dict[int, float], n: int) -> list[int]:
     return [i for _, i in heapq.nlargest(n, zip(scores.values(), scores, strict=True))]
 
 
+def _options(cards: bool):
+    return _card_options() if cards else _full_options()
+
+
 def _listings_query(cards: bool):
     stmt = sa.select(Listing).join(Listing.organisation)
     return stmt.outerjoin(Listing.challenge) if cards else stmt
 
 
-def _load(ids: list[int], options, cards: bool = False) -> list[Listing]:
+def _load(ids: list[int], cards: bool) -> list[Listing]:
     """The listings with these ids, in this order, with their organisations."""
     if not ids:
         return []
-    listings = db.session.scalars(_listings_query(cards)
-                                  .where(Listing.id.in_(ids)).options(*options)).unique()
+    listings = db.session.scalars(_listings_query(cards).where(Listing.id.in_(ids))
+                                  .options(*_options(cards))).unique()
     by_id = {listing.id: listing for listing in listings}
     return [by_id[i] for i in ids if i in by_id]
 
