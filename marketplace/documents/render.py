@@ -61,7 +61,7 @@ _CLAUSE_RE = re.compile(r"<!--clause:([a-z0-9_]+)-->(.*?)<!--/clause-->", re.S)
 _REF_RE = re.compile(r"<!--ref:([a-z0-9_]+)-->")
 _ARTNO = "<!--artno-->"
 _ARTICLE_LABEL = {"ko": "제{n}조", "en": "Article {n}"}
-_LIST_TAG_RE = re.compile(r"<(/?)(ol|li)\b[^>]*>")
+_LIST_TAG_RE = re.compile(r"<(/?)(ol|ul|li)\b[^>]*>")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
 GANADA = "가나다라마바사아자차카타파하"
 #: Signature times on the certificate page: Korean law and both parties read them in Seoul time.
@@ -208,7 +208,7 @@ def _render_overrides(overrides: dict, lang: str) -> dict[str, Markup]:
     }
 
 
-def list_marker(lang: str, depth: int, index: int) -> str:
+def _list_marker(lang: str, depth: int, index: int) -> str:
     """The number of item `index` (from 1) of a list nested `depth` deep (from 1), with the space
     after it: ① in Korean and 1. in English, 가. and 1. one level down."""
     if lang == "ko" and depth <= 1 and index <= len(CIRCLED):
@@ -219,24 +219,26 @@ def list_marker(lang: str, depth: int, index: int) -> str:
 
 
 def _number_list_items(html: str, lang: str) -> str:
-    """Write each list item's number into its text, as the first words of the item.
+    """Write each numbered (`ol`) list item's number into its text, as the first words of
+    the item; a bulleted (`ul`) list, even inside a numbered one, is left to its bullets.
 
     The stylesheet hangs the number in the list's padding; numbering with CSS (outside markers
     or a ::before) made WeasyPrint build, style and lay out an extra box for every item, a good
     part of a contract's render.
     """
-    counts: list[int] = []
+    counts: list[int | None] = []  # per open list: items so far, None for a bulleted one
 
     def number(match):
         closing, tag = match.group(1), match.group(2)
-        if tag == "ol":
+        if tag != "li":
             if closing:
                 counts.pop()
             else:
-                counts.append(0)
-        elif not closing and counts:
+                counts.append(0 if tag == "ol" else None)
+        elif not closing and counts and counts[-1] is not None:
             counts[-1] += 1
-            return match.group(0) + list_marker(lang, len(counts), counts[-1])
+            depth = sum(1 for count in counts if count is not None)
+            return match.group(0) + _list_marker(lang, depth, counts[-1])
         return match.group(0)
 
     return _LIST_TAG_RE.sub(number, html)

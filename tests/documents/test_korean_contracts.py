@@ -178,3 +178,14 @@ def test_general_articles_call_the_document_by_its_own_name(tmp_path, key, expec
     for words in expected:
         assert words in text
     assert wrong not in text
+
+
+def test_numbered_lists_are_numbered_per_level_and_bulleted_ones_left_alone():
+    from marketplace.documents.render import _number_list_items
+
+    html = ("<ol><li>a<ol><li>b</li><li>c</li></ol></li>"
+            "<li>d<ul><li>bullet</li></ul></li><li>e</li></ol><ul><li>plain</li></ul>")
+    assert _number_list_items(html, "ko") == (
+        "<ol><li>① a<ol><li>가. b</li><li>나. c</li></ol></li>"
+        "<li>② d<ul><li>bullet</li></ul></li><li>③ e</li></ol><ul><li>plain</li></ul>")
+    assert "<li>1. a<ol><li>1. b</li><li>2. c</li>" in _number_list_items(html, "en")
