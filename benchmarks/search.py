@@ -46,7 +46,13 @@ from marketplace.listings import fuzzy, text  # noqa: E402
 from marketplace.listings.browse import browse  # noqa: E402
 from marketplace.listings.models import Listing, ListingKind, ListingTerm  # noqa: E402
 from marketplace.listings.search import search_listings  # noqa: E402
-from marketplace.listings.vocabulary import DEAL_TYPES, SECTORS  # noqa: E402
+from marketplace.listings.vocabulary import (  # noqa: E402
+    DEAL_TYPES,
+    LANGUAGES,
+    SECTORS,
+    deal_type_bits,
+    language_bits,
+)
 from marketplace.matching import get_model  # noqa: E402
 from marketplace.matching.records import ListingEmbedding, vector_to_bytes  # noqa: E402
 from marketplace.matching.search import vectors  # noqa: E402
@@ -225,7 +231,9 @@ def load(url: str, offerings: int, needs: int, seed: int) -> float:
                                     "created_at": row["created_at"]})
                 public = row["status"] == "published"
                 trl = row["trl"] if kind == "offering" else row["min_trl"]
-                terms.extend((term, row["id"], w, kind, public, row["sector"], trl)
+                deals = deal_type_bits(row["deal_types"])
+                langs = language_bits(lang for lang in LANGUAGES if row[f"title_{lang}"])
+                terms.extend((term, row["id"], w, kind, public, row["sector"], trl, deals, langs)
                              for term, w in weights.items())
                 if len(chunk) == 5000:
                     _write(engine, listing_table, chunk, terms, postgres, vectors)
@@ -235,8 +243,8 @@ def load(url: str, offerings: int, needs: int, seed: int) -> float:
         with engine.begin() as conn:
             if postgres:
                 conn.execute(sa.text("ALTER TABLE listing_terms ADD CONSTRAINT pk_listing_terms "
-                                     "PRIMARY KEY (term, listing_id) "
-                                     "INCLUDE (weight, kind, public, sector, trl)"))
+                                     "PRIMARY KEY (term, listing_id) INCLUDE (weight, kind, "
+                                     "public, sector, trl, deal_types, languages)"))
                 conn.execute(sa.text("CREATE INDEX ix_listing_terms_listing_id "
                                      "ON listing_terms (listing_id)"))
                 conn.execute(sa.text("SELECT setval('listings_id_seq', "
@@ -263,15 +271,15 @@ def _write(engine, table, rows, terms, postgres: bool, vectors: list[dict]) -> N
         if postgres:
             raw = conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(
-                    "COPY listing_terms (term, listing_id, weight, kind, public, sector, trl) "
-                    "FROM STDIN") as copy:
+                    "COPY listing_terms (term, listing_id, weight, kind, public, sector, trl, "
+                    "deal_types, languages) FROM STDIN") as copy:
                 for row in terms:
                     copy.write_row(row)
         else:
             terms.sort()
             conn.exec_driver_sql(
-                "INSERT INTO listing_terms (term, listing_id, weight, kind, public, sector, trl) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", terms)
+                "INSERT INTO listing_terms (term, listing_id, weight, kind, public, sector, trl, "
+                "deal_types, languages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
 
 
 # -- measuring --------------------------------------------------------------------------------

@@ -138,3 +138,43 @@ def test_the_upgrade_carries_deal_and_match_notices_into_the_centre(empty_databa
     assert titles[2].startswith("A strong match for your investor profile")
     assert "deal_notifications" not in tables and "match_notifications" not in tables
     assert back == [0, 0]
+
+
+def test_the_search_index_gains_deal_types_and_languages_of_existing_listings(
+        empty_database_url):
+    """Listings indexed before the index carried deal types and languages have them after
+    the upgrade, as indexing them now would give."""
+    from marketplace.accounts.services import create_account
+    from marketplace.listings.models import ListingTerm
+    from marketplace.listings.search import index_listing
+    from tests.deals.conftest import make_listing
+
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        with app.test_request_context("/en/"):
+            startup = create_account(
+                email="startup@example.com", password="a long enough password 1",
+                display_name="Startup", org_kind="startup", org_name_ko="스타트업",
+                org_name_en="Startup", country="US", role="member", preferred_language="ko")
+            both = make_listing(startup.organisation_id, deal_types=["license", "investment"])
+            korean = make_listing(startup.organisation_id, deal_types=["poc"])
+            korean.title_en = None
+            for listing in (both, korean):
+                index_listing(listing)
+            db.session.commit()
+            ids = both.id, korean.id
+
+        def indexed():
+            return sorted(set(db.session.execute(sa.select(
+                ListingTerm.listing_id, ListingTerm.deal_types, ListingTerm.languages))))
+
+        before = indexed()
+        db.session.remove()
+        downgrade(revision="ebf13651952e")
+        upgrade()
+        after = indexed()
+        db.session.remove()
+        db.engine.dispose()
+    assert before == [(ids[0], 0b100001, 0b11), (ids[1], 0b1000, 0b1)]
+    assert after == before

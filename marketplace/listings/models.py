@@ -337,7 +337,8 @@ class ListingVersion(db.Model):
 
 class ListingTerm(db.Model):
     """The inverted index for keyword search: one row per (term, listing), carrying the
-    listing's kind, public flag, sector and TRL so that most searches never read the wide
+    listing's kind, public flag, sector, TRL, deal types and languages (`deal_type_bits`,
+    `language_bits`) so that most searches never read the wide
     `listings` rows. The primary key includes them (INCLUDE on PostgreSQL; SQLite's WITHOUT
     ROWID table is clustered on it), so such a search reads one index. `index_listing` writes
     the rows on every save; `Listing.sync_search_flags` keeps `public` right on transitions."""
@@ -352,10 +353,12 @@ class ListingTerm(db.Model):
     public: Mapped[bool] = mapped_column(default=False)
     sector: Mapped[str] = mapped_column(sa.String(30))
     trl: Mapped[int | None] = mapped_column(sa.SmallInteger)  # trl or min_trl
+    deal_types: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    languages: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
 
     __table_args__ = (
         sa.PrimaryKeyConstraint("term", "listing_id", postgresql_include=[
-            "weight", "kind", "public", "sector", "trl"]),
+            "weight", "kind", "public", "sector", "trl", "deal_types", "languages"]),
         {"sqlite_with_rowid": False},
     )
 

@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased, contains_eager, load_only, selectinload
+from sqlalchemy.orm import contains_eager, load_only, selectinload
 
 from ..accounts.models import Organisation, Verification
 from ..clock import utcnow
@@ -39,7 +39,7 @@ from ..i18n.formatting import parse_integer
 from . import fuzzy, text
 from .challenges import Challenge
 from .models import Listing, ListingTerm
-from .vocabulary import DEAL_TYPES, SECTORS, ListingKind
+from .vocabulary import DEAL_TYPES, SECTORS, ListingKind, deal_type_bits, language_bits
 
 SORTS = ("relevance", "newest", "deadline")
 DEFAULT_PER_PAGE = 20
@@ -183,25 +183,38 @@ def _rows(stmt) -> list:
 def _hits(terms: list[str], kind: ListingKind, p: SearchParams | None = None,
           ids_only: bool = False):
     """A select of (listing id, summed weight) of the public listings of `kind` holding all
-    the terms, best first, and, given `p`, passing the filters the index carries (sector,
-    TRL); `ids_only`: of their ids, unordered. A self-join of the inverted index, rarest term
-    first, read from the index alone."""
+    the terms, best first, and, given `p`, passing the filters the index carries (all but
+    verified and open challenge, `_index_only`); `ids_only`: of their ids, unordered. A
+    self-join of the inverted index, rarest term first, read from the index alone (Core
+    aliases: the ORM's cost more to build than the query takes)."""
     terms = sorted(terms, key=fuzzy.document_frequencies(terms).get)
-    aliases = [aliased(ListingTerm, name=f"t{i}") for i in range(len(terms))]
-    first = aliases[0]
-    score = sum((a.weight for a in aliases[1:]), first.weight)
+    aliases = [ListingTerm.__table__.alias(f"t{i}") for i in range(len(terms))]
+    first = aliases[0].c
+    score = sum((a.c.weight for a in aliases[1:]), first.weight)
     stmt = sa.select(first.listing_id) if ids_only else sa.select(first.listing_id, score)
     stmt = stmt.where(first.term == terms[0], first.kind == kind, first.public.is_(True))
-    if p is not None and p.sector:
-        stmt = stmt.where(first.sector == p.sector)
-    if p is not None and p.trl_min:
-        stmt = stmt.where(first.trl >= p.trl_min)
-    if p is not None and p.trl_max:
-        stmt = stmt.where(first.trl <= p.trl_max)
+    if p is not None:
+        stmt = stmt.where(*_index_filters(first, p))
     for alias, term in zip(aliases[1:], terms[1:], strict=True):
-        stmt = stmt.join(alias, sa.and_(alias.listing_id == first.listing_id,
-                                        alias.term == term))
+        stmt = stmt.join(alias, sa.and_(alias.c.listing_id == first.listing_id,
+                                        alias.c.term == term))
     return stmt if ids_only else stmt.order_by(score.desc(), first.listing_id.desc())
+
+
+def _index_filters(columns, p: SearchParams) -> list:
+    """The filters of `p` that the index's `columns` carry."""
+    conditions = []
+    if p.sector:
+        conditions.append(columns.sector == p.sector)
+    if p.trl_min:
+        conditions.append(columns.trl >= p.trl_min)
+    if p.trl_max:
+        conditions.append(columns.trl <= p.trl_max)
+    if p.deal_type:
+        conditions.append(columns.deal_types.op("&")(deal_type_bits([p.deal_type])) != 0)
+    if p.lang:
+        conditions.append(columns.languages.op("&")(language_bits([p.lang])) != 0)
+    return conditions
 
 
 def ask_semantic(kind: ListingKind, query: str, rank: bool = False) -> SemanticAnswer | None:
@@ -250,9 +263,10 @@ class _Relevance:
 
 
 def _index_only(kind: ListingKind, p: SearchParams) -> bool:
-    """Whether every filter of `p` is one the index carries (sector, TRL) and the order is
-    relevance: a search then reads `listings` only for the page's items."""
-    return not (p.deal_type or p.lang or p.verified or (p.challenge and kind == "need")
+    """Whether every filter of `p` is one the index carries (all but verified and open
+    challenge) and the order is relevance: a search then reads `listings` only for the page's
+    items."""
+    return not (p.verified or (p.challenge and kind == "need")
                 or p.sort == "newest" or (p.sort == "deadline" and kind == "need"))
 
 
@@ -379,7 +393,7 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     if cards or not index_only:
         # The ids themselves, when the listings must be read for them: PostgreSQL then looks
         # each up by key (given the subquery, it read the whole table to join it).
-        index_filters = p.sector or p.trl_min or p.trl_max
+        index_filters = p.sector or p.trl_min or p.trl_max or p.deal_type or p.lang
         candidates = (list(found.scores) if found.whole and not index_filters
                       else [row[0] for row in _rows(every)])
     if not index_only:
@@ -495,7 +509,9 @@ def index_listing(listing: Listing) -> None:
     fuzzy.forget_frequencies()
     db.session.execute(sa.delete(ListingTerm).where(ListingTerm.listing_id == listing.id))
     common = {"listing_id": listing.id, "kind": listing.kind, "public": listing.is_public,
-              "sector": listing.sector, "trl": listing.trl_value}
+              "sector": listing.sector, "trl": listing.trl_value,
+              "deal_types": deal_type_bits(listing.deal_types),
+              "languages": language_bits(listing.languages)}
     rows = [{"term": term, "weight": weight, **common}
             for term, weight in listing_terms(listing).items()]
     if rows:

@@ -1,12 +1,13 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace import korean
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services, text
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingTerm
 from marketplace.listings.search import parse_params, search_listings
 
 from .helpers import make_listing, user
@@ -141,3 +142,24 @@ def test_keyword_search_with_index_only_filters(corpus):
     assert _ids("offering", q="드론", sector="drone", trl_max=5) == [corpus["drone"]]
     assert _ids("offering", q="드론", sector="drone", trl_min=6) == []
     assert _ids("offering", q="충전", sort="newest", deal_type="supply") == [corpus["drone"]]
+
+
+def test_keyword_search_filters_deal_types_and_languages_in_the_index(corpus):
+    assert _ids("offering", q="드론", deal_type="supply") == [corpus["drone"]]
+    assert _ids("offering", q="drone", deal_type="license") == [corpus["english"]]
+    assert _ids("offering", q="battery", deal_type="supply") == []
+    assert corpus["english"] in _ids("offering", q="battery", lang="en")
+    assert _ids("offering", q="battery", lang="ko") == []
+    terms = db.session.scalars(sa.select(ListingTerm).where(
+        ListingTerm.listing_id == corpus["english"])).all()
+    assert terms and {(t.deal_types, t.languages) for t in terms} == {(0b1, 0b10)}
+
+    listing = db.session.get(Listing, corpus["english"])  # an edit reaches the index
+    services.update_listing(listing, user(listing.created_by_id), {
+        "deal_types": ["poc", "supply"], "title_ko": "드론 배터리 모니터링",
+        "summary_ko": "비행 중인 드론의 배터리를 살핍니다.",
+        "description_ko": "센서가 비행 2,000회를 기록했습니다."})
+    db.session.commit()
+    assert _ids("offering", q="battery", deal_type="license") == []
+    assert _ids("offering", q="battery", deal_type="poc") == [corpus["english"]]
+    assert _ids("offering", q="battery", lang="ko") == [corpus["english"]]
