@@ -9,9 +9,11 @@ fills `listing_terms` with the real tokenizer, stores an embedding per listing (
 mean of the matching model's vectors of its title, twice, and its sentences: the pool's pieces
 are embedded once, not 120,000 listings), and prints:
   * p50/p95 of `search_listings` for keyword + filter queries (in process, no HTTP);
-  * p50/p95 of the search page and of the browse page over HTTP, under gunicorn (2 workers);
+  * p50/p95 of the search page and of the browse page over HTTP, under gunicorn (2 workers),
+    rendered for each request (`PAGE_CACHE_SIZE=0`, as a signed-in user's are);
   * the browse page's throughput as a ratio to a trivial endpoint of the same app and server
-    (the language redirect at `/`; the home page is printed too), with bounded request loops.
+    (the language redirect at `/`; the home page is printed too), with bounded request loops:
+    rendered, and as visitors who are not signed in get it (kept pages, the default).
 Goal: search p95 under 100 ms at this size.
 
 Terms are computed per distinct sentence and combined per listing (a listing's description is
@@ -360,29 +362,33 @@ def quote(params: dict) -> str:
 
 
 def measure_http(url: str, rounds: int, requests: int) -> dict:
+    """Latencies and throughput of pages rendered for each request (`PAGE_CACHE_SIZE=0`, as
+    for a signed-in user), then the browse page's throughput as visitors get it (kept pages,
+    the default), each beside the trivial endpoint of the same server."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", REDIS_URL="",
                SESSION_COOKIE_SECURE="0")
-    process, port = start_server(env)
-    try:
-        search_paths = [f"/ko/{kind}s?{quote(params)}" for kind, params in QUERIES]
-        browse_paths = [f"/ko/offerings?page={p}" for p in (1, 2, 3, 50, 400)] + \
-                       [f"/en/needs?page={p}" for p in (1, 7)] + \
-                       ["/ko/offerings?sector=ai&trl_min=5", "/en/needs?sort=deadline"]
-        trivial = ["/"]
-        for path in search_paths + browse_paths:  # both workers build Kiwi, warm the pool
-            get(port, path)
-            get(port, path)
-        result = {
-            "search": latencies(port, search_paths, rounds),
-            "browse": latencies(port, browse_paths, rounds),
-        }
-        result["trivial_rps"] = throughput(port, trivial, requests)
-        result["home_rps"] = throughput(port, ["/ko/"], requests)
-        result["browse_rps"] = throughput(port, browse_paths, requests)
-        return result
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    search_paths = [f"/ko/{kind}s?{quote(params)}" for kind, params in QUERIES]
+    browse_paths = [f"/ko/offerings?page={p}" for p in (1, 2, 3, 50, 400)] + \
+                   [f"/en/needs?page={p}" for p in (1, 7)] + \
+                   ["/ko/offerings?sector=ai&trl_min=5", "/en/needs?sort=deadline"]
+    result = {}
+    for cache in ("0", None):
+        process, port = start_server(env if cache is None else dict(env, PAGE_CACHE_SIZE=cache))
+        try:
+            for path in search_paths + browse_paths:  # both workers build Kiwi, warm the pool
+                get(port, path)
+                get(port, path)
+            if cache == "0":
+                result["search"] = latencies(port, search_paths, rounds)
+                result["browse"] = latencies(port, browse_paths, rounds)
+                result["home_rps"] = throughput(port, ["/ko/"], requests)
+            key = "rendered" if cache == "0" else "kept"
+            result[f"{key}_trivial_rps"] = throughput(port, ["/"], requests)
+            result[f"{key}_browse_rps"] = throughput(port, browse_paths, requests)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return result
 
 
 def run(name: str, url: str, args) -> None:
@@ -395,11 +401,16 @@ def run(name: str, url: str, args) -> None:
           f"{fmt(http_result['search'])}")
     print(f"  browse page over HTTP ({len(http_result['browse'])} requests): "
           f"{fmt(http_result['browse'])}")
-    ratio = http_result["browse_rps"] / http_result["trivial_rps"]
-    print(f"  throughput, 4 clients x gunicorn 2 workers: trivial endpoint (/ redirect) "
-          f"{http_result['trivial_rps']:.0f} req/s, home page {http_result['home_rps']:.0f} "
-          f"req/s, browse page {http_result['browse_rps']:.0f} req/s -> browse/trivial "
-          f"{ratio:.2f}, browse/home {http_result['browse_rps'] / http_result['home_rps']:.2f}")
+    trivial, browse_rps = http_result["rendered_trivial_rps"], http_result["rendered_browse_rps"]
+    print(f"  throughput, 4 clients x gunicorn 2 workers, pages rendered for each request: "
+          f"trivial endpoint (/ redirect) {trivial:.0f} req/s, home page "
+          f"{http_result['home_rps']:.0f} req/s, browse page {browse_rps:.0f} req/s -> "
+          f"browse/trivial {browse_rps / trivial:.2f}, browse/home "
+          f"{browse_rps / http_result['home_rps']:.2f}")
+    trivial, browse_rps = http_result["kept_trivial_rps"], http_result["kept_browse_rps"]
+    print(f"  throughput as visitors get it (pages kept, the default): trivial endpoint "
+          f"{trivial:.0f} req/s, browse page {browse_rps:.0f} req/s -> browse/trivial "
+          f"{browse_rps / trivial:.2f} (goal >= 0.25)")
     p95 = pct(timings, 95) * 1000
     print(f"  goal search p95 < 100 ms: {'met' if p95 < 100 else 'NOT met'} ({p95:.1f} ms)")
 

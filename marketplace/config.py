@@ -206,6 +206,9 @@ class Config:
         # Computed figures kept per process (sets of filters); kept figures are exact, keyed
         # by the version of the data they read. 0: every page computes its figures.
         self.STATS_CACHE_SIZE = int(os.environ.get("STATS_CACHE_SIZE", 0))
+        # Pages for visitors who are not signed in kept rendered per process (`page_cache`):
+        # exact, keyed by a version of the data raised by every commit that writes. 0: none.
+        self.PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", 1000))
         # Where the monthly programme reports (PDF) are kept (never under a public path).
         self.PROGRAMME_REPORT_DIR = _directory("PROGRAMME_REPORT_DIR", "programme_reports")
         # Bootstrap's files are served by the app, never a CDN (the CSP allows no other host).

@@ -18,6 +18,7 @@ from ..actions import done, flash_and_redirect, run_action
 from ..errors import NotFound
 from ..extensions import db
 from ..forms import apply_domain_error
+from ..page_cache import for_visitors
 from . import attachments, challenges, moderation, search, services, visits
 from .browse import browse
 from .cards import card_key, detail_key
@@ -95,11 +96,13 @@ def _browse(kind: ListingKind):
 
 
 @bp.route("/needs")
+@for_visitors
 def needs():
     return _browse(ListingKind.need)
 
 
 @bp.route("/offerings")
+@for_visitors
 def offerings():
     return _browse(ListingKind.offering)
 
@@ -144,11 +147,13 @@ def _detail(kind: ListingKind | None, listing_id: int, confidential_form=None):
 
 
 @bp.route("/needs/<int:listing_id>")
+@for_visitors
 def need(listing_id):
     return _detail(ListingKind.need, listing_id)
 
 
 @bp.route("/offerings/<int:listing_id>")
+@for_visitors
 def offering(listing_id):
     return _detail(ListingKind.offering, listing_id)
 

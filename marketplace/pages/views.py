@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..desk import is_member
 from ..i18n.locale import preferred_locale
+from ..page_cache import for_visitors
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -16,6 +17,7 @@ def root():
 
 
 @bp.route("/<lang:lang_code>/")
+@for_visitors
 def home():
     """The public home page; a signed-in member goes to their desk."""
     if is_member(current_user):
