@@ -74,8 +74,8 @@ def for_visitors(view):
         version = pages_version.read(db.session)
         if version is None:  # nothing written since the table was made
             return view(*args, **kwargs)
-        now = utcnow()
-        key = (request.full_path, str(get_locale()), version, now.date(), now.hour, now.minute)
+        minute = utcnow().replace(second=0, microsecond=0)
+        key = (request.full_path, str(get_locale()), version, minute)
         pages = kept_pages(current_app)
         with _LOCK:
             html = pages.get(key)
@@ -85,7 +85,7 @@ def for_visitors(view):
         html = view(*args, **kwargs)
         if isinstance(html, str):
             with _LOCK:
-                for old in [k for k in pages if k[2] != version or k[3:] != key[3:]]:
+                for old in [k for k in pages if k[2:] != key[2:]]:
                     del pages[old]
                 pages[key] = html
                 while len(pages) > size:

@@ -393,8 +393,8 @@ def _search(kind: ListingKind, p: SearchParams, cards: bool = False):
     if cards or not index_only:
         # The ids themselves, when the listings must be read for them: PostgreSQL then looks
         # each up by key (given the subquery, it read the whole table to join it).
-        index_filters = p.sector or p.trl_min or p.trl_max or p.deal_type or p.lang
-        candidates = (list(found.scores) if found.whole and not index_filters
+        filtered_in_index = bool(_index_filters(ListingTerm.__table__.c, p))
+        candidates = (list(found.scores) if found.whole and not filtered_in_index
                       else [row[0] for row in _rows(every)])
     if not index_only:
         filtered = [*filters, _id_in(candidates)]

@@ -62,15 +62,19 @@ DEAL_TYPES = tuple(DEAL_TYPE_LABELS)
 LANGUAGES = ("ko", "en")
 
 
+def _bits(codes, order: tuple[str, ...]) -> int:
+    return sum(1 << order.index(code) for code in set(codes or ()) if code in order)
+
+
 def deal_type_bits(codes) -> int:
     """Deal types as one number, a bit per code in `DEAL_TYPES` order, as the search index
     carries them (add new codes at the end: the index's numbers depend on the order)."""
-    return sum(1 << DEAL_TYPES.index(code) for code in set(codes or ()) if code in DEAL_TYPES)
+    return _bits(codes, DEAL_TYPES)
 
 
 def language_bits(langs) -> int:
     """Languages as one number, a bit per code in `LANGUAGES` order (as `deal_type_bits`)."""
-    return sum(1 << LANGUAGES.index(lang) for lang in set(langs) if lang in LANGUAGES)
+    return _bits(langs, LANGUAGES)
 
 TRL_LABELS = {
     1: _l("Basic principles observed"),
