@@ -198,11 +198,15 @@ def render_pdf(template: ContractTemplate, variables: dict[str, Any],
                 "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
             )
             pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment])
+            pages = len(document.pages)
+            # Dropped while the collector is still off, so what reference counting can free
+            # is gone before it next runs and it walks only the cycles the layout left.
+            del document
     except FatalURLFetchingError as exc:
         raise TemplateInvalid(
             "the contract asked for a resource it may not use",
             {template.key: str(exc.__cause__ or exc)},
         ) from exc
     return RenderedContract(
-        pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), pages=len(document.pages), terms=terms
+        pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), pages=pages, terms=terms
     )
