@@ -146,3 +146,32 @@ def test_same_input_same_bytes(rendered):
         contract_version=CONTRACT_VERSION,
     )
     assert again.sha256 == doc.sha256
+
+
+def test_streams_are_deflated_once_and_read_back():
+    """The finisher deflates each byte stream itself, so pydyf writes it as it is (not again
+    at level 9); a stream it cannot take (not bytes) is still compressed by pydyf."""
+    import io
+    import zlib
+
+    import pydyf
+
+    from marketplace.documents.pdf import _deflate_once
+
+    content = b"BT /F1 12 Tf 72 712 Td (Contract) Tj ET\n" * 40
+    pdf = pydyf.PDF()
+    ours = pydyf.Stream([content], compress=True)
+    numbers = pydyf.Stream([b"0 0 m", 595, b"l S"], compress=True)
+    plain = pydyf.Stream([b"left as it is"])
+    for stream in (ours, numbers, plain):
+        pdf.add_object(stream)
+    _deflate_once(None, pdf)
+    out = io.BytesIO()
+    pdf.write(out, identifier=True, compress=True)
+    written = out.getvalue()
+
+    assert ours.compress is False and ours.extra["Filter"] == "/FlateDecode"
+    assert zlib.decompress(ours.stream[0]) == content
+    assert ours.stream[0] in written  # written as deflated here, once
+    assert numbers.compress is True and "Filter" not in numbers.extra
+    assert b"left as it is" in written and "Filter" not in plain.extra
