@@ -69,6 +69,27 @@ def test_clauses_have_stable_unique_ids(key):
     assert {"governing_law", "disputes", "prevailing_language"} <= set(ids)
 
 
+@pytest.mark.parametrize("key", TYPES)
+def test_bilingual_articles_are_the_cells_of_their_columns(key):
+    """Each article row holds the Korean article and the English one as its two cells, each
+    keeping its clause id; a single-language document wraps each article in a section."""
+    import re
+
+    from marketplace.documents.render import render_html
+
+    template = load_template(key)
+    html = render_html(template, template.sample(), lang="bilingual")
+    rows = html.count('<tr class="article">')
+    cells = re.findall(r'<tr class="article"><td class="clause" lang="ko" id="clause-ko-(\w+)"'
+                       r'|</td><td class="clause" lang="en" id="clause-en-(\w+)"', html)
+    assert rows >= 10 and len(cells) == 2 * rows
+    for (ko, _), (_, en) in zip(cells[::2], cells[1::2], strict=True):
+        assert ko == en and ko in template.clause_ids
+    assert '<section class="clause"' not in html
+    single = render_html(template, template.sample(), lang="en")
+    assert single.count('<section class="clause"') >= 10 and 'td class="clause"' not in single
+
+
 def test_missing_required_variables_are_named():
     template = load_template("license")
     variables = template.sample()
