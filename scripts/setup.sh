@@ -28,10 +28,10 @@ base_python() {
 }
 
 ensure_system_packages() {
-  local wanted="$RUNTIME_PACKAGES" missing="" pkg
+  local wanted="$RUNTIME_PACKAGES" missing="" pkg python
   [ "${1:-}" = "test" ] && wanted="$wanted $TEST_PACKAGES"
-  base_python >/dev/null || { echo "Python 3.11+ is required (apt-get install python3)"; exit 1; }
-  "$(base_python)" -c 'import venv, ensurepip' 2>/dev/null || wanted="$wanted python3-venv"
+  python="$(base_python)" || { echo "Python 3.11+ is required (apt-get install python3)"; exit 1; }
+  "$python" -c 'import venv, ensurepip' 2>/dev/null || wanted="$wanted python3-venv"
   command -v dpkg-query >/dev/null || return 0   # not Debian: trust the machine
   for pkg in $wanted; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
@@ -49,9 +49,13 @@ ensure_system_packages() {
 }
 
 ensure_venv() {
-  local extras="${1:-}" spec="." stamp
+  local extras="${1:-}" spec="." stamp python
   [ -n "$extras" ] && spec=".[$extras]"
-  [ -x "$PY" ] || { say "Creating virtualenv in .venv from $(base_python)"; "$(base_python)" -m venv "$VENV"; }
+  if [ ! -x "$PY" ]; then
+    python="$(base_python)" || { echo "Python 3.11+ is required (apt-get install python3)"; exit 1; }
+    say "Creating virtualenv in .venv from $python"
+    "$python" -m venv "$VENV"
+  fi
   stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | sha256sum | cut -c1-16)-${extras:-base}"
   if [ ! -f "$stamp" ]; then
     say "Installing the project and its pinned dependencies"
