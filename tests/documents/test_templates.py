@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import shutil
 
 import pytest
@@ -15,7 +16,7 @@ from marketplace.documents import (
     load_template,
 )
 from marketplace.documents.fields import FIELD_TYPES, format_money
-from marketplace.documents.render import environment_for
+from marketplace.documents.render import environment_for, render_html
 from marketplace.documents.templates import CONTRACTS_ROOT
 
 from .conftest import TYPES
@@ -73,10 +74,6 @@ def test_clauses_have_stable_unique_ids(key):
 def test_bilingual_articles_are_the_cells_of_their_columns(key):
     """Each article row holds the Korean article and the English one as its two cells, each
     keeping its clause id; a single-language document wraps each article in a section."""
-    import re
-
-    from marketplace.documents.render import render_html
-
     template = load_template(key)
     html = render_html(template, template.sample(), lang="bilingual")
     rows = html.count('<tr class="article">')
